@@ -1,0 +1,82 @@
+//! Registering OAuth clients.
+
+use crate::crypto::token::{PlaintextToken, TokenHasher};
+use crate::domain::{
+    Client, ClientId, ClientKind, GrantType, NewClient, RedirectUri, ScopeToken, time,
+};
+use crate::store::Store;
+
+use super::{AdminError, FieldErrors};
+
+/// What an operator asks for; every field is checked by [`create_client`].
+#[derive(Debug, Default)]
+pub struct CreateClient {
+    pub name: String,
+    pub client_id: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Empty means authorization_code and refresh_token.
+    pub grant_types: Vec<String>,
+    /// Empty means openid, profile, email and offline_access.
+    pub scopes: Vec<String>,
+    pub public: bool,
+    pub first_party: bool,
+}
+
+/// A new client and, for confidential clients, its secret: shown once, stored only hashed.
+#[derive(Debug)]
+pub struct CreatedClient {
+    pub client: Client,
+    pub secret: Option<PlaintextToken>,
+}
+
+pub async fn create_client(
+    store: &dyn Store,
+    hasher: &TokenHasher,
+    input: CreateClient,
+) -> Result<CreatedClient, AdminError> {
+    let mut errors = FieldErrors::default();
+    let id = match &input.client_id {
+        Some(id) => errors.check(ClientId::parse(id)),
+        None => Some(ClientId::generate()),
+    };
+    let redirect_uris = errors.check_all(&input.redirect_uris, RedirectUri::parse);
+    let post_logout_redirect_uris = errors.check_all(&input.post_logout_redirect_uris, |uri| {
+        RedirectUri::parse_for("post_logout_redirect_uri", uri)
+    });
+    let mut grant_types = errors.check_all(&input.grant_types, GrantType::parse);
+    if input.grant_types.is_empty() {
+        grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
+    }
+    grant_types.dedup();
+    let scopes = if input.scopes.is_empty() {
+        ScopeToken::DEFAULTS
+            .iter()
+            .filter_map(|s| ScopeToken::parse(s).ok())
+            .collect()
+    } else {
+        errors.check_all(&input.scopes, ScopeToken::parse)
+    };
+    let kind = if input.public {
+        ClientKind::Public
+    } else {
+        ClientKind::Confidential
+    };
+    let secret = (kind == ClientKind::Confidential).then(PlaintextToken::generate);
+    let new_client = NewClient {
+        id: id.unwrap_or_else(ClientId::generate),
+        name: input.name.trim().to_owned(),
+        secret_hash: secret.as_ref().map(|s| hasher.hash(s).into_string()),
+        kind,
+        first_party: input.first_party,
+        redirect_uris,
+        post_logout_redirect_uris,
+        grant_types,
+        scopes,
+        created_at: time::now(),
+    };
+    errors.check(new_client.validate());
+    errors.finish()?;
+    let client = store.create_client(new_client).await?;
+    Ok(CreatedClient { client, secret })
+}

@@ -1,0 +1,46 @@
+//! Creating users.
+
+use crate::crypto::password;
+use crate::domain::user::parse_display_name;
+use crate::domain::{Email, NewUser, Password, RoleName, User, UserId, time};
+use crate::store::Store;
+
+use super::{AdminError, FieldErrors};
+
+/// What an operator asks for; every field is checked by [`create_user`].
+#[derive(Debug, Default)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: Option<String>,
+    pub roles: Vec<String>,
+    pub password: Option<Password>,
+}
+
+/// Creates a user; the password (if any) is hashed with argon2id on the blocking pool.
+pub async fn create_user(store: &dyn Store, input: CreateUser) -> Result<User, AdminError> {
+    let mut errors = FieldErrors::default();
+    let email = errors.check(Email::parse(&input.email));
+    let name = errors.check(parse_display_name(input.name.as_deref()));
+    let roles = errors.check_all(&input.roles, RoleName::parse);
+    errors.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AdminError::Invalid(Vec::new()));
+    };
+    let password_hash = match input.password {
+        Some(password) => Some(
+            password::hash(password)
+                .await
+                .map_err(|e| AdminError::Internal(Box::new(e)))?,
+        ),
+        None => None,
+    };
+    let user = NewUser {
+        id: UserId::new(),
+        email,
+        name,
+        password_hash,
+        roles,
+        created_at: time::now(),
+    };
+    Ok(store.create_user(user).await?)
+}

@@ -1,0 +1,199 @@
+//! The composition root: open the store, check or migrate its schema, build the router, bind the
+//! listener, serve until told to stop. Nothing depends on this module but `main`, the CLI and tests.
+
+mod secrets;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use tokio::net::TcpListener;
+
+use crate::config::{Backend, Config, DatabaseConfig};
+use crate::http::{self, AppState};
+use crate::store::{self, Store, StoreError};
+
+pub use secrets::token_hasher;
+
+/// A server, built and bound, ready to [`run`](App::run).
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+}
+
+impl App {
+    /// Opens the database (retrying while it is unreachable, up to `database.startup_timeout`),
+    /// applies or checks migrations, and binds `server.listen` (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let hasher = token_hasher(&config)?;
+        let config = Arc::new(config);
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let router = http::router(AppState {
+            config: config.clone(),
+            store: store.clone(),
+            hasher,
+        });
+        Ok(Self {
+            listener,
+            router,
+            store,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for up to
+    /// `server.shutdown_grace` before closing the pool.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            store,
+            config,
+        } = self;
+        announce(&config, listener.local_addr()?);
+        let grace = config.server.shutdown_grace.get();
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        };
+        let serve = axum::serve(listener, router)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let grace_expired = async move {
+            match stopping_rx.await {
+                Ok(()) => tokio::time::sleep(grace).await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            result = serve => result.context("server error")?,
+            () = grace_expired => tracing::warn!("shutdown grace period over; dropping remaining connections"),
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The one line an operator reads at start: where, on what, and whether this is development.
+fn announce(config: &Config, address: SocketAddr) {
+    let database = match config.database.url.backend() {
+        Backend::Sqlite => "embedded SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
+    let mode = if config.is_development() {
+        "development defaults: loopback http issuer; set PORTCULLIS_ISSUER and DATABASE_URL for production"
+    } else {
+        "production"
+    };
+    tracing::info!(
+        "Portcullis listening on http://{address} (issuer {}), database {database} at {}; {mode}",
+        config.issuer(),
+        config.database.url.redacted(),
+    );
+}
+
+/// Connects, refuses a schema newer than this binary, and migrates (or, with migrations off,
+/// refuses a schema older than this binary).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store = connect_with_retry(&config.database).await?;
+    let schema = store
+        .schema_version()
+        .await
+        .context("reading the schema version")?;
+    if schema.applied > schema.supported {
+        bail!(StoreError::SchemaTooNew {
+            applied: schema.applied,
+            supported: schema.supported
+        });
+    }
+    if config.database.migrate {
+        store
+            .migrate()
+            .await
+            .context("applying database migrations")?;
+        if schema.applied < schema.supported {
+            tracing::info!(
+                from = schema.applied,
+                to = schema.supported,
+                "database schema migrated"
+            );
+        }
+    } else if schema.applied < schema.supported {
+        bail!(StoreError::SchemaTooOld {
+            applied: schema.applied,
+            supported: schema.supported
+        });
+    }
+    Ok(store)
+}
+
+/// Keeps trying an unreachable database with exponential backoff until `startup_timeout`.
+async fn connect_with_retry(config: &DatabaseConfig) -> anyhow::Result<Arc<dyn Store>> {
+    let deadline = Instant::now() + config.startup_timeout.get();
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match store::connect(config).await {
+            Ok(store) => return Ok(store),
+            Err(error) if error.is_unavailable() && Instant::now() + delay < deadline => {
+                tracing::warn!(
+                    database = %config.url.redacted(),
+                    retry_in_ms = delay.as_millis() as u64,
+                    "database unreachable; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(error) => {
+                let source = std::error::Error::source(&error)
+                    .map(|cause| format!(": {cause}"))
+                    .unwrap_or_default();
+                bail!(
+                    "cannot open the database at {} (waited up to {}): {error}{source}",
+                    config.url.redacted(),
+                    config.startup_timeout,
+                );
+            }
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,106 @@
+//! What each command does.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::{ClientCommand, Command, CreateClientArgs, CreateUserArgs, UserCommand};
+use crate::admin::{self, AdminError};
+use crate::app::{self, App};
+use crate::config::{Backend, Config};
+use crate::domain::Password;
+
+/// Runs a command with a loaded configuration.
+pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
+    let result = match command.unwrap_or(Command::Serve { no_migrate: false }) {
+        Command::Serve { .. } => serve(config).await,
+        Command::Migrate => migrate(config).await,
+        Command::CheckConfig => print_json(&serde_json::to_value(&config).unwrap_or_default()),
+        Command::User(UserCommand::Create(args)) => create_user(config, args).await,
+        Command::Client(ClientCommand::Create(args)) => create_client(config, args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("portcullis: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    App::build(config).await?.run(app::shutdown_signal()).await
+}
+
+async fn migrate(mut config: Config) -> anyhow::Result<()> {
+    config.database.migrate = true;
+    let store = app::open_store(&config).await?;
+    let schema = store.schema_version().await?;
+    store.close().await;
+    let backend = match config.database.url.backend() {
+        Backend::Postgres => "postgres",
+        Backend::Sqlite => "sqlite",
+    };
+    print_json(&json!({ "backend": backend, "schema_version": schema.applied }))
+}
+
+async fn create_user(config: Config, args: CreateUserArgs) -> anyhow::Result<()> {
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_to_string(&mut line)?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        Some(Password::new(line.to_owned()).map_err(|e| AdminError::Invalid(vec![e]))?)
+    } else {
+        None
+    };
+    let store = app::open_store(&config).await?;
+    let input = admin::users::CreateUser {
+        email: args.email,
+        name: args.name,
+        roles: args.roles,
+        password,
+    };
+    let result = admin::users::create_user(store.as_ref(), input).await;
+    store.close().await;
+    let user = result?;
+    print_json(&json!({
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "roles": user.roles,
+    }))
+}
+
+async fn create_client(config: Config, args: CreateClientArgs) -> anyhow::Result<()> {
+    let hasher = app::token_hasher(&config)?;
+    let store = app::open_store(&config).await?;
+    let input = admin::clients::CreateClient {
+        name: args.name,
+        client_id: args.client_id,
+        redirect_uris: args.redirect_uris,
+        post_logout_redirect_uris: args.post_logout_redirect_uris,
+        grant_types: args.grant_types,
+        scopes: args.scopes,
+        public: args.public,
+        first_party: args.first_party,
+    };
+    let result = admin::clients::create_client(store.as_ref(), &hasher, input).await;
+    store.close().await;
+    let created = result?;
+    print_json(&json!({
+        "client_id": created.client.id,
+        "client_secret": created.secret.as_ref().map(|s| s.expose()),
+        "client_type": created.client.kind,
+        "first_party": created.client.first_party,
+        "grant_types": created.client.grant_types,
+        "redirect_uris": created.client.redirect_uris,
+        "scopes": created.client.scopes,
+    }))
+}
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Typed configuration: embedded defaults, then an optional file, then the environment.
+//!
+//! Values are parsed into types and cross-checked once, at start; a bad setting is an error that
+//! names the key and where it came from. Depends on no other module of ours.
+
+mod duration;
+mod load;
+mod secret;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use duration::Duration;
+pub use load::{ConfigError, Sources};
+pub use secret::SecretString;
+
+/// The whole configuration, as loaded and validated.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+    pub secrets: SecretsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub issuer: Url,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub startup_timeout: Duration,
+    pub migrate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    pub hash_key: SecretString,
+}
+
+/// A database URL; its scheme chooses the backend. The password never appears in `Debug` or in
+/// the serialised (printed) configuration.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DatabaseUrl(String);
+
+/// Which storage backend a [`DatabaseUrl`] selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Url::parse(url).map_err(|e| format!("not a valid postgres URL: {e}"))?;
+        } else if !url.starts_with("sqlite:") {
+            return Err(
+                "must start with sqlite:// (embedded) or postgres:// (PostgreSQL)".to_owned(),
+            );
+        }
+        Ok(Self(url.to_owned()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.0.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// The full URL, password included: only for opening the connection.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced, for logs and `check-config`.
+    pub fn redacted(&self) -> String {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                // set_password only fails for URLs that cannot carry one.
+                let _ = url.set_password(Some("[redacted]"));
+                url.to_string()
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl Serialize for DatabaseUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.redacted())
+    }
+}
+
+impl Config {
+    /// Loads and validates the configuration from the given sources.
+    pub fn load(sources: &Sources) -> Result<Self, ConfigError> {
+        load::load(sources)
+    }
+
+    /// The issuer as it appears in tokens and metadata: the configured URL without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.server.issuer.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// True when the issuer is a loopback http URL: the development default, where Secure cookies
+    /// are relaxed and missing secrets may be generated.
+    pub fn is_development(&self) -> bool {
+        self.server.issuer.scheme() == "http" && is_loopback_host(&self.server.issuer)
+    }
+
+    /// Cross-checks between keys; returns (key, message) of the first problem.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let issuer = &self.server.issuer;
+        if issuer.cannot_be_a_base() || issuer.host_str().is_none() {
+            return Err(("server.issuer", "must be an absolute http(s) URL".into()));
+        }
+        if issuer.query().is_some() || issuer.fragment().is_some() {
+            return Err(("server.issuer", "must not have a query or fragment".into()));
+        }
+        if !issuer.username().is_empty() || issuer.password().is_some() {
+            return Err(("server.issuer", "must not contain credentials".into()));
+        }
+        match issuer.scheme() {
+            "https" => {}
+            "http" if is_loopback_host(issuer) => {}
+            "http" => {
+                return Err((
+                    "server.issuer",
+                    format!("must use https (http is allowed only on loopback): {issuer}"),
+                ));
+            }
+            other => return Err(("server.issuer", format!("unsupported scheme {other}"))),
+        }
+        if self.server.body_limit < 1024 {
+            return Err(("server.body_limit", "must be at least 1024 bytes".into()));
+        }
+        if self.server.request_timeout.is_zero() {
+            return Err(("server.request_timeout", "must be greater than zero".into()));
+        }
+        if self.database.max_connections == 0 {
+            return Err(("database.max_connections", "must be at least 1".into()));
+        }
+        if self.database.acquire_timeout.is_zero() {
+            return Err((
+                "database.acquire_timeout",
+                "must be greater than zero".into(),
+            ));
+        }
+        if !self.secrets.hash_key.is_empty() {
+            secret::decode_key(&self.secrets.hash_key).map_err(|e| ("secrets.hash_key", e))?;
+        } else if !self.is_development() {
+            return Err((
+                "secrets.hash_key",
+                "is required when the issuer is not a loopback http URL \
+                 (generate one with `openssl rand -base64 32`)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+pub use secret::decode_key as decode_secret_key;

@@ -1,0 +1,77 @@
+//! Password hashing with argon2id (OWASP parameters: m=19456 KiB, t=2, p=1), always off the async
+//! executor threads.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngExt as _;
+
+use crate::domain::Password;
+use crate::telemetry::spawn_blocking_in_span;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error("the blocking hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+fn hasher() -> Result<Argon2<'static>, PasswordError> {
+    let params =
+        Params::new(19_456, 2, 1, None).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a password into a PHC string, on the blocking pool.
+pub async fn hash(password: Password) -> Result<String, PasswordError> {
+    spawn_blocking_in_span(move || hash_blocking(&password)).await?
+}
+
+fn hash_blocking(password: &Password) -> Result<String, PasswordError> {
+    let salt: [u8; 16] = rand::rng().random();
+    let hash = hasher()?
+        .hash_password_with_salt(password.expose().as_bytes(), &salt)
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    Ok(hash.to_string())
+}
+
+/// Checks a password against a stored PHC string, on the blocking pool. A malformed stored hash
+/// counts as a mismatch.
+pub async fn verify(password: String, stored_hash: String) -> Result<bool, PasswordError> {
+    spawn_blocking_in_span(move || Ok(verify_blocking(&password, &stored_hash))).await?
+}
+
+fn verify_blocking(password: &str, stored_hash: &str) -> bool {
+    hasher().is_ok_and(|argon| {
+        argon
+            .verify_password(password.as_bytes(), stored_hash)
+            .is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_own_password() {
+        let password = Password::new("correct horse battery".into()).unwrap();
+        let hash = hash(password).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(
+            verify("correct horse battery".into(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!verify("wrong horse battery".into(), hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_malformed_stored_hash_never_verifies() {
+        assert!(
+            !verify("anything".into(), "not-a-hash".into())
+                .await
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! The vocabulary of the server, free of I/O: identifiers, users, clients, roles and scopes, each
+//! with a parse constructor that is the one place its rules live. Depends on std, serde, uuid and
+//! time only.
+
+pub mod client;
+pub mod ids;
+pub mod role;
+pub mod scope;
+pub mod time;
+pub mod user;
+
+pub use client::{Client, ClientKind, GrantType, NewClient, RedirectUri};
+pub use ids::{ClientId, UserId};
+pub use role::RoleName;
+pub use scope::ScopeToken;
+pub use user::{Email, NewUser, Password, User, UserStatus};
+
+/// Why a value was refused by a parse constructor: the field it belongs to and a message fit to
+/// show the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidField {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl InvalidField {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Layers applied to every request.
+
+pub mod request_id;
+pub mod security_headers;

@@ -1,0 +1,71 @@
+//! A request id on every request: taken from a well-formed incoming `x-request-id` (so a proxy's
+//! id carries through) or generated, echoed in the response, recorded in the log span and readable
+//! anywhere in the request's task through [`RequestId::current`].
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+
+pub const HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static CURRENT: RequestId;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// The id of the request being handled, if called inside one.
+    pub fn current() -> Option<Self> {
+        CURRENT.try_with(Clone::clone).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn from_header(value: &HeaderValue) -> Option<Self> {
+        let value = value.to_str().ok()?;
+        let well_formed = !value.is_empty()
+            && value.len() <= 64
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        well_formed.then(|| Self(value.to_owned()))
+    }
+}
+
+pub async fn assign(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(HEADER)
+        .and_then(RequestId::from_header)
+        .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string()));
+    let header = HeaderValue::from_str(id.as_str()).ok();
+    if let Some(header) = &header {
+        request.headers_mut().insert(HEADER, header.clone());
+    }
+    request.extensions_mut().insert(id.clone());
+    let mut response = CURRENT.scope(id, next.run(request)).await;
+    if let Some(header) = header {
+        response.headers_mut().insert(HEADER, header);
+    }
+    response
+}
+
+/// The log span of a request: method, path (never the query, which may carry codes) and id.
+pub fn make_span(request: &Request) -> tracing::Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.as_str().to_owned())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
+}

@@ -1,0 +1,17 @@
+//! Every endpoint path, in one place: the router mounts these and discovery advertises them.
+
+pub const HEALTH_LIVE: &str = "/health/live";
+pub const HEALTH_READY: &str = "/health/ready";
+pub const STYLESHEET: &str = "/static/css/portcullis.css";
+
+/// Path prefixes whose errors are RFC 9457 problem+json.
+pub const PROBLEM_JSON_PREFIXES: [&str; 2] = ["/api/", "/admin/"];
+/// Paths whose errors are RFC 6749 JSON (the OAuth and OpenID Connect endpoints).
+pub const OAUTH_JSON_PREFIXES: [&str; 6] = [
+    "/token",
+    "/introspect",
+    "/revoke",
+    "/userinfo",
+    "/jwks",
+    "/.well-known/",
+];

@@ -1,0 +1,147 @@
+//! RFC 9457 problem details for the REST APIs, with an `errors` extension listing field problems
+//! and the request id as `instance`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::internal;
+use crate::admin::AdminError;
+use crate::domain::InvalidField;
+use crate::http::middleware::request_id::RequestId;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: String,
+    #[serde(serialize_with = "serialize_status")]
+    pub status: StatusCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+fn serialize_status<S: serde::Serializer>(status: &StatusCode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u16(status.as_u16())
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank",
+            title: title.into(),
+            status,
+            detail: None,
+            instance: RequestId::current().map(|id| format!("urn:request-id:{}", id.as_str())),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn field_errors(mut self, fields: &[InvalidField]) -> Self {
+        self.errors = fields
+            .iter()
+            .map(|f| FieldProblem {
+                field: f.field.to_owned(),
+                detail: f.message.clone(),
+            })
+            .collect();
+        self
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut response = (status, Json(self)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+impl From<AdminError> for Problem {
+    fn from(error: AdminError) -> Self {
+        match &error {
+            AdminError::Invalid(fields) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request has invalid fields",
+            )
+            .field_errors(fields),
+            AdminError::EmailTaken => {
+                Problem::new(StatusCode::CONFLICT, "Conflict").detail(error.to_string())
+            }
+            AdminError::ClientIdTaken => {
+                Problem::new(StatusCode::CONFLICT, "Conflict").detail(error.to_string())
+            }
+            AdminError::NotFound => Problem::new(StatusCode::NOT_FOUND, "Not found"),
+            AdminError::Unavailable(source) => {
+                internal::log_unavailable(source);
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable")
+                    .detail("The database is unavailable; try again shortly.")
+            }
+            AdminError::Internal(_) => {
+                internal::log(&error);
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+                    .detail(internal::MESSAGE)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn invalid_input_becomes_422_with_field_details() {
+        let error =
+            AdminError::Invalid(vec![InvalidField::new("email", "must be an email address")]);
+        let response = Problem::from(error).into_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["status"], 422);
+        assert_eq!(json["errors"][0]["field"], "email");
+    }
+
+    #[test]
+    fn conflicts_are_409_and_internal_errors_hide_their_cause() {
+        assert_eq!(
+            Problem::from(AdminError::EmailTaken).status,
+            StatusCode::CONFLICT
+        );
+        let internal = AdminError::Internal("secret detail".into());
+        let problem = Problem::from(internal);
+        assert_eq!(problem.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!problem.detail.unwrap_or_default().contains("secret detail"));
+    }
+}

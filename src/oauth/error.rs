@@ -1,0 +1,52 @@
+//! OAuth error codes: only the registered ones (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1,
+//! RFC 7009 §2.2.1, OpenID Connect Core §3.1.2.6). Control flow the specs do not name never
+//! becomes one of these.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    AccessDenied,
+    UnsupportedResponseType,
+    ServerError,
+    TemporarilyUnavailable,
+    InvalidToken,
+    InsufficientScope,
+    UnsupportedTokenType,
+    InteractionRequired,
+    LoginRequired,
+    ConsentRequired,
+    AccountSelectionRequired,
+    InvalidRequestUri,
+    InvalidRequestObject,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    RegistrationNotSupported,
+}
+
+/// An error to send to an OAuth client: a registered code and a human-readable description
+/// (RFC 6749 §5.2 `error_description`: printable ASCII, no '"' or '\').
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code:?}: {description}")]
+pub struct OAuthError {
+    pub code: ErrorCode,
+    pub description: String,
+}
+
+impl OAuthError {
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        let description = description
+            .into()
+            .chars()
+            .filter(|c| matches!(c, ' ' | '!' | '#'..='[' | ']'..='~'))
+            .collect();
+        Self { code, description }
+    }
+}

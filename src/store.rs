@@ -1,0 +1,109 @@
+//! Storage: one trait per concern, composed into [`Store`], with two real implementations
+//! (`postgres`, `sqlite`) chosen by the database URL's scheme. Every method is one transaction,
+//! named for the domain step it performs. The only module that names sqlx.
+
+mod error;
+mod postgres;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::config::{Backend, DatabaseConfig};
+use crate::domain::{
+    Client, ClientId, Email, NewClient, NewUser, RoleName, User, UserId, UserStatus,
+};
+
+pub use error::{Conflict, StoreError};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Users and their credentials.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user with its roles (creating missing roles). `Conflict::Email` if the email is taken.
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+    /// `NotFound` if there is no such user.
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
+/// Roles and their assignment to users.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Gives a user a role, creating the role if needed; assigning twice is not an error.
+    /// `NotFound` if the user does not exist.
+    async fn assign_role(
+        &self,
+        user: UserId,
+        role: &RoleName,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Takes a role away; `NotFound` if the user did not have it.
+    async fn unassign_role(&self, user: UserId, role: &RoleName) -> StoreResult<()>;
+    async fn list_roles(&self) -> StoreResult<Vec<RoleName>>;
+}
+
+/// Registered OAuth clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// `Conflict::ClientId` if the id is taken.
+    async fn create_client(&self, client: NewClient) -> StoreResult<Client>;
+    async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
+    async fn list_clients(&self) -> StoreResult<Vec<Client>>;
+}
+
+/// The schema as found in the database, against what this binary knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaVersion {
+    /// Highest migration applied in the database (0 for an empty database).
+    pub applied: i64,
+    /// Highest migration this binary carries.
+    pub supported: i64,
+}
+
+/// The connection itself: health, schema and lifecycle.
+#[async_trait]
+pub trait Database: Send + Sync {
+    fn backend(&self) -> Backend;
+    /// One round trip to the database.
+    async fn ping(&self) -> StoreResult<()>;
+    async fn schema_version(&self) -> StoreResult<SchemaVersion>;
+    /// Applies pending migrations; safe to run from several instances at once.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Waits for pooled connections to close.
+    async fn close(&self);
+}
+
+/// Everything the server stores.
+pub trait Store: Database + UserStore + RoleStore + ClientStore {}
+impl<T: Database + UserStore + RoleStore + ClientStore> Store for T {}
+
+/// Opens a pool to the configured database (one attempt; the caller decides about retrying).
+pub async fn connect(config: &DatabaseConfig) -> StoreResult<Arc<dyn Store>> {
+    Ok(match config.url.backend() {
+        Backend::Postgres => Arc::new(postgres::PostgresStore::connect(config).await?),
+        Backend::Sqlite => Arc::new(sqlite::SqliteStore::connect(config).await?),
+    })
+}
+
+/// The migration names this binary carries for a backend, in order (tests compare the two lists).
+pub fn migration_names(backend: Backend) -> Vec<String> {
+    let migrator = match backend {
+        Backend::Postgres => &postgres::MIGRATOR,
+        Backend::Sqlite => &sqlite::MIGRATOR,
+    };
+    migrator
+        .iter()
+        .map(|m| format!("{:04}_{}", m.version, m.description.replace(' ', "_")))
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! The PostgreSQL backend: connection pool, schema checks and migrations. The trait
+//! implementations live in one file per trait beside this one.
+
+mod clients;
+mod roles;
+mod users;
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::error::classify;
+use super::{Database, SchemaVersion, StoreError, StoreResult};
+use crate::config::{Backend, DatabaseConfig};
+
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+pub(super) struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(config: &DatabaseConfig) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(config.url.expose())
+            .map_err(StoreError::Other)?
+            .application_name("portcullis");
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(config.acquire_timeout.get())
+            .connect_with(options)
+            .await
+            .map_err(classify)?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Database for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn schema_version(&self) -> StoreResult<SchemaVersion> {
+        // Two queries: the second cannot even be prepared before the table exists.
+        let tracked: bool =
+            sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(classify)?;
+        let applied: i64 = if tracked {
+            sqlx::query_scalar(
+                "select coalesce(max(version), 0) from _sqlx_migrations where success",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)?
+        } else {
+            0
+        };
+        Ok(SchemaVersion {
+            applied,
+            supported: MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0),
+        })
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(StoreError::Migration)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

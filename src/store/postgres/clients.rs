@@ -1,0 +1,57 @@
+//! `ClientStore` on PostgreSQL.
+
+use async_trait::async_trait;
+
+use super::PostgresStore;
+use crate::domain::{Client, ClientId, NewClient};
+use crate::store::error::{classify, classify_conflict};
+use crate::store::rows::{ClientRow, kind_name, string_list};
+use crate::store::{ClientStore, Conflict, StoreResult};
+
+#[async_trait]
+impl ClientStore for PostgresStore {
+    async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
+        let row = sqlx::query_as::<_, ClientRow>(
+            "insert into clients (id, name, secret_hash, kind, first_party, redirect_uris,
+                 post_logout_redirect_uris, grant_types, scopes, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+             returning *",
+        )
+        .bind(client.id.as_str())
+        .bind(&client.name)
+        .bind(&client.secret_hash)
+        .bind(kind_name(client.kind))
+        .bind(client.first_party)
+        .bind(string_list(&client.redirect_uris, |u| u.as_str()))
+        .bind(string_list(&client.post_logout_redirect_uris, |u| {
+            u.as_str()
+        }))
+        .bind(string_list(&client.grant_types, |g| g.as_str()))
+        .bind(string_list(&client.scopes, |s| s.as_str()))
+        .bind(client.created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| classify_conflict(e, Conflict::ClientId))?;
+        row.into_client()
+    }
+
+    async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>> {
+        sqlx::query_as::<_, ClientRow>("select * from clients where id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .map(ClientRow::into_client)
+            .transpose()
+    }
+
+    async fn list_clients(&self) -> StoreResult<Vec<Client>> {
+        sqlx::query_as::<_, ClientRow>("select * from clients order by created_at, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?
+            .into_iter()
+            .map(ClientRow::into_client)
+            .collect()
+    }
+}

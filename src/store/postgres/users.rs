@@ -1,0 +1,122 @@
+//! `UserStore` on PostgreSQL.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::PostgresStore;
+use crate::domain::{Email, NewUser, User, UserId, UserStatus};
+use crate::store::error::{classify, classify_conflict};
+use crate::store::rows::UserRow;
+use crate::store::{Conflict, StoreError, StoreResult, UserStore};
+
+impl PostgresStore {
+    async fn roles_of(&self, id: uuid::Uuid) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("select role_name from user_roles where user_id = $1 order by role_name")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)
+    }
+
+    async fn with_roles(&self, row: Option<UserRow>) -> StoreResult<Option<User>> {
+        match row {
+            Some(row) => {
+                let roles = self.roles_of(row.id).await?;
+                Ok(Some(row.into_user(roles)?))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        sqlx::query(
+            "insert into users (id, email, name, password_hash, status, created_at, updated_at)
+             values ($1, $2, $3, $4, 'active', $5, $5)",
+        )
+        .bind(user.id.as_uuid())
+        .bind(user.email.as_str())
+        .bind(&user.name)
+        .bind(&user.password_hash)
+        .bind(user.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| classify_conflict(e, Conflict::Email))?;
+        for role in &user.roles {
+            sqlx::query("insert into roles (name, created_at) values ($1, $2) on conflict (name) do nothing")
+                .bind(role.as_str())
+                .bind(user.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+            sqlx::query(
+                "insert into user_roles (user_id, role_name, created_at) values ($1, $2, $3)
+                 on conflict do nothing",
+            )
+            .bind(user.id.as_uuid())
+            .bind(role.as_str())
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        }
+        tx.commit().await.map_err(classify)?;
+        let mut roles = user.roles;
+        roles.sort();
+        roles.dedup();
+        Ok(User {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            status: UserStatus::Active,
+            roles,
+            created_at: user.created_at,
+            updated_at: user.created_at,
+        })
+    }
+
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row = sqlx::query_as::<_, UserRow>(
+            "select id, email, name, status, created_at, updated_at from users where id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?;
+        self.with_roles(row).await
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        let row = sqlx::query_as::<_, UserRow>(
+            "select id, email, name, status, created_at, updated_at from users
+             where lower(email) = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?;
+        self.with_roles(row).await
+    }
+
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let result = sqlx::query("update users set status = $2, updated_at = $3 where id = $1")
+            .bind(id.as_uuid())
+            .bind(status.as_str())
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

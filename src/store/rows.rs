@@ -1,0 +1,102 @@
+//! Row shapes shared by both backends (sqlx decodes uuid, timestamps, booleans and JSON lists from
+//! either), and their conversion into domain values. Stored values are parsed again on the way
+//! out, so a hand-edited row cannot smuggle an invalid value into the server.
+
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::domain::{
+    Client, ClientId, ClientKind, Email, GrantType, InvalidField, RedirectUri, RoleName,
+    ScopeToken, User, UserId, UserStatus,
+};
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl UserRow {
+    pub fn into_user(self, roles: Vec<String>) -> Result<User, StoreError> {
+        Ok(User {
+            id: UserId::from_uuid(self.id),
+            email: Email::parse(&self.email).map_err(corrupt)?,
+            name: self.name,
+            status: UserStatus::parse(&self.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("user status {:?}", self.status)))?,
+            roles: parse_all(&roles, RoleName::parse)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub secret_hash: Option<String>,
+    pub kind: String,
+    pub first_party: bool,
+    pub redirect_uris: Json<Vec<String>>,
+    pub post_logout_redirect_uris: Json<Vec<String>>,
+    pub grant_types: Json<Vec<String>>,
+    pub scopes: Json<Vec<String>>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl ClientRow {
+    pub fn into_client(self) -> Result<Client, StoreError> {
+        let kind = match self.kind.as_str() {
+            "public" => ClientKind::Public,
+            "confidential" => ClientKind::Confidential,
+            other => return Err(StoreError::Corrupt(format!("client kind {other:?}"))),
+        };
+        Ok(Client {
+            id: ClientId::parse(&self.id).map_err(corrupt)?,
+            name: self.name,
+            secret_hash: self.secret_hash,
+            kind,
+            first_party: self.first_party,
+            redirect_uris: parse_all(&self.redirect_uris.0, RedirectUri::parse)?,
+            post_logout_redirect_uris: parse_all(
+                &self.post_logout_redirect_uris.0,
+                RedirectUri::parse,
+            )?,
+            grant_types: parse_all(&self.grant_types.0, GrantType::parse)?,
+            scopes: parse_all(&self.scopes.0, ScopeToken::parse)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(super) fn kind_name(kind: ClientKind) -> &'static str {
+    match kind {
+        ClientKind::Public => "public",
+        ClientKind::Confidential => "confidential",
+    }
+}
+
+/// A list column as stored: JSON array of strings.
+pub(super) fn string_list<T>(items: &[T], as_str: impl Fn(&T) -> &str) -> Json<Vec<String>> {
+    Json(items.iter().map(|item| as_str(item).to_owned()).collect())
+}
+
+fn parse_all<T>(
+    values: &[String],
+    parse: impl Fn(&str) -> Result<T, InvalidField>,
+) -> Result<Vec<T>, StoreError> {
+    values.iter().map(|v| parse(v).map_err(corrupt)).collect()
+}
+
+fn corrupt(error: InvalidField) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
