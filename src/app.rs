@@ -29,12 +29,18 @@ impl App {
     /// Opens the database (retrying while it is unreachable, up to `database.startup_timeout`),
     /// applies or checks migrations, and binds `server.listen` (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = open_store(&config).await?;
-        let hasher = token_hasher(&config)?;
-        let config = Arc::new(config);
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        Self::build_on(config, listener).await
+    }
+
+    /// Like [`build`](App::build), on a listener the caller bound (tests bind first so that the
+    /// issuer can name the port).
+    pub async fn build_on(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let hasher = token_hasher(&config)?;
+        let config = Arc::new(config);
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),

@@ -61,7 +61,7 @@ impl std::fmt::Display for Duration {
             (1_000, "s"),
         ];
         for (size, unit) in units {
-            if millis >= size && millis % size == 0 {
+            if millis >= size && millis.is_multiple_of(size) {
                 return write!(f, "{}{unit}", millis / size);
             }
         }

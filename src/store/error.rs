@@ -55,7 +55,9 @@ pub(super) fn classify(error: sqlx::Error) -> StoreError {
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
+        | sqlx::Error::WorkerCrashed
+        // A connection cut mid-handshake surfaces as a protocol error, not an I/O error.
+        | sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // Postgres: class 08 connection exceptions, 57P01-57P03 shutdown / cannot connect
             // now, 53300 too many connections. SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED.

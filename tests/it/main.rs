@@ -1,1 +1,19 @@
+//! The one integration-test binary: every test starts the real server or binary against a fresh
+//! database, on PostgreSQL and on SQLite.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a failing test should panic"
+)]
 
+#[macro_use]
+mod support;
+
+mod cli;
+mod config;
+mod fallback;
+mod health;
+mod resilience;
+mod startup;
+mod store;

@@ -1,0 +1,124 @@
+//! PostgreSQL going away: fast 503s while it is gone, recovery without a restart, and a bounded
+//! wait for it at start-up. The database is taken away through a proxy owned by the test, so no
+//! other test is disturbed.
+
+use std::time::{Duration, Instant};
+
+use crate::support::app::test_config;
+use crate::support::binary::{self, command_for};
+use crate::support::proxy::{TcpProxy, postgres_address};
+use crate::support::{Backend, TestApp, TestDatabase};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_fast_while_postgres_is_gone_and_recovers_without_a_restart() {
+    let proxy = TcpProxy::start(postgres_address(), true).await;
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let mut config = test_config(&db);
+    config.database.url = portcullis::config::DatabaseUrl::parse(&proxy.route(&db.url)).unwrap();
+    config.database.acquire_timeout = portcullis::config::Duration::from_secs(1);
+    let app = TestApp::spawn_on(db, config).await;
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+
+    proxy.go_down();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let response = app.get("/health/ready").await;
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().contains_key("retry-after"));
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        app.get("/health/live").await.status(),
+        200,
+        "the process itself stays up"
+    );
+
+    proxy.come_up();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if app.get("/health/ready").await.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "service did not resume after the database returned"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_waits_for_a_database_that_arrives_late() {
+    let proxy = TcpProxy::start(postgres_address(), false).await;
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let mut config = test_config(&db);
+    config.database.url = portcullis::config::DatabaseUrl::parse(&proxy.route(&db.url)).unwrap();
+    config.database.startup_timeout = portcullis::config::Duration::from_secs(20);
+    let arrive = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        proxy.come_up();
+        proxy
+    });
+    let app = TestApp::spawn_on(db, config).await;
+    let _proxy = arrive.await.unwrap();
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_gives_up_after_the_startup_timeout_with_a_clear_message() {
+    let proxy = TcpProxy::start(postgres_address(), false).await;
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let mut serve = command_for(&db);
+    serve
+        .env("DATABASE_URL", proxy.route(&db.url))
+        .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+        .env("PORTCULLIS_DATABASE__STARTUP_TIMEOUT", "2s");
+    let started = Instant::now();
+    let run = tokio::task::spawn_blocking(move || binary::run(serve, None))
+        .await
+        .unwrap();
+    run.assert_clean_failure();
+    assert!(
+        run.stderr.contains("cannot open the database"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains(":5432/") || !run.stderr.contains("password"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_sqlite_folder_is_created_but_an_unwritable_path_fails_cleanly() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let mut serve = command_for(&db);
+    serve
+        .env(
+            "DATABASE_URL",
+            "sqlite:///proc/portcullis-cannot-write-here/portcullis.db",
+        )
+        .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+        .env("PORTCULLIS_DATABASE__STARTUP_TIMEOUT", "1s");
+    let run = tokio::task::spawn_blocking(move || binary::run(serve, None))
+        .await
+        .unwrap();
+    run.assert_clean_failure();
+    assert!(
+        run.stderr.contains("cannot open the database"),
+        "{}",
+        run.stderr
+    );
+}

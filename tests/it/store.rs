@@ -1,0 +1,4 @@
+//! The storage layer's promises, checked on both backends.
+
+mod contract;
+mod migrations;

@@ -1,0 +1,13 @@
+//! Test harness: fresh databases, the real server on a random port, the real binary as a
+//! subprocess, and a TCP proxy that can take the database away.
+
+#[macro_use]
+pub mod backends;
+pub mod app;
+pub mod binary;
+pub mod db;
+pub mod proxy;
+
+pub use app::TestApp;
+pub use backends::Backend;
+pub use db::TestDatabase;
