@@ -13,9 +13,11 @@ use tokio::net::TcpListener;
 
 use crate::config::{Backend, Config, DatabaseConfig};
 use crate::http::{self, AppState};
+use crate::jobs::key_rotation::KeyRotation;
+use crate::oauth::Engine;
 use crate::store::{self, Store, StoreError};
 
-pub use secrets::token_hasher;
+pub use secrets::{key_encryption_key, token_hasher};
 
 /// A server, built and bound, ready to [`run`](App::run).
 pub struct App {
@@ -23,6 +25,8 @@ pub struct App {
     router: axum::Router,
     store: Arc<dyn Store>,
     config: Arc<Config>,
+    engine: Engine,
+    rotation: Arc<KeyRotation>,
 }
 
 impl App {
@@ -41,16 +45,41 @@ impl App {
         let store = open_store(&config).await?;
         let hasher = token_hasher(&config)?;
         let config = Arc::new(config);
+        let rotation = Arc::new(key_rotation(store.clone(), config.clone())?);
+        let now = time::OffsetDateTime::now_utc();
+        rotation
+            .ensure_initial_keys(now)
+            .await
+            .context("creating the first signing keys")?;
+        rotation
+            .rotate(now, false)
+            .await
+            .context("rotating signing keys")?;
+        let ring = rotation.load(now).await.context("loading signing keys")?;
+        let engine = Engine::new(
+            config.clone(),
+            store.clone(),
+            hasher.clone(),
+            ring,
+            http::paths::ENDPOINTS,
+        );
+        engine
+            .refresh_discovery()
+            .await
+            .context("building the discovery document")?;
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),
             hasher,
+            engine: engine.clone(),
         });
         Ok(Self {
             listener,
             router,
             store,
             config,
+            engine,
+            rotation,
         })
     }
 
@@ -69,8 +98,15 @@ impl App {
             router,
             store,
             config,
+            engine,
+            rotation,
         } = self;
         announce(&config, listener.local_addr()?);
+        let maintenance = tokio::spawn(maintain(
+            engine,
+            rotation,
+            config.keys.reload_interval.get(),
+        ));
         let grace = config.server.shutdown_grace.get();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
@@ -91,9 +127,41 @@ impl App {
             result = serve => result.context("server error")?,
             () = grace_expired => tracing::warn!("shutdown grace period over; dropping remaining connections"),
         }
+        maintenance.abort();
         store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The key lifecycle for this configuration and store.
+pub fn key_rotation(store: Arc<dyn Store>, config: Arc<Config>) -> anyhow::Result<KeyRotation> {
+    let kek = key_encryption_key(&config)?;
+    Ok(KeyRotation::new(store, kek, config))
+}
+
+/// Every `interval`: rotate keys when due, reload them (so all instances agree), delete expired
+/// ones, rebuild the metadata and forget expired revocations. A failure is logged and retried on
+/// the next round; the previous keys stay in force meanwhile.
+async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let now = time::OffsetDateTime::now_utc();
+        let round = async {
+            rotation.rotate(now, false).await?;
+            let ring = rotation.load(now).await?;
+            rotation.purge(&ring, now).await?;
+            engine.replace_keys(ring);
+            engine.refresh_discovery().await?;
+            engine.store.purge_expired_revocations(now).await?;
+            anyhow::Ok(())
+        };
+        if let Err(error) = round.await {
+            tracing::warn!(error = %format!("{error:#}"), "maintenance round failed; will retry");
+        }
     }
 }
 

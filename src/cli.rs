@@ -45,6 +45,18 @@ pub enum Command {
     /// Manage OAuth clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Inspect and rotate signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys with their state (published, signing, retired).
+    List,
+    /// Publish successors for all algorithms now; they sign after `keys.jwks_max_age` (plus
+    /// `keys.reload_interval`), when every cached JWKS has them.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +111,18 @@ pub struct CreateClientArgs {
     /// A first-party client: its users are not asked for consent.
     #[arg(long)]
     pub first_party: bool,
+    /// `aud` of the client's access tokens (default: the issuer).
+    #[arg(long)]
+    pub audience: Option<String>,
+    /// Access-token signing algorithm: ES256 (default) or RS256.
+    #[arg(long, value_name = "ALG")]
+    pub access_token_alg: Option<String>,
+    /// ID-token signing algorithm: RS256 (default) or ES256.
+    #[arg(long, value_name = "ALG")]
+    pub id_token_alg: Option<String>,
+    /// Access-token lifetime for this client, such as "5m" (at most 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub access_token_ttl: Option<String>,
 }
 
 /// What `main` reports when configuration fails, before logging exists.

@@ -23,8 +23,42 @@ pub use secret::SecretString;
 pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
+    pub keys: KeysConfig,
+    pub tokens: TokensConfig,
     pub log: LogConfig,
     pub secrets: SecretsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    pub encryption_key: SecretString,
+    pub rotation_interval: Duration,
+    pub jwks_max_age: Duration,
+    pub reload_interval: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    pub access_token_ttl: Duration,
+    pub id_token_ttl: Duration,
+    pub authorization_code_ttl: Duration,
+    pub refresh_token_idle_ttl: Duration,
+    pub refresh_token_absolute_ttl: Duration,
+}
+
+/// The longest access-token lifetime a client may be given.
+pub const MAX_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+impl TokensConfig {
+    /// How long after a signing key stops signing its tokens may still be in use: the key stays
+    /// published that long.
+    pub fn longest_jwt_lifetime(&self) -> Duration {
+        self.access_token_ttl
+            .max(self.id_token_ttl)
+            .max(MAX_ACCESS_TOKEN_TTL)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -194,15 +228,64 @@ impl Config {
                 "must be greater than zero".into(),
             ));
         }
-        if !self.secrets.hash_key.is_empty() {
-            secret::decode_key(&self.secrets.hash_key).map_err(|e| ("secrets.hash_key", e))?;
-        } else if !self.is_development() {
+        let tokens = &self.tokens;
+        for (key, value) in [
+            ("tokens.access_token_ttl", tokens.access_token_ttl),
+            ("tokens.id_token_ttl", tokens.id_token_ttl),
+            (
+                "tokens.authorization_code_ttl",
+                tokens.authorization_code_ttl,
+            ),
+            (
+                "tokens.refresh_token_idle_ttl",
+                tokens.refresh_token_idle_ttl,
+            ),
+            ("keys.reload_interval", self.keys.reload_interval),
+            ("keys.rotation_interval", self.keys.rotation_interval),
+        ] {
+            if value.get() < std::time::Duration::from_secs(1) {
+                return Err((key, "must be at least 1s".into()));
+            }
+        }
+        if tokens.access_token_ttl > MAX_ACCESS_TOKEN_TTL {
+            return Err(("tokens.access_token_ttl", "must be at most 1h".into()));
+        }
+        if tokens.id_token_ttl > MAX_ACCESS_TOKEN_TTL {
+            return Err(("tokens.id_token_ttl", "must be at most 1h".into()));
+        }
+        if tokens.authorization_code_ttl > Duration::from_secs(600) {
             return Err((
-                "secrets.hash_key",
-                "is required when the issuer is not a loopback http URL \
-                 (generate one with `openssl rand -base64 32`)"
-                    .into(),
+                "tokens.authorization_code_ttl",
+                "must be at most 10m (RFC 6749 §4.1.2)".into(),
             ));
+        }
+        if tokens.refresh_token_absolute_ttl < tokens.refresh_token_idle_ttl {
+            return Err((
+                "tokens.refresh_token_absolute_ttl",
+                "must not be shorter than tokens.refresh_token_idle_ttl".into(),
+            ));
+        }
+        let lead = self.keys.jwks_max_age.get() + self.keys.reload_interval.get();
+        if self.keys.rotation_interval.get() <= lead {
+            return Err((
+                "keys.rotation_interval",
+                "must be longer than keys.jwks_max_age + keys.reload_interval".into(),
+            ));
+        }
+        for (key, secret) in [
+            ("secrets.hash_key", &self.secrets.hash_key),
+            ("keys.encryption_key", &self.keys.encryption_key),
+        ] {
+            if !secret.is_empty() {
+                secret::decode_key(secret).map_err(|e| (key, e))?;
+            } else if !self.is_development() {
+                return Err((
+                    key,
+                    "is required when the issuer is not a loopback http URL \
+                     (generate one with `openssl rand -base64 32`)"
+                        .into(),
+                ));
+            }
         }
         Ok(())
     }

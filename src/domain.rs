@@ -6,6 +6,7 @@ pub mod client;
 pub mod ids;
 pub mod role;
 pub mod scope;
+pub mod signing_key;
 pub mod time;
 pub mod user;
 
@@ -13,6 +14,7 @@ pub use client::{Client, ClientKind, GrantType, NewClient, RedirectUri};
 pub use ids::{ClientId, UserId};
 pub use role::RoleName;
 pub use scope::ScopeToken;
+pub use signing_key::{SigningAlgorithm, StoredSigningKey};
 pub use user::{Email, NewUser, Password, User, UserStatus};
 
 /// Why a value was refused by a parse constructor: the field it belongs to and a message fit to

@@ -1,9 +1,11 @@
 //! The HTTP boundary: the one module that knows axum and tower-http. Every route is listed in
 //! [`router`]; handlers extract typed input, call one use-case and map its result.
 
+mod extract;
 mod fallback;
 mod health;
 pub mod middleware;
+mod oauth;
 pub mod paths;
 pub mod responses;
 mod static_files;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -27,6 +29,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
+    pub engine: crate::oauth::Engine,
 }
 
 /// Every route, and the layers every request passes through (outermost last).
@@ -36,6 +39,18 @@ pub fn router(state: AppState) -> Router {
         .route(paths::HEALTH_LIVE, get(health::live))
         .route(paths::HEALTH_READY, get(health::ready))
         .route(paths::STYLESHEET, get(static_files::stylesheet))
+        .route(
+            paths::OPENID_CONFIGURATION,
+            get(oauth::discovery::openid_configuration),
+        )
+        .route(
+            paths::OAUTH_AUTHORIZATION_SERVER,
+            get(oauth::discovery::openid_configuration),
+        )
+        .route(paths::JWKS, get(oauth::discovery::jwks))
+        .route(paths::TOKEN, post(oauth::token::token))
+        .route(paths::INTROSPECT, post(oauth::introspect::introspect))
+        .route(paths::REVOKE, post(oauth::revoke::revoke))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.server.body_limit))

@@ -1,4 +1,16 @@
-//! The OAuth 2.0 / OpenID Connect engine, free of HTTP. For now it holds the error vocabulary
-//! that the HTTP layer renders; endpoints arrive with the OpenID Provider.
+//! The OAuth 2.0 / OpenID Connect engine, free of HTTP: requests come in as typed values, answers
+//! go out as typed values or registered OAuth errors.
 
+pub mod access_token;
+pub mod client_auth;
+pub mod discovery;
+pub mod engine;
 pub mod error;
+pub mod grants;
+pub mod introspection;
+pub mod params;
+pub mod revocation;
+pub mod scope;
+pub mod token;
+
+pub use engine::Engine;

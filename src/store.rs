@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 
 use crate::config::{Backend, DatabaseConfig};
 use crate::domain::{
-    Client, ClientId, Email, NewClient, NewUser, RoleName, User, UserId, UserStatus,
+    Client, ClientId, Email, NewClient, NewUser, RoleName, SigningAlgorithm, StoredSigningKey,
+    User, UserId, UserStatus,
 };
 
 pub use error::{Conflict, StoreError};
@@ -62,6 +63,35 @@ pub trait ClientStore: Send + Sync {
     async fn list_clients(&self) -> StoreResult<Vec<Client>>;
 }
 
+/// Signing keys. Inserting is conditional so that several instances rotating at once add one key.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Inserts `key` unless a key of the same algorithm activates after `unless_activating_after`;
+    /// returns whether it was inserted.
+    async fn insert_signing_key_unless_newer(
+        &self,
+        key: StoredSigningKey,
+        unless_activating_after: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    async fn list_signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>>;
+    async fn delete_signing_key(&self, kid: &str) -> StoreResult<()>;
+    /// The newest key's creation time per algorithm (rotation is due when it is old).
+    async fn newest_signing_key(
+        &self,
+        alg: SigningAlgorithm,
+    ) -> StoreResult<Option<StoredSigningKey>>;
+}
+
+/// What was granted: for now the revocation list of JWT access tokens, kept until they expire.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Records a revoked access token; revoking twice is not an error.
+    async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()>;
+    async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
+    /// Forgets revocations of tokens that have expired anyway; returns how many.
+    async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// The schema as found in the database, against what this binary knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaVersion {
@@ -85,8 +115,8 @@ pub trait Database: Send + Sync {
 }
 
 /// Everything the server stores.
-pub trait Store: Database + UserStore + RoleStore + ClientStore {}
-impl<T: Database + UserStore + RoleStore + ClientStore> Store for T {}
+pub trait Store: Database + UserStore + RoleStore + ClientStore + KeyStore + GrantStore {}
+impl<T: Database + UserStore + RoleStore + ClientStore + KeyStore + GrantStore> Store for T {}
 
 /// Opens a pool to the configured database (one attempt; the caller decides about retrying).
 pub async fn connect(config: &DatabaseConfig) -> StoreResult<Arc<dyn Store>> {

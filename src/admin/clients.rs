@@ -1,8 +1,10 @@
 //! Registering OAuth clients.
 
+use crate::config::Duration;
 use crate::crypto::token::{PlaintextToken, TokenHasher};
 use crate::domain::{
-    Client, ClientId, ClientKind, GrantType, NewClient, RedirectUri, ScopeToken, time,
+    Client, ClientId, ClientKind, GrantType, InvalidField, NewClient, RedirectUri, ScopeToken,
+    SigningAlgorithm, time,
 };
 use crate::store::Store;
 
@@ -21,6 +23,14 @@ pub struct CreateClient {
     pub scopes: Vec<String>,
     pub public: bool,
     pub first_party: bool,
+    /// `aud` of access tokens; default the issuer.
+    pub audience: Option<String>,
+    /// RS256 or ES256; default ES256.
+    pub access_token_alg: Option<String>,
+    /// RS256 or ES256; default RS256 (the OpenID Connect default).
+    pub id_token_alg: Option<String>,
+    /// Access-token lifetime such as "5m"; default `tokens.access_token_ttl`.
+    pub access_token_ttl: Option<String>,
 }
 
 /// A new client and, for confidential clients, its secret: shown once, stored only hashed.
@@ -57,6 +67,33 @@ pub async fn create_client(
     } else {
         errors.check_all(&input.scopes, ScopeToken::parse)
     };
+    let access_token_alg = match &input.access_token_alg {
+        Some(alg) => errors.check(
+            SigningAlgorithm::parse(alg)
+                .map_err(|e| InvalidField::new("access_token_alg", e.message)),
+        ),
+        None => Some(SigningAlgorithm::Es256),
+    };
+    let id_token_alg = match &input.id_token_alg {
+        Some(alg) => errors.check(
+            SigningAlgorithm::parse(alg).map_err(|e| InvalidField::new("id_token_alg", e.message)),
+        ),
+        None => Some(SigningAlgorithm::Rs256),
+    };
+    let access_token_ttl_seconds = match &input.access_token_ttl {
+        Some(text) => errors.check(
+            Duration::parse(text)
+                .ok()
+                .and_then(|d| u32::try_from(d.get().as_secs()).ok())
+                .ok_or_else(|| {
+                    InvalidField::new(
+                        "access_token_ttl",
+                        format!("`{text}` is not a duration like \"5m\""),
+                    )
+                }),
+        ),
+        None => None,
+    };
     let kind = if input.public {
         ClientKind::Public
     } else {
@@ -73,6 +110,10 @@ pub async fn create_client(
         post_logout_redirect_uris,
         grant_types,
         scopes,
+        audience: input.audience.map(|a| a.trim().to_owned()),
+        access_token_alg: access_token_alg.unwrap_or(SigningAlgorithm::Es256),
+        id_token_alg: id_token_alg.unwrap_or(SigningAlgorithm::Rs256),
+        access_token_ttl_seconds,
         created_at: time::now(),
     };
     errors.check(new_client.validate());

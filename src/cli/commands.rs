@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{ClientCommand, Command, CreateClientArgs, CreateUserArgs, UserCommand};
+use super::{ClientCommand, Command, CreateClientArgs, CreateUserArgs, KeysCommand, UserCommand};
 use crate::admin::{self, AdminError};
 use crate::app::{self, App};
 use crate::config::{Backend, Config};
@@ -19,6 +19,7 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
         Command::CheckConfig => print_json(&serde_json::to_value(&config).unwrap_or_default()),
         Command::User(UserCommand::Create(args)) => create_user(config, args).await,
         Command::Client(ClientCommand::Create(args)) => create_client(config, args).await,
+        Command::Keys(command) => keys(config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -85,6 +86,10 @@ async fn create_client(config: Config, args: CreateClientArgs) -> anyhow::Result
         scopes: args.scopes,
         public: args.public,
         first_party: args.first_party,
+        audience: args.audience,
+        access_token_alg: args.access_token_alg,
+        id_token_alg: args.id_token_alg,
+        access_token_ttl: args.access_token_ttl,
     };
     let result = admin::clients::create_client(store.as_ref(), &hasher, input).await;
     store.close().await;
@@ -97,7 +102,33 @@ async fn create_client(config: Config, args: CreateClientArgs) -> anyhow::Result
         "grant_types": created.client.grant_types,
         "redirect_uris": created.client.redirect_uris,
         "scopes": created.client.scopes,
+        "audience": created.client.audience,
+        "access_token_alg": created.client.access_token_alg,
+        "id_token_alg": created.client.id_token_alg,
     }))
+}
+
+async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
+    let store = app::open_store(&config).await?;
+    let config = std::sync::Arc::new(config);
+    let rotation = app::key_rotation(store.clone(), config)?;
+    let now = time::OffsetDateTime::now_utc();
+    let result = async {
+        rotation.ensure_initial_keys(now).await?;
+        let created = match command {
+            KeysCommand::List => Vec::new(),
+            KeysCommand::Rotate => rotation.rotate(now, true).await?,
+        };
+        let ring = rotation.load(now).await?;
+        anyhow::Ok((created, ring.statuses(now)))
+    }
+    .await;
+    store.close().await;
+    let (created, keys) = result?;
+    match command {
+        KeysCommand::List => print_json(&json!({ "keys": keys })),
+        KeysCommand::Rotate => print_json(&json!({ "created": created, "keys": keys })),
+    }
 }
 
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::{ClientId, InvalidField, ScopeToken};
+use super::{ClientId, InvalidField, ScopeToken, SigningAlgorithm};
 
 /// A registered redirect URI: absolute, without a fragment (RFC 6749 §3.1.2), and https unless
 /// the host is loopback (RFC 9700 §2.6, RFC 8252 §7.3). Kept as the exact string registered,
@@ -134,6 +134,12 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<ScopeToken>,
+    /// `aud` of this client's access tokens; `None` means the issuer.
+    pub audience: Option<String>,
+    pub access_token_alg: SigningAlgorithm,
+    pub id_token_alg: SigningAlgorithm,
+    /// Access-token lifetime in seconds; `None` means `tokens.access_token_ttl`.
+    pub access_token_ttl_seconds: Option<u32>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -152,6 +158,12 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<ScopeToken>,
+    /// `aud` of this client's access tokens; `None` means the issuer.
+    pub audience: Option<String>,
+    pub access_token_alg: SigningAlgorithm,
+    pub id_token_alg: SigningAlgorithm,
+    /// Access-token lifetime in seconds; `None` means `tokens.access_token_ttl`.
+    pub access_token_ttl_seconds: Option<u32>,
     pub created_at: OffsetDateTime,
 }
 
@@ -186,6 +198,25 @@ impl NewClient {
             return Err(InvalidField::new(
                 "grant_type",
                 "the password grant is allowed only for confidential first-party clients",
+            ));
+        }
+        if let Some(audience) = &self.audience
+            && (audience.trim().is_empty()
+                || audience.len() > 512
+                || audience.chars().any(char::is_control))
+        {
+            return Err(InvalidField::new(
+                "audience",
+                "must be 1-512 printable characters",
+            ));
+        }
+        if self
+            .access_token_ttl_seconds
+            .is_some_and(|ttl| ttl == 0 || ttl > 3600)
+        {
+            return Err(InvalidField::new(
+                "access_token_ttl",
+                "must be between 1 second and 1 hour",
             ));
         }
         if (self.kind == ClientKind::Confidential) != self.secret_hash.is_some() {

@@ -51,6 +51,13 @@ impl ClientId {
                 "must be 1-128 characters of letters, digits, '-', '_', '.' or '~'",
             ));
         }
+        // RFC 9700 §4.15: a client_id must never be mistaken for a user's `sub` (a UUID).
+        if value.len() == 36 && Uuid::parse_str(value).is_ok() {
+            return Err(InvalidField::new(
+                "client_id",
+                "must not have the form of a user id (a hyphenated UUID)",
+            ));
+        }
         Ok(Self(value.to_owned()))
     }
 
@@ -81,6 +88,7 @@ mod tests {
         assert!(ClientId::parse("has space").is_err());
         assert!(ClientId::parse("a:b").is_err());
         assert!(ClientId::parse(&"a".repeat(129)).is_err());
+        assert!(ClientId::parse("0190a3b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b").is_err());
         assert_eq!(ClientId::generate().as_str().len(), 32);
     }
 }

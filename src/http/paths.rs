@@ -4,6 +4,22 @@ pub const HEALTH_LIVE: &str = "/health/live";
 pub const HEALTH_READY: &str = "/health/ready";
 pub const STYLESHEET: &str = "/static/css/portcullis.css";
 
+pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
+pub const JWKS: &str = "/jwks";
+pub const TOKEN: &str = "/token";
+pub const INTROSPECT: &str = "/introspect";
+pub const REVOKE: &str = "/revoke";
+
+/// The paths discovery advertises, taken from the constants the router mounts.
+pub const ENDPOINTS: crate::oauth::discovery::EndpointPaths =
+    crate::oauth::discovery::EndpointPaths {
+        token: TOKEN,
+        jwks: JWKS,
+        introspection: INTROSPECT,
+        revocation: REVOKE,
+    };
+
 /// Path prefixes whose errors are RFC 9457 problem+json.
 pub const PROBLEM_JSON_PREFIXES: [&str; 2] = ["/api/", "/admin/"];
 /// Paths whose errors are RFC 6749 JSON (the OAuth and OpenID Connect endpoints).

@@ -50,3 +50,35 @@ impl OAuthError {
         Self { code, description }
     }
 }
+
+/// How an OAuth endpoint call can fail: an error for the client, or one that is ours.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    /// The database cannot be reached: 503 `temporarily_unavailable`, never a false answer.
+    #[error("storage unavailable")]
+    Unavailable(#[source] crate::store::StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<crate::store::StoreError> for EndpointError {
+    fn from(error: crate::store::StoreError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(Box::new(error))
+        }
+    }
+}
+
+impl EndpointError {
+    pub fn oauth(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self::OAuth(OAuthError::new(code, description))
+    }
+
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}

@@ -2,6 +2,8 @@
 //! implementations live in one file per trait beside this one.
 
 mod clients;
+mod grants;
+mod keys;
 mod roles;
 mod users;
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::domain::{
     Client, ClientId, ClientKind, Email, GrantType, InvalidField, RedirectUri, RoleName,
-    ScopeToken, User, UserId, UserStatus,
+    ScopeToken, SigningAlgorithm, StoredSigningKey, User, UserId, UserStatus,
 };
 
 #[derive(sqlx::FromRow)]
@@ -48,6 +48,10 @@ pub(super) struct ClientRow {
     pub post_logout_redirect_uris: Json<Vec<String>>,
     pub grant_types: Json<Vec<String>>,
     pub scopes: Json<Vec<String>>,
+    pub audience: Option<String>,
+    pub access_token_alg: String,
+    pub id_token_alg: String,
+    pub access_token_ttl_seconds: Option<i64>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -72,6 +76,14 @@ impl ClientRow {
             )?,
             grant_types: parse_all(&self.grant_types.0, GrantType::parse)?,
             scopes: parse_all(&self.scopes.0, ScopeToken::parse)?,
+            audience: self.audience,
+            access_token_alg: SigningAlgorithm::parse(&self.access_token_alg).map_err(corrupt)?,
+            id_token_alg: SigningAlgorithm::parse(&self.id_token_alg).map_err(corrupt)?,
+            access_token_ttl_seconds: self
+                .access_token_ttl_seconds
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("access_token_ttl_seconds out of range".into()))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -99,4 +111,25 @@ fn parse_all<T>(
 
 fn corrupt(error: InvalidField) -> StoreError {
     StoreError::Corrupt(error.to_string())
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SigningKeyRow {
+    pub kid: String,
+    pub alg: String,
+    pub private_key: Vec<u8>,
+    pub created_at: OffsetDateTime,
+    pub activates_at: OffsetDateTime,
+}
+
+impl SigningKeyRow {
+    pub fn into_key(self) -> Result<StoredSigningKey, StoreError> {
+        Ok(StoredSigningKey {
+            kid: self.kid,
+            alg: SigningAlgorithm::parse(&self.alg).map_err(corrupt)?,
+            sealed_private_key: self.private_key,
+            created_at: self.created_at,
+            activates_at: self.activates_at,
+        })
+    }
 }

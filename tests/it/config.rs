@@ -77,6 +77,10 @@ fn operator_aliases_set_their_keys_and_full_names_win() {
                 "PORTCULLIS_SECRETS__HASH_KEY",
                 "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk=",
             ),
+            (
+                "PORTCULLIS_KEYS__ENCRYPTION_KEY",
+                "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay1rZWs=",
+            ),
         ]),
     };
     let config = Config::load(&sources).unwrap();
@@ -115,6 +119,10 @@ fn a_file_suffix_reads_a_secret_from_a_file() {
             ),
             ("DATABASE_URL_FILE", url_file.to_str().unwrap()),
             ("PORTCULLIS_ISSUER", "https://id.example.com"),
+            (
+                "PORTCULLIS_KEYS__ENCRYPTION_KEY",
+                "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay1rZWs=",
+            ),
         ]),
     };
     let config = Config::load(&sources).unwrap();
@@ -240,16 +248,26 @@ fn the_production_example_is_valid_once_its_secret_is_provided() {
         without_secret.contains("secrets.hash_key"),
         "{without_secret}"
     );
+    let dir = scratch();
+    let kek = dir.join("kek");
+    std::fs::write(&kek, "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay1rZWs=\n").unwrap();
     let sources = Sources {
         file: Some(example),
-        env: env(&[(
-            "PORTCULLIS_SECRETS__HASH_KEY",
-            "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk=",
-        )]),
+        env: env(&[
+            (
+                "PORTCULLIS_SECRETS__HASH_KEY",
+                "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk=",
+            ),
+            (
+                "PORTCULLIS_KEYS__ENCRYPTION_KEY_FILE",
+                kek.to_str().unwrap(),
+            ),
+        ]),
     };
     let config = Config::load(&sources).unwrap();
     assert_eq!(config.database.url.backend(), Backend::Postgres);
     assert_eq!(config.issuer(), "https://id.example.com");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -266,6 +284,10 @@ fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
         .env(
             "PORTCULLIS_SECRETS__HASH_KEY",
             "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk=",
+        )
+        .env(
+            "PORTCULLIS_KEYS__ENCRYPTION_KEY",
+            "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay1rZWs=",
         );
     let run = binary::run(command, None);
     run.assert_success();
@@ -274,6 +296,8 @@ fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
     let json = run.json();
     assert_eq!(json["server"]["issuer"], "https://id.example.com/");
     assert_eq!(json["secrets"]["hash_key"], "[redacted]");
+    assert_eq!(json["keys"]["encryption_key"], "[redacted]");
+    assert!(!run.stdout.contains("a2VrLWtl"), "{}", run.stdout);
     assert!(
         json["database"]["url"]
             .as_str()

@@ -50,7 +50,12 @@ async fn unknown_paths_are_problem_json_for_programs_and_a_page_for_browsers(bac
 
 async fn oauth_paths_answer_rfc_6749_json(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let response = app.http.post(app.url("/token")).send().await.unwrap();
+    let response = app
+        .http
+        .post(app.url("/token/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: serde_json::Value = response.json().await.unwrap();

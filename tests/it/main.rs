@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod fallback;
 mod health;
+mod oauth;
 mod resilience;
 mod startup;
 mod store;

@@ -6,6 +6,7 @@ pub mod backends;
 pub mod app;
 pub mod binary;
 pub mod db;
+pub mod oauth;
 pub mod proxy;
 
 pub use app::TestApp;

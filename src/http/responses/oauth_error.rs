@@ -97,6 +97,43 @@ impl IntoResponse for OAuthErrorResponse {
     }
 }
 
+/// Renders an engine failure: the client's error as is, an outage as 503
+/// `temporarily_unavailable`, anything of ours as a logged 500 `server_error`.
+pub fn from_endpoint_error(
+    error: crate::oauth::error::EndpointError,
+    method: Option<crate::oauth::client_auth::AuthMethod>,
+) -> OAuthErrorResponse {
+    use crate::oauth::client_auth::AuthMethod;
+    use crate::oauth::error::EndpointError;
+    match error {
+        EndpointError::OAuth(error) => {
+            let challenge = match (error.code, method) {
+                (ErrorCode::InvalidClient, Some(AuthMethod::Basic)) => Challenge::Basic,
+                (ErrorCode::InvalidToken | ErrorCode::InsufficientScope, _) => Challenge::Bearer,
+                _ => Challenge::None,
+            };
+            OAuthErrorResponse::new(error, challenge)
+        }
+        EndpointError::Unavailable(source) => {
+            super::internal::log_unavailable(&source);
+            OAuthErrorResponse::new(
+                OAuthError::new(
+                    ErrorCode::TemporarilyUnavailable,
+                    "the service is temporarily unavailable; retry shortly",
+                ),
+                Challenge::None,
+            )
+        }
+        EndpointError::Internal(source) => {
+            super::internal::log(source.as_ref());
+            OAuthErrorResponse::new(
+                OAuthError::new(ErrorCode::ServerError, "internal error"),
+                Challenge::None,
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

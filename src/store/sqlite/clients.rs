@@ -13,8 +13,9 @@ impl ClientStore for SqliteStore {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
         let row = sqlx::query_as::<_, ClientRow>(
             "insert into clients (id, name, secret_hash, kind, first_party, redirect_uris,
-                 post_logout_redirect_uris, grant_types, scopes, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                 post_logout_redirect_uris, grant_types, scopes, audience, access_token_alg,
+                 id_token_alg, access_token_ttl_seconds, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
              returning *",
         )
         .bind(client.id.as_str())
@@ -28,6 +29,10 @@ impl ClientStore for SqliteStore {
         }))
         .bind(string_list(&client.grant_types, |g| g.as_str()))
         .bind(string_list(&client.scopes, |s| s.as_str()))
+        .bind(&client.audience)
+        .bind(client.access_token_alg.as_str())
+        .bind(client.id_token_alg.as_str())
+        .bind(client.access_token_ttl_seconds.map(i64::from))
         .bind(client.created_at)
         .fetch_one(&self.pool)
         .await

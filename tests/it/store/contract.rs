@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use portcullis::domain::{
     ClientId, ClientKind, Email, GrantType, NewClient, NewUser, RedirectUri, RoleName, ScopeToken,
-    UserId, UserStatus, time,
+    SigningAlgorithm, UserId, UserStatus, time,
 };
 use portcullis::store::{Conflict, Store, StoreError};
 
@@ -39,6 +39,10 @@ fn new_client(id: &str) -> NewClient {
         post_logout_redirect_uris: vec![],
         grant_types: vec![GrantType::AuthorizationCode, GrantType::ClientCredentials],
         scopes: vec![ScopeToken::parse("openid").unwrap()],
+        audience: Some("https://api.example.com".into()),
+        access_token_alg: SigningAlgorithm::Rs256,
+        id_token_alg: SigningAlgorithm::Es256,
+        access_token_ttl_seconds: Some(300),
         created_at: time::now(),
     }
 }

@@ -10,13 +10,15 @@ use super::{Backend, TestDatabase};
 
 /// A fixed test key, so CLI subprocesses and the server hash client secrets alike.
 pub const TEST_HASH_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk=";
+/// A fixed key-encryption key, for the same reason.
+pub const TEST_KEK: &str = "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay1rZWs=";
 
 pub struct TestApp {
     pub base_url: String,
     /// Keeps cookies, never follows redirects.
     pub http: reqwest::Client,
     /// Dropped with the app: the database lives exactly as long as the test.
-    _db: TestDatabase,
+    pub db: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -30,6 +32,10 @@ pub fn test_config(db: &TestDatabase) -> Config {
         (
             "PORTCULLIS_SECRETS__HASH_KEY".to_owned(),
             TEST_HASH_KEY.to_owned(),
+        ),
+        (
+            "PORTCULLIS_KEYS__ENCRYPTION_KEY".to_owned(),
+            TEST_KEK.to_owned(),
         ),
         (
             "PORTCULLIS_SERVER__DATA_DIR".to_owned(),
@@ -84,7 +90,7 @@ impl TestApp {
         Self {
             base_url,
             http,
-            _db: db,
+            db,
             shutdown: Some(shutdown),
             server: Some(server),
         }

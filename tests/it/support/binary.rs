@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use super::TestDatabase;
-use super::app::TEST_HASH_KEY;
+use super::app::{TEST_HASH_KEY, TEST_KEK};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_portcullis");
 
@@ -21,7 +21,8 @@ pub fn command_for(db: &TestDatabase) -> Command {
     let mut command = command(db.dir());
     command
         .env("DATABASE_URL", &db.url)
-        .env("PORTCULLIS_SECRETS__HASH_KEY", TEST_HASH_KEY);
+        .env("PORTCULLIS_SECRETS__HASH_KEY", TEST_HASH_KEY)
+        .env("PORTCULLIS_KEYS__ENCRYPTION_KEY", TEST_KEK);
     command
 }
 

@@ -1,0 +1,3 @@
+//! Extractors that answer malformed input in their surface's format.
+
+pub mod oauth_request;

@@ -1,0 +1,6 @@
+//! Thin adapters from HTTP to the OAuth engine.
+
+pub mod discovery;
+pub mod introspect;
+pub mod revoke;
+pub mod token;

@@ -1,0 +1,47 @@
+//! Authorization-server metadata (RFC 8414) and OpenID Provider metadata (Discovery 1.0 §3),
+//! built once from the configured issuer and the endpoint paths the HTTP layer mounts.
+
+use serde_json::{Value, json};
+
+use crate::domain::SigningAlgorithm;
+
+/// Endpoint paths, as mounted by the router.
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointPaths {
+    pub token: &'static str,
+    pub jwks: &'static str,
+    pub introspection: &'static str,
+    pub revocation: &'static str,
+}
+
+/// The metadata document. `password_grant` is true when some client may use that grant.
+pub fn document(issuer: &str, paths: &EndpointPaths, password_grant: bool) -> Value {
+    let url = |path: &str| format!("{issuer}{path}");
+    let mut grant_types = vec!["authorization_code", "refresh_token", "client_credentials"];
+    if password_grant {
+        grant_types.push("password");
+    }
+    let algs: Vec<&str> = SigningAlgorithm::ALL.iter().map(|a| a.as_str()).collect();
+    json!({
+        "issuer": issuer,
+        "token_endpoint": url(paths.token),
+        "jwks_uri": url(paths.jwks),
+        "introspection_endpoint": url(paths.introspection),
+        "revocation_endpoint": url(paths.revocation),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": grant_types,
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "id_token_signing_alg_values_supported": algs,
+        "subject_types_supported": ["public"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
+            "name", "email", "email_verified", "roles"
+        ],
+        "authorization_response_iss_parameter_supported": true,
+    })
+}

@@ -1,0 +1,69 @@
+//! Scope strings: space-delimited, unordered sets of scope tokens (RFC 6749 §3.3).
+
+use std::collections::BTreeSet;
+
+use super::error::{ErrorCode, OAuthError};
+use crate::domain::ScopeToken;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope(BTreeSet<String>);
+
+impl Scope {
+    pub fn parse(value: &str) -> Result<Self, OAuthError> {
+        let mut set = BTreeSet::new();
+        for token in value.split(' ').filter(|t| !t.is_empty()) {
+            ScopeToken::parse(token)
+                .map_err(|_| OAuthError::new(ErrorCode::InvalidScope, "the scope is malformed"))?;
+            set.insert(token.to_owned());
+        }
+        Ok(Self(set))
+    }
+
+    pub fn from_tokens<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Self {
+        Self(tokens.into_iter().map(str::to_owned).collect())
+    }
+
+    pub fn contains(&self, token: &str) -> bool {
+        self.0.contains(token)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn is_subset(&self, other: &Scope) -> bool {
+        self.0.is_subset(&other.0)
+    }
+
+    pub fn without(&self, token: &str) -> Self {
+        Self(self.0.iter().filter(|t| *t != token).cloned().collect())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let joined: Vec<&str> = self.iter().collect();
+        f.write_str(&joined.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_sets_printed_in_order() {
+        let scope = Scope::parse("email  openid email").unwrap();
+        assert_eq!(scope.to_string(), "email openid");
+        assert!(scope.is_subset(&Scope::parse("openid email profile").unwrap()));
+        assert!(!Scope::parse("admin").unwrap().is_subset(&scope));
+        assert_eq!(
+            Scope::parse("bad\"scope").unwrap_err().code,
+            ErrorCode::InvalidScope
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! The token endpoint (RFC 6749 §3.2): authenticate the client, dispatch on `grant_type`, and
+//! answer with the token response.
+
+use serde::Serialize;
+
+use super::Engine;
+use super::client_auth::{self, ClientCredentials};
+use super::error::{EndpointError, ErrorCode};
+use super::grants;
+use super::params::Params;
+use crate::domain::GrantType;
+
+/// RFC 6749 §5.1 successful response (plus `id_token` from OpenID Connect Core §3.1.3.3).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl Engine {
+    pub async fn exchange(
+        &self,
+        credentials: &ClientCredentials,
+        params: &Params,
+    ) -> Result<TokenResponse, EndpointError> {
+        let grant = params.require("grant_type")?;
+        let grant = GrantType::parse(grant).map_err(|_| {
+            EndpointError::oauth(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type {grant} is not supported"),
+            )
+        })?;
+        let client =
+            client_auth::authenticate(self.store.as_ref(), &self.hasher, credentials).await?;
+        if !client.grant_types.contains(&grant) {
+            return Err(EndpointError::oauth(
+                ErrorCode::UnauthorizedClient,
+                format!("this client may not use the {} grant", grant.as_str()),
+            ));
+        }
+        match grant {
+            GrantType::ClientCredentials => {
+                grants::client_credentials::exchange(self, &client, params)
+            }
+            GrantType::AuthorizationCode | GrantType::RefreshToken | GrantType::Password => {
+                Err(EndpointError::oauth(
+                    ErrorCode::UnsupportedGrantType,
+                    format!("grant_type {} is not supported yet", grant.as_str()),
+                ))
+            }
+        }
+    }
+}

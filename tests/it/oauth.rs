@@ -1,0 +1,8 @@
+//! The OAuth / OpenID Connect endpoints over real HTTP.
+
+mod client_credentials;
+mod discovery;
+mod introspection;
+mod keys;
+mod revocation;
+mod token_errors;

@@ -1,0 +1,121 @@
+//! Signing-key rotation: a successor is published before it signs, old tokens keep verifying, and
+//! the CLI shows and forces rotation.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::binary::{self, command_for};
+use crate::support::oauth::jwt_header;
+use crate::support::{Backend, TestApp};
+
+async fn rotation_publishes_first_then_signs_and_old_tokens_still_verify(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.keys.jwks_max_age = portcullis::config::Duration::from_secs(2);
+        config.keys.reload_interval = portcullis::config::Duration::from_secs(1);
+    })
+    .await;
+    let client = app.machine_client(&[]);
+    let before = app.client_credentials_token(&client).await;
+    let before = before["access_token"].as_str().unwrap().to_owned();
+    let old_kid = jwt_header(&before).kid.unwrap();
+
+    let mut rotate = command_for(&app.db);
+    rotate
+        .args(["keys", "rotate"])
+        .env("PORTCULLIS_KEYS__JWKS_MAX_AGE", "2s")
+        .env("PORTCULLIS_KEYS__RELOAD_INTERVAL", "1s");
+    let run = binary::run(rotate, None);
+    run.assert_success();
+    let created: Vec<String> = serde_json::from_value(run.json()["created"].clone()).unwrap();
+    assert_eq!(created.len(), 2, "one successor per algorithm");
+    let new_es256 = run.json()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["alg"] == "ES256" && k["state"] == "published")
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .expect("a published, not yet signing, ES256 key");
+
+    // Published by every instance before it signs anything.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let jwks: Value = app.get("/jwks").await.json().await.unwrap();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap())
+            .collect();
+        if kids.contains(&new_es256.as_str()) {
+            let token = app.client_credentials_token(&client).await;
+            let kid = jwt_header(token["access_token"].as_str().unwrap())
+                .kid
+                .unwrap();
+            assert_eq!(
+                kid, old_kid,
+                "the new key does not sign before its publication lead"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "new key never published");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // After the lead, new tokens carry the new kid; the old token still verifies.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let token = app.client_credentials_token(&client).await;
+        let kid = jwt_header(token["access_token"].as_str().unwrap())
+            .kid
+            .unwrap();
+        if kid == new_es256 {
+            app.verify_jwt(token["access_token"].as_str().unwrap(), &app.base_url)
+                .await;
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new key never started signing"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let claims = app.verify_jwt(&before, &app.base_url).await;
+    assert_eq!(claims["client_id"], client.id.as_str());
+    let introspected: Value = app
+        .post_form_basic("/introspect", &client, &[("token", &before)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        introspected["active"], true,
+        "a token signed before the rotation stays valid"
+    );
+    app.stop().await;
+}
+
+async fn keys_list_shows_one_signing_key_per_algorithm(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut list = command_for(&app.db);
+    list.args(["keys", "list"]);
+    let run = binary::run(list, None);
+    run.assert_success();
+    let json = run.json();
+    let keys = json["keys"].as_array().unwrap();
+    for alg in ["RS256", "ES256"] {
+        let signing = keys
+            .iter()
+            .filter(|k| k["alg"] == alg && k["state"] == "signing")
+            .count();
+        assert_eq!(signing, 1, "{alg}: {keys:?}");
+    }
+    let jwks = app.jwks().await;
+    assert_eq!(jwks.keys.len(), keys.len());
+    app.stop().await;
+}
+
+on_both_backends!(
+    rotation_publishes_first_then_signs_and_old_tokens_still_verify,
+    keys_list_shows_one_signing_key_per_algorithm,
+);
