@@ -114,9 +114,12 @@ impl App {
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopping_tx.send(());
         };
-        let serve = axum::serve(listener, router)
-            .with_graceful_shutdown(signal)
-            .into_future();
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .into_future();
         let grace_expired = async move {
             match stopping_rx.await {
                 Ok(()) => tokio::time::sleep(grace).await,

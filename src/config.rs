@@ -25,6 +25,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub keys: KeysConfig,
     pub tokens: TokensConfig,
+    pub login: LoginConfig,
+    pub sessions: SessionsConfig,
     pub log: LogConfig,
     pub secrets: SecretsConfig,
 }
@@ -46,6 +48,24 @@ pub struct TokensConfig {
     pub authorization_code_ttl: Duration,
     pub refresh_token_idle_ttl: Duration,
     pub refresh_token_absolute_ttl: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginConfig {
+    pub max_failures: u32,
+    pub max_failures_per_address: u32,
+    pub lockout: Duration,
+    pub max_lockout: Duration,
+    pub failure_window: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsConfig {
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    pub pending_request_ttl: Duration,
 }
 
 /// The longest access-token lifetime a client may be given.
@@ -246,6 +266,21 @@ impl Config {
             if value.get() < std::time::Duration::from_secs(1) {
                 return Err((key, "must be at least 1s".into()));
             }
+        }
+        if self.login.max_failures == 0 || self.login.max_failures_per_address == 0 {
+            return Err(("login.max_failures", "must be at least 1".into()));
+        }
+        if self.login.max_lockout < self.login.lockout {
+            return Err((
+                "login.max_lockout",
+                "must not be shorter than login.lockout".into(),
+            ));
+        }
+        if self.sessions.absolute_timeout < self.sessions.idle_timeout {
+            return Err((
+                "sessions.absolute_timeout",
+                "must not be shorter than sessions.idle_timeout".into(),
+            ));
         }
         if tokens.access_token_ttl > MAX_ACCESS_TOKEN_TTL {
             return Err(("tokens.access_token_ttl", "must be at most 1h".into()));

@@ -3,6 +3,7 @@
 //! time only.
 
 pub mod client;
+pub mod grant;
 pub mod ids;
 pub mod role;
 pub mod scope;
@@ -11,6 +12,9 @@ pub mod time;
 pub mod user;
 
 pub use client::{Client, ClientKind, GrantType, NewClient, RedirectUri};
+pub use grant::{
+    AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
+};
 pub use ids::{ClientId, UserId};
 pub use role::RoleName;
 pub use scope::ScopeToken;

@@ -6,8 +6,10 @@ mod fallback;
 mod health;
 pub mod middleware;
 mod oauth;
+mod pages;
 pub mod paths;
 pub mod responses;
+mod session_store;
 mod static_files;
 
 use std::sync::Arc;
@@ -18,6 +20,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Config;
 use crate::crypto::token::TokenHasher;
@@ -30,6 +34,48 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
     pub engine: crate::oauth::Engine,
+}
+
+/// The routes people reach with a browser: they share a server-side session (cookie `__Host-`
+/// prefixed and Secure, except on a loopback http issuer in development; HttpOnly; SameSite=Lax).
+fn browser_routes(state: &AppState) -> Router<AppState> {
+    let development = state.config.is_development();
+    let idle = time::Duration::try_from(state.config.sessions.idle_timeout.get())
+        .unwrap_or(time::Duration::minutes(30));
+    let sessions = SessionManagerLayer::new(session_store::DatabaseSessionStore::new(
+        state.store.clone(),
+        state.hasher.clone(),
+    ))
+    .with_name(if development {
+        "portcullis_session"
+    } else {
+        "__Host-portcullis_session"
+    })
+    .with_secure(!development)
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_path("/")
+    .with_expiry(Expiry::OnInactivity(idle))
+    .with_always_save(true);
+    Router::new()
+        .route(
+            paths::AUTHORIZE,
+            get(pages::authorize::authorize).post(pages::authorize::authorize),
+        )
+        .route(
+            paths::LOGIN,
+            get(pages::login::show).post(pages::login::submit),
+        )
+        .route(
+            paths::CONSENT,
+            get(pages::consent::show).post(pages::consent::submit),
+        )
+        .route(
+            paths::END_SESSION,
+            get(pages::logout::end_session).post(pages::logout::end_session),
+        )
+        .route(paths::LOGOUT, post(pages::logout::confirm))
+        .layer(sessions)
 }
 
 /// Every route, and the layers every request passes through (outermost last).
@@ -51,6 +97,11 @@ pub fn router(state: AppState) -> Router {
         .route(paths::TOKEN, post(oauth::token::token))
         .route(paths::INTROSPECT, post(oauth::introspect::introspect))
         .route(paths::REVOKE, post(oauth::revoke::revoke))
+        .route(
+            paths::USERINFO,
+            get(oauth::userinfo::userinfo).post(oauth::userinfo::userinfo),
+        )
+        .merge(browser_routes(&state))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.server.body_limit))

@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod http;
+pub mod identity;
 pub mod jobs;
 pub mod oauth;
 pub mod store;

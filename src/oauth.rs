@@ -2,15 +2,22 @@
 //! go out as typed values or registered OAuth errors.
 
 pub mod access_token;
+pub mod authorize;
 pub mod client_auth;
 pub mod discovery;
+pub mod end_session;
 pub mod engine;
 pub mod error;
 pub mod grants;
+pub mod id_token;
 pub mod introspection;
+pub mod issue;
 pub mod params;
+pub mod pkce;
+pub mod redirect_uri;
 pub mod revocation;
 pub mod scope;
 pub mod token;
+pub mod userinfo;
 
 pub use engine::Engine;

@@ -14,8 +14,9 @@ use time::OffsetDateTime;
 
 use crate::config::{Backend, DatabaseConfig};
 use crate::domain::{
-    Client, ClientId, Email, NewClient, NewUser, RoleName, SigningAlgorithm, StoredSigningKey,
-    User, UserId, UserStatus,
+    AuthorizationCode, Client, ClientId, Email, Grant, NewClient, NewRefreshToken, NewUser,
+    Redemption, RefreshTokenRecord, RoleName, Rotation, SigningAlgorithm, StoredSigningKey,
+    TokenHash, User, UserId, UserStatus,
 };
 
 pub use error::{Conflict, StoreError};
@@ -29,6 +30,8 @@ pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+    /// The user and their password hash (PHC string), for checking a sign-in.
+    async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>>;
     /// `NotFound` if there is no such user.
     async fn set_user_status(
         &self,
@@ -82,14 +85,110 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<Option<StoredSigningKey>>;
 }
 
-/// What was granted: for now the revocation list of JWT access tokens, kept until they expire.
+/// Codes, grants (refresh-token families), refresh tokens and revoked access tokens. Every
+/// method is one transaction; single use is enforced with a compare-and-set on `consumed_at`.
 #[async_trait]
 pub trait GrantStore: Send + Sync {
+    async fn insert_authorization_code(&self, code: AuthorizationCode) -> StoreResult<()>;
+    /// The code and whether it was already consumed.
+    async fn find_authorization_code(
+        &self,
+        code: &TokenHash,
+    ) -> StoreResult<Option<(AuthorizationCode, bool)>>;
+    /// Marks a code used without granting anything (a failed check burns it).
+    async fn burn_authorization_code(
+        &self,
+        code: &TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Consumes the code and, in the same transaction, creates `grant` and its first refresh
+    /// token. A code used before has its grant revoked.
+    async fn redeem_authorization_code(
+        &self,
+        code: &TokenHash,
+        now: OffsetDateTime,
+        grant: Grant,
+        refresh_token: Option<NewRefreshToken>,
+    ) -> StoreResult<Redemption>;
+    /// Creates a grant without a code (password grant).
+    async fn insert_grant(
+        &self,
+        grant: Grant,
+        refresh_token: Option<NewRefreshToken>,
+    ) -> StoreResult<()>;
+    async fn find_refresh_token(
+        &self,
+        token: &TokenHash,
+    ) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Consumes `token` and stores `next` in its family, atomically. Reuse of a consumed token
+    /// revokes the family.
+    async fn rotate_refresh_token(
+        &self,
+        token: &TokenHash,
+        now: OffsetDateTime,
+        next: NewRefreshToken,
+    ) -> StoreResult<Rotation>;
+    async fn find_grant(&self, id: uuid::Uuid) -> StoreResult<Option<Grant>>;
+    /// Revokes a family: its refresh tokens stop working and its access tokens introspect inactive.
+    async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()>;
     /// Records a revoked access token; revoking twice is not an error.
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()>;
     async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
     /// Forgets revocations of tokens that have expired anyway; returns how many.
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Consent a user gave a client, remembered so they are not asked again for the same scopes.
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    async fn find_consent(&self, user: UserId, client: &ClientId) -> StoreResult<Option<String>>;
+    async fn save_consent(
+        &self,
+        user: UserId,
+        client: &ClientId,
+        scope: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
+/// Failed sign-ins per key ("account:<email>", "address:<ip>"), behind the temporary lockout.
+#[async_trait]
+pub trait LoginFailureStore: Send + Sync {
+    async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// Counts a failure (restarting the count when the last one is older than `window`);
+    /// returns the count.
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<u32>;
+    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()>;
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Server-side browser sessions (tower-sessions records), keyed by a hash of the session id.
+#[async_trait]
+pub trait BrowserSessionStore: Send + Sync {
+    /// Inserts a new session; `false` if the id is taken (the caller picks another).
+    async fn create_browser_session(
+        &self,
+        id: &TokenHash,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    async fn save_browser_session(
+        &self,
+        id: &TokenHash,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn load_browser_session(
+        &self,
+        id: &TokenHash,
+    ) -> StoreResult<Option<(String, OffsetDateTime)>>;
+    async fn delete_browser_session(&self, id: &TokenHash) -> StoreResult<()>;
+    async fn purge_expired_browser_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }
 
 /// The schema as found in the database, against what this binary knows.
@@ -115,8 +214,30 @@ pub trait Database: Send + Sync {
 }
 
 /// Everything the server stores.
-pub trait Store: Database + UserStore + RoleStore + ClientStore + KeyStore + GrantStore {}
-impl<T: Database + UserStore + RoleStore + ClientStore + KeyStore + GrantStore> Store for T {}
+pub trait Store:
+    Database
+    + UserStore
+    + RoleStore
+    + ClientStore
+    + KeyStore
+    + GrantStore
+    + ConsentStore
+    + LoginFailureStore
+    + BrowserSessionStore
+{
+}
+impl<T> Store for T where
+    T: Database
+        + UserStore
+        + RoleStore
+        + ClientStore
+        + KeyStore
+        + GrantStore
+        + ConsentStore
+        + LoginFailureStore
+        + BrowserSessionStore
+{
+}
 
 /// Opens a pool to the configured database (one attempt; the caller decides about retrying).
 pub async fn connect(config: &DatabaseConfig) -> StoreResult<Arc<dyn Store>> {

@@ -41,6 +41,28 @@ pub async fn verify(password: String, stored_hash: String) -> Result<bool, Passw
     spawn_blocking_in_span(move || Ok(verify_blocking(&password, &stored_hash))).await?
 }
 
+/// Spends the same time as a real check and fails: used when there is no account, so that an
+/// unknown email cannot be told from a wrong password by timing.
+pub async fn verify_dummy(password: String) -> Result<bool, PasswordError> {
+    spawn_blocking_in_span(move || {
+        let dummy = dummy_hash()?;
+        let _ = verify_blocking(&password, dummy);
+        Ok(false)
+    })
+    .await?
+}
+
+fn dummy_hash() -> Result<&'static str, PasswordError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash);
+    }
+    let password = Password::new("portcullis dummy password".to_owned())
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    let hash = hash_blocking(&password)?;
+    Ok(DUMMY.get_or_init(|| hash))
+}
+
 fn verify_blocking(password: &str, stored_hash: &str) -> bool {
     hasher().is_ok_and(|argon| {
         argon
@@ -64,6 +86,15 @@ mod tests {
                 .unwrap()
         );
         assert!(!verify("wrong horse battery".into(), hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_dummy_check_always_fails() {
+        assert!(
+            !verify_dummy("portcullis dummy password".into())
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

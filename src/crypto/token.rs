@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngExt as _;
 
 use super::constant_time;
+pub use crate::domain::TokenHash;
 
 /// A secret value as handed to its owner once. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -35,24 +36,6 @@ impl std::fmt::Debug for PlaintextToken {
     }
 }
 
-/// The stored form of a secret: HMAC-SHA-256 under the server's hash key, base64url.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenHash(String);
-
-impl TokenHash {
-    pub fn from_stored(value: String) -> Self {
-        Self(value)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
 /// Computes and checks keyed hashes of secrets.
 #[derive(Clone)]
 pub struct TokenHasher {
@@ -68,12 +51,15 @@ impl TokenHasher {
 
     pub fn hash(&self, token: &PlaintextToken) -> TokenHash {
         let tag = hmac::sign(&self.key, token.expose().as_bytes());
-        TokenHash(URL_SAFE_NO_PAD.encode(tag.as_ref()))
+        TokenHash::from_stored(URL_SAFE_NO_PAD.encode(tag.as_ref()))
     }
 
     /// Checks a presented secret against a stored hash in constant time.
     pub fn verify(&self, presented: &PlaintextToken, stored: &TokenHash) -> bool {
-        constant_time::equal(self.hash(presented).0.as_bytes(), stored.0.as_bytes())
+        constant_time::equal(
+            self.hash(presented).as_str().as_bytes(),
+            stored.as_str().as_bytes(),
+        )
     }
 }
 

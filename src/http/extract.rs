@@ -1,3 +1,5 @@
 //! Extractors that answer malformed input in their surface's format.
 
+pub mod client_address;
 pub mod oauth_request;
+pub mod page_form;

@@ -10,11 +10,20 @@ pub const JWKS: &str = "/jwks";
 pub const TOKEN: &str = "/token";
 pub const INTROSPECT: &str = "/introspect";
 pub const REVOKE: &str = "/revoke";
+pub const AUTHORIZE: &str = "/authorize";
+pub const USERINFO: &str = "/userinfo";
+pub const END_SESSION: &str = "/end_session";
+pub const LOGIN: &str = "/login";
+pub const CONSENT: &str = "/consent";
+pub const LOGOUT: &str = "/logout";
 
 /// The paths discovery advertises, taken from the constants the router mounts.
 pub const ENDPOINTS: crate::oauth::discovery::EndpointPaths =
     crate::oauth::discovery::EndpointPaths {
+        authorization: AUTHORIZE,
         token: TOKEN,
+        userinfo: USERINFO,
+        end_session: END_SESSION,
         jwks: JWKS,
         introspection: INTROSPECT,
         revocation: REVOKE,

@@ -28,6 +28,10 @@ pub struct AccessTokenClaims {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// The grant (refresh-token family) the token came from, so that revoking the family or
+    /// replaying its code turns this token inactive too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
 }
 
 /// A freshly minted token and what the response says about it.
@@ -45,6 +49,7 @@ pub struct Grant<'a> {
     pub scope: &'a Scope,
     pub roles: Vec<String>,
     pub auth_time: Option<i64>,
+    pub grant_id: Option<uuid::Uuid>,
 }
 
 /// Signs an access token with the client's algorithm and lifetime.
@@ -77,6 +82,7 @@ pub fn mint(
         scope: grant.scope.to_string(),
         roles: grant.roles,
         auth_time: grant.auth_time,
+        gid: grant.grant_id.map(|id| id.to_string()),
     };
     let token = jwt::sign(key, Some(TYP), &claims).map_err(EndpointError::internal)?;
     Ok(MintedAccessToken {
@@ -98,6 +104,30 @@ pub fn verify(
         jwt::verify(token, |kid| ring.verification_key(kid, now)).ok()?;
     let fresh = claims.exp > now.unix_timestamp();
     (header.typ.as_deref() == Some(TYP) && claims.iss == issuer && fresh).then_some(claims)
+}
+
+/// Verifies a token and checks it was not revoked, alone or with its grant.
+pub async fn validate(
+    engine: &Engine,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Option<AccessTokenClaims>, EndpointError> {
+    let Some(claims) = verify(&engine.keys(), &engine.issuer, token, now) else {
+        return Ok(None);
+    };
+    if engine.store.is_access_token_revoked(&claims.jti).await? {
+        return Ok(None);
+    }
+    if let Some(gid) = &claims.gid {
+        let Ok(id) = uuid::Uuid::parse_str(gid) else {
+            return Ok(None);
+        };
+        match engine.store.find_grant(id).await? {
+            Some(grant) if grant.revoked_at.is_none() => {}
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(claims))
 }
 
 /// The RFC 6750 error for a missing or bad bearer token.

@@ -8,7 +8,10 @@ use crate::domain::SigningAlgorithm;
 /// Endpoint paths, as mounted by the router.
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointPaths {
+    pub authorization: &'static str,
     pub token: &'static str,
+    pub userinfo: &'static str,
+    pub end_session: &'static str,
     pub jwks: &'static str,
     pub introspection: &'static str,
     pub revocation: &'static str,
@@ -24,7 +27,10 @@ pub fn document(issuer: &str, paths: &EndpointPaths, password_grant: bool) -> Va
     let algs: Vec<&str> = SigningAlgorithm::ALL.iter().map(|a| a.as_str()).collect();
     json!({
         "issuer": issuer,
+        "authorization_endpoint": url(paths.authorization),
         "token_endpoint": url(paths.token),
+        "userinfo_endpoint": url(paths.userinfo),
+        "end_session_endpoint": url(paths.end_session),
         "jwks_uri": url(paths.jwks),
         "introspection_endpoint": url(paths.introspection),
         "revocation_endpoint": url(paths.revocation),

@@ -55,13 +55,10 @@ impl Engine {
         }
         let token = params.require("token")?;
         // token_type_hint is only a hint (RFC 7662 §2.1); every kind we issue is tried.
-        let Some(claims) = access_token::verify(&self.keys(), &self.issuer, token, self.now())
-        else {
-            return Ok(Introspection::inactive());
+        let now = self.now();
+        let Some(claims) = access_token::validate(self, token, now).await? else {
+            return self.introspect_refresh_token(token, now).await;
         };
-        if self.store.is_access_token_revoked(&claims.jti).await? {
-            return Ok(Introspection::inactive());
-        }
         Ok(Introspection {
             active: true,
             details: Some(ActiveToken {
@@ -74,6 +71,43 @@ impl Engine {
                 iat: claims.iat,
                 jti: claims.jti,
                 token_type: "Bearer",
+            }),
+        })
+    }
+}
+
+impl Engine {
+    async fn introspect_refresh_token(
+        &self,
+        token: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Introspection, EndpointError> {
+        let hash = self
+            .hasher
+            .hash(&crate::crypto::token::PlaintextToken::from_presented(token));
+        let Some(record) = self.store.find_refresh_token(&hash).await? else {
+            return Ok(Introspection::inactive());
+        };
+        let grant = &record.grant;
+        let active = record.consumed_at.is_none()
+            && record.expires_at > now
+            && grant.expires_at > now
+            && grant.revoked_at.is_none();
+        if !active {
+            return Ok(Introspection::inactive());
+        }
+        Ok(Introspection {
+            active: true,
+            details: Some(ActiveToken {
+                scope: grant.scope.clone(),
+                client_id: grant.client_id.as_str().to_owned(),
+                sub: grant.user_id.to_string(),
+                aud: grant.client_id.as_str().to_owned(),
+                iss: self.issuer.clone(),
+                exp: record.expires_at.min(grant.expires_at).unix_timestamp(),
+                iat: grant.created_at.unix_timestamp(),
+                jti: grant.id.to_string(),
+                token_type: "refresh_token",
             }),
         })
     }

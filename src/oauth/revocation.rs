@@ -1,5 +1,6 @@
-//! Token revocation (RFC 7009). Unknown or invalid tokens answer success (§2.2); a storage
-//! failure is an error, never a false success (§2.2.1).
+//! Token revocation (RFC 7009). Revoking a refresh token revokes its whole family, and with it the
+//! access tokens issued from the family. Unknown or invalid tokens answer success (§2.2); a
+//! storage failure is an error, never a false success (§2.2.1).
 
 use time::OffsetDateTime;
 
@@ -8,6 +9,15 @@ use super::access_token;
 use super::client_auth::{self, ClientCredentials};
 use super::error::{EndpointError, ErrorCode};
 use super::params::Params;
+use crate::crypto::token::PlaintextToken;
+
+fn not_yours() -> EndpointError {
+    // §2.1: a client may revoke only tokens issued to it; anything else is refused.
+    EndpointError::oauth(
+        ErrorCode::UnauthorizedClient,
+        "the token was not issued to this client",
+    )
+}
 
 impl Engine {
     pub async fn revoke(
@@ -18,22 +28,25 @@ impl Engine {
         let client =
             client_auth::authenticate(self.store.as_ref(), &self.hasher, credentials).await?;
         let token = params.require("token")?;
-        let Some(claims) = access_token::verify(&self.keys(), &self.issuer, token, self.now())
-        else {
+        let now = self.now();
+        if let Some(claims) = access_token::verify(&self.keys(), &self.issuer, token, now) {
+            if claims.client_id != client.id.as_str() {
+                return Err(not_yours());
+            }
+            let expires_at =
+                OffsetDateTime::from_unix_timestamp(claims.exp).map_err(EndpointError::internal)?;
+            self.store
+                .revoke_access_token(&claims.jti, expires_at)
+                .await?;
             return Ok(());
-        };
-        // §2.1: a client may revoke only tokens issued to it; anything else is refused.
-        if claims.client_id != client.id.as_str() {
-            return Err(EndpointError::oauth(
-                ErrorCode::UnauthorizedClient,
-                "the token was not issued to this client",
-            ));
         }
-        let expires_at =
-            OffsetDateTime::from_unix_timestamp(claims.exp).map_err(EndpointError::internal)?;
-        self.store
-            .revoke_access_token(&claims.jti, expires_at)
-            .await?;
+        let hash = self.hasher.hash(&PlaintextToken::from_presented(token));
+        if let Some(record) = self.store.find_refresh_token(&hash).await? {
+            if record.grant.client_id != client.id {
+                return Err(not_yours());
+            }
+            self.store.revoke_grant(record.grant.id, now).await?;
+        }
         Ok(())
     }
 }

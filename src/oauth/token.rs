@@ -29,6 +29,7 @@ impl Engine {
         &self,
         credentials: &ClientCredentials,
         params: &Params,
+        address: Option<std::net::IpAddr>,
     ) -> Result<TokenResponse, EndpointError> {
         let grant = params.require("grant_type")?;
         let grant = GrantType::parse(grant).map_err(|_| {
@@ -49,12 +50,11 @@ impl Engine {
             GrantType::ClientCredentials => {
                 grants::client_credentials::exchange(self, &client, params)
             }
-            GrantType::AuthorizationCode | GrantType::RefreshToken | GrantType::Password => {
-                Err(EndpointError::oauth(
-                    ErrorCode::UnsupportedGrantType,
-                    format!("grant_type {} is not supported yet", grant.as_str()),
-                ))
+            GrantType::AuthorizationCode => {
+                grants::authorization_code::exchange(self, &client, params).await
             }
+            GrantType::RefreshToken => grants::refresh_token::exchange(self, &client, params).await,
+            GrantType::Password => grants::password::exchange(self, &client, params, address).await,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The PostgreSQL backend: connection pool, schema checks and migrations. The trait
 //! implementations live in one file per trait beside this one.
 
+mod browser_sessions;
 mod clients;
+mod consents;
 mod grants;
 mod keys;
+mod login_failures;
 mod roles;
 mod users;
 

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::{
-    Client, ClientId, ClientKind, Email, GrantType, InvalidField, RedirectUri, RoleName,
-    ScopeToken, SigningAlgorithm, StoredSigningKey, User, UserId, UserStatus,
+    AuthorizationCode, Client, ClientId, ClientKind, Email, Grant, GrantType, InvalidField,
+    RedirectUri, RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey, TokenHash, User, UserId,
+    UserStatus,
 };
 
 #[derive(sqlx::FromRow)]
@@ -20,6 +21,13 @@ pub(super) struct UserRow {
     pub status: String,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CredentialsRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub password_hash: Option<String>,
 }
 
 impl UserRow {
@@ -132,4 +140,85 @@ impl SigningKeyRow {
             activates_at: self.activates_at,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CodeRow {
+    pub code_hash: String,
+    pub client_id: String,
+    pub user_id: Uuid,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    pub auth_time: OffsetDateTime,
+    pub sid: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub consumed_at: Option<OffsetDateTime>,
+}
+
+impl CodeRow {
+    pub fn into_code(self) -> Result<(AuthorizationCode, bool), StoreError> {
+        let consumed = self.consumed_at.is_some();
+        Ok((
+            AuthorizationCode {
+                code_hash: TokenHash::from_stored(self.code_hash),
+                client_id: ClientId::parse(&self.client_id).map_err(corrupt)?,
+                user_id: UserId::from_uuid(self.user_id),
+                redirect_uri: self.redirect_uri,
+                scope: self.scope,
+                nonce: self.nonce,
+                code_challenge: self.code_challenge,
+                auth_time: self.auth_time,
+                sid: self.sid,
+                created_at: self.created_at,
+                expires_at: self.expires_at,
+            },
+            consumed,
+        ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct GrantRow {
+    pub id: Uuid,
+    pub client_id: String,
+    pub user_id: Uuid,
+    pub scope: String,
+    pub auth_time: OffsetDateTime,
+    pub sid: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl GrantRow {
+    pub fn into_grant(self) -> Result<Grant, StoreError> {
+        Ok(Grant {
+            id: self.id,
+            client_id: ClientId::parse(&self.client_id).map_err(corrupt)?,
+            user_id: UserId::from_uuid(self.user_id),
+            scope: self.scope,
+            auth_time: self.auth_time,
+            sid: self.sid,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RefreshTokenRow {
+    pub token_hash: String,
+    pub grant_id: Uuid,
+    pub expires_at: OffsetDateTime,
+    pub consumed_at: Option<OffsetDateTime>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LoginFailureRow {
+    pub failures: i32,
+    pub updated_at: OffsetDateTime,
 }

@@ -1,9 +1,12 @@
 //! The embedded SQLite backend: one file, write-ahead logging, created and migrated on first
 //! start. The trait implementations live in one file per trait beside this one.
 
+mod browser_sessions;
 mod clients;
+mod consents;
 mod grants;
 mod keys;
+mod login_failures;
 mod roles;
 mod users;
 

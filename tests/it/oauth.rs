@@ -1,5 +1,6 @@
 //! The OAuth / OpenID Connect endpoints over real HTTP.
 
+mod authorization_code;
 mod client_credentials;
 mod discovery;
 mod introspection;

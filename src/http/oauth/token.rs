@@ -5,16 +5,21 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::oauth_request::OAuthRequest;
 use crate::http::responses::oauth_error::from_endpoint_error;
 use crate::oauth::Engine;
 
-pub async fn token(State(engine): State<Engine>, request: OAuthRequest) -> Response {
+pub async fn token(
+    State(engine): State<Engine>,
+    ClientAddress(address): ClientAddress,
+    request: OAuthRequest,
+) -> Response {
     let credentials = match request.require_client() {
         Ok(credentials) => credentials,
         Err(rejection) => return rejection.into_response(),
     };
-    match engine.exchange(credentials, &request.params).await {
+    match engine.exchange(credentials, &request.params, address).await {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(error) => from_endpoint_error(error, Some(credentials.method)).into_response(),
     }

@@ -49,6 +49,7 @@ pub fn exchange(
         scope: &scope,
         roles: Vec::new(),
         auth_time: None,
+        grant_id: None,
     };
     let minted = access_token::mint(engine, grant, engine.now())?;
     Ok(TokenResponse {

@@ -2,13 +2,280 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::PostgresStore;
+use crate::domain::{
+    AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
+};
 use crate::store::error::classify;
+use crate::store::rows::{CodeRow, GrantRow, RefreshTokenRow};
 use crate::store::{GrantStore, StoreResult};
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
+
+async fn insert_grant(tx: &mut Tx<'_>, grant: &Grant) -> StoreResult<()> {
+    sqlx::query(
+        "insert into grants (id, client_id, user_id, scope, auth_time, sid, created_at, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(grant.id)
+    .bind(grant.client_id.as_str())
+    .bind(grant.user_id.as_uuid())
+    .bind(&grant.scope)
+    .bind(grant.auth_time)
+    .bind(&grant.sid)
+    .bind(grant.created_at)
+    .bind(grant.expires_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}
+
+async fn insert_refresh_token(
+    tx: &mut Tx<'_>,
+    grant: Uuid,
+    token: &NewRefreshToken,
+) -> StoreResult<()> {
+    sqlx::query("insert into refresh_tokens (token_hash, grant_id, created_at, expires_at) values ($1, $2, $3, $4)")
+        .bind(token.token_hash.as_str())
+        .bind(grant)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+async fn revoke_grant(tx: &mut Tx<'_>, grant: Uuid, now: OffsetDateTime) -> StoreResult<()> {
+    sqlx::query("update grants set revoked_at = $2 where id = $1 and revoked_at is null")
+        .bind(grant)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+async fn grant_in(tx: &mut Tx<'_>, grant: Uuid) -> StoreResult<Option<Grant>> {
+    sqlx::query_as::<_, GrantRow>("select * from grants where id = $1")
+        .bind(grant)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(classify)?
+        .map(GrantRow::into_grant)
+        .transpose()
+}
 
 #[async_trait]
 impl GrantStore for PostgresStore {
+    async fn insert_authorization_code(&self, code: AuthorizationCode) -> StoreResult<()> {
+        sqlx::query(
+            "insert into authorization_codes (code_hash, client_id, user_id, redirect_uri, scope,
+                 nonce, code_challenge, auth_time, sid, created_at, expires_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(code.code_hash.as_str())
+        .bind(code.client_id.as_str())
+        .bind(code.user_id.as_uuid())
+        .bind(&code.redirect_uri)
+        .bind(&code.scope)
+        .bind(&code.nonce)
+        .bind(&code.code_challenge)
+        .bind(code.auth_time)
+        .bind(&code.sid)
+        .bind(code.created_at)
+        .bind(code.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn find_authorization_code(
+        &self,
+        code: &TokenHash,
+    ) -> StoreResult<Option<(AuthorizationCode, bool)>> {
+        sqlx::query_as::<_, CodeRow>("select * from authorization_codes where code_hash = $1")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .map(CodeRow::into_code)
+            .transpose()
+    }
+
+    async fn burn_authorization_code(
+        &self,
+        code: &TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query("update authorization_codes set consumed_at = $2 where code_hash = $1 and consumed_at is null")
+            .bind(code.as_str())
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn redeem_authorization_code(
+        &self,
+        code: &TokenHash,
+        now: OffsetDateTime,
+        grant: Grant,
+        refresh_token: Option<NewRefreshToken>,
+    ) -> StoreResult<Redemption> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let consumed: Option<OffsetDateTime> = sqlx::query_scalar(
+            "update authorization_codes set consumed_at = $2
+             where code_hash = $1 and consumed_at is null returning expires_at",
+        )
+        .bind(code.as_str())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let Some(expires_at) = consumed else {
+            // Used before: whatever it granted is revoked (RFC 6749 §4.1.2).
+            let earlier: Option<Option<Uuid>> =
+                sqlx::query_scalar("select grant_id from authorization_codes where code_hash = $1")
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+            let outcome = match earlier {
+                Some(Some(grant_id)) => {
+                    revoke_grant(&mut tx, grant_id, now).await?;
+                    Redemption::Replayed
+                }
+                Some(None) => Redemption::Replayed,
+                None => Redemption::Invalid,
+            };
+            tx.commit().await.map_err(classify)?;
+            return Ok(outcome);
+        };
+        if expires_at <= now {
+            tx.commit().await.map_err(classify)?;
+            return Ok(Redemption::Invalid);
+        }
+        insert_grant(&mut tx, &grant).await?;
+        if let Some(token) = &refresh_token {
+            insert_refresh_token(&mut tx, grant.id, token).await?;
+        }
+        sqlx::query("update authorization_codes set grant_id = $2 where code_hash = $1")
+            .bind(code.as_str())
+            .bind(grant.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        Ok(Redemption::Granted(grant))
+    }
+
+    async fn insert_grant(
+        &self,
+        grant: Grant,
+        refresh_token: Option<NewRefreshToken>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        insert_grant(&mut tx, &grant).await?;
+        if let Some(token) = &refresh_token {
+            insert_refresh_token(&mut tx, grant.id, token).await?;
+        }
+        tx.commit().await.map_err(classify)
+    }
+
+    async fn find_refresh_token(
+        &self,
+        token: &TokenHash,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let Some(row) = sqlx::query_as::<_, RefreshTokenRow>(
+            "select * from refresh_tokens where token_hash = $1",
+        )
+        .bind(token.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify)?
+        else {
+            return Ok(None);
+        };
+        let grant = grant_in(&mut tx, row.grant_id).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(grant.map(|grant| RefreshTokenRecord {
+            token_hash: TokenHash::from_stored(row.token_hash),
+            grant,
+            expires_at: row.expires_at,
+            consumed_at: row.consumed_at,
+        }))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        token: &TokenHash,
+        now: OffsetDateTime,
+        next: NewRefreshToken,
+    ) -> StoreResult<Rotation> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let consumed: Option<(Uuid, OffsetDateTime)> = sqlx::query_as(
+            "update refresh_tokens set consumed_at = $2
+             where token_hash = $1 and consumed_at is null returning grant_id, expires_at",
+        )
+        .bind(token.as_str())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let Some((grant_id, expires_at)) = consumed else {
+            let family: Option<Uuid> =
+                sqlx::query_scalar("select grant_id from refresh_tokens where token_hash = $1")
+                    .bind(token.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+            let outcome = match family {
+                // A rotated token came back: assume theft and end the family (RFC 9700 §4.14.2).
+                Some(grant_id) => {
+                    revoke_grant(&mut tx, grant_id, now).await?;
+                    Rotation::Reused
+                }
+                None => Rotation::Invalid,
+            };
+            tx.commit().await.map_err(classify)?;
+            return Ok(outcome);
+        };
+        let grant = grant_in(&mut tx, grant_id).await?;
+        let Some(grant) =
+            grant.filter(|g| g.revoked_at.is_none() && g.expires_at > now && expires_at > now)
+        else {
+            // Leave the token as it was: nothing is issued and nothing changes.
+            tx.rollback().await.map_err(classify)?;
+            return Ok(Rotation::Invalid);
+        };
+        insert_refresh_token(&mut tx, grant.id, &next).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(Rotation::Rotated(grant))
+    }
+
+    async fn find_grant(&self, id: Uuid) -> StoreResult<Option<Grant>> {
+        sqlx::query_as::<_, GrantRow>("select * from grants where id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .map(GrantRow::into_grant)
+            .transpose()
+    }
+
+    async fn revoke_grant(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        revoke_grant(&mut tx, id, now).await?;
+        tx.commit().await.map_err(classify)
+    }
+
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()> {
         sqlx::query(
             "insert into revoked_access_tokens (jti, expires_at) values ($1, $2)

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::PostgresStore;
 use crate::domain::{Email, NewUser, User, UserId, UserStatus};
 use crate::store::error::{classify, classify_conflict};
-use crate::store::rows::UserRow;
+use crate::store::rows::{CredentialsRow, UserRow};
 use crate::store::{Conflict, StoreError, StoreResult, UserStore};
 
 impl PostgresStore {
@@ -99,6 +99,26 @@ impl UserStore for PostgresStore {
         .await
         .map_err(classify)?;
         self.with_roles(row).await
+    }
+
+    async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>> {
+        let row = sqlx::query_as::<_, CredentialsRow>(
+            "select id, email, name, status, created_at, updated_at, password_hash from users
+             where lower(email) = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?;
+        let Some(CredentialsRow {
+            user,
+            password_hash,
+        }) = row
+        else {
+            return Ok(None);
+        };
+        let user = self.with_roles(Some(user)).await?;
+        Ok(user.map(|user| (user, password_hash)))
     }
 
     async fn set_user_status(

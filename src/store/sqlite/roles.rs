@@ -16,7 +16,11 @@ impl RoleStore for SqliteStore {
         role: &RoleName,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let mut tx = self
+            .pool
+            .begin_with("begin immediate")
+            .await
+            .map_err(classify)?;
         let exists: Option<i32> = sqlx::query_scalar("select 1 from users where id = $1")
             .bind(user.as_uuid())
             .fetch_optional(&mut *tx)

@@ -1,0 +1,98 @@
+//! What a user granted a client: authorization codes, the grant (refresh-token family) a code
+//! turns into, refresh tokens, remembered consent. Secrets appear only as hashes.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{ClientId, UserId};
+
+/// The stored form of a secret (keyed hash); the store never sees the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// An authorization code as issued: bound to client, redirect URI, PKCE challenge, nonce, scope
+/// and the sign-in it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCode {
+    pub code_hash: TokenHash,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// S256 challenge (RFC 7636 §4.2).
+    pub code_challenge: String,
+    pub auth_time: OffsetDateTime,
+    pub sid: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A grant: the family every token issued from one authorization belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: Uuid,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    pub scope: String,
+    pub auth_time: OffsetDateTime,
+    pub sid: Option<String>,
+    pub created_at: OffsetDateTime,
+    /// Absolute end of the family: no refresh after this.
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A refresh token to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRefreshToken {
+    pub token_hash: TokenHash,
+    pub created_at: OffsetDateTime,
+    /// Idle expiry: the token dies if unused until then.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A stored refresh token with its family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    pub token_hash: TokenHash,
+    pub grant: Grant,
+    pub expires_at: OffsetDateTime,
+    pub consumed_at: Option<OffsetDateTime>,
+}
+
+/// How a code redemption went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// The code was consumed and the grant (and refresh token, if any) created.
+    Granted(Grant),
+    /// The code had been used before: its grant is now revoked.
+    Replayed,
+    /// No such code, or it expired (it is burned either way).
+    Invalid,
+}
+
+/// How a refresh-token rotation went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was consumed and its successor stored.
+    Rotated(Grant),
+    /// The token had been used before: the whole family is now revoked.
+    Reused,
+    /// No such token, expired, revoked family, or another client's.
+    Invalid,
+}

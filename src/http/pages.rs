@@ -1,0 +1,136 @@
+//! Hosted pages: the authorization endpoint's browser side, sign-in, consent and sign-out. Each
+//! handler sits beside its template; errors are HTML pages with the request id.
+
+pub mod authorize;
+pub mod consent;
+pub mod login;
+pub mod logout;
+pub mod session;
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::paths;
+use super::responses::{ErrorPage, internal};
+use crate::oauth::authorize::{AuthorizationResponse, ResponseMode};
+use crate::oauth::error::EndpointError;
+
+/// Renders a page template (no caching, as for every page).
+pub fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => {
+            internal::log(&error);
+            ErrorPage::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                internal::MESSAGE,
+            )
+            .into_response()
+        }
+    }
+}
+
+/// The session could not be read or written: almost always the database.
+pub fn session_failed(error: tower_sessions::session::Error) -> Response {
+    internal::log_unavailable(&error);
+    unavailable()
+}
+
+pub fn unavailable() -> Response {
+    ErrorPage::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The service is temporarily unavailable. Please try again in a moment.",
+    )
+    .into_response()
+}
+
+/// An engine failure, shown to a person.
+pub fn endpoint_failed(error: EndpointError) -> Response {
+    match error {
+        EndpointError::OAuth(error) => ErrorPage::new(
+            StatusCode::BAD_REQUEST,
+            "The request cannot be completed",
+            error.description,
+        )
+        .into_response(),
+        EndpointError::Unavailable(source) => {
+            internal::log_unavailable(&source);
+            unavailable()
+        }
+        EndpointError::Internal(source) => {
+            internal::log(source.as_ref());
+            ErrorPage::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                internal::MESSAGE,
+            )
+            .into_response()
+        }
+    }
+}
+
+pub fn csrf_failed() -> Response {
+    ErrorPage::new(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form has expired or was not sent from this site. Go back, reload the page and try again.",
+    )
+    .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "pages/form_post.html")]
+struct FormPostTemplate<'a> {
+    action: &'a str,
+    fields: &'a [(String, String)],
+    nonce: String,
+    stylesheet: &'static str,
+}
+
+/// Sends an authorization response to the client: a 303 for `query`, an auto-submitting form for
+/// `form_post` (OAuth 2.0 Form Post Response Mode), whose one inline script carries a nonce.
+pub fn deliver(response: &AuthorizationResponse) -> Response {
+    match response.mode {
+        ResponseMode::Query => Redirect::to(&response.location()).into_response(),
+        ResponseMode::FormPost => {
+            let nonce = crate::crypto::token::PlaintextToken::generate()
+                .expose()
+                .to_owned();
+            let template = FormPostTemplate {
+                action: &response.redirect_uri,
+                fields: &response.params,
+                nonce: nonce.clone(),
+                stylesheet: paths::STYLESHEET,
+            };
+            let mut page = render(&template, StatusCode::OK);
+            let csp = format!(
+                "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; form-action {}; \
+                 frame-ancestors 'none'; base-uri 'none'",
+                form_action_source(&response.redirect_uri)
+            );
+            if let Ok(value) = HeaderValue::from_str(&csp) {
+                page.headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            page
+        }
+    }
+}
+
+/// The origin of the redirect URI, for the form-post page's `form-action`.
+fn form_action_source(redirect_uri: &str) -> String {
+    url::Url::parse(redirect_uri)
+        .ok()
+        .map(|url| url.origin().ascii_serialization())
+        .filter(|origin| origin != "null")
+        .unwrap_or_else(|| "'none'".to_owned())
+}

@@ -1,0 +1,135 @@
+//! What the browser session holds: who is signed in, the CSRF token, and authorization requests
+//! waiting for sign-in or consent.
+
+use rand::RngExt as _;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::config::SessionsConfig;
+use crate::crypto::constant_time;
+use crate::crypto::token::PlaintextToken;
+use crate::oauth::authorize::{AuthorizationRequest, SignIn};
+
+const SIGN_IN: &str = "sign_in";
+const CSRF: &str = "csrf";
+const PENDING_PREFIX: &str = "pending:";
+const LOGOUT_REDIRECT: &str = "logout_redirect";
+/// At most this many requests wait at once; older ones are dropped.
+const MAX_PENDING: usize = 8;
+
+pub type SessionResult<T> = Result<T, tower_sessions::session::Error>;
+
+/// An authorization request parked while the user signs in or consents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub request: AuthorizationRequest,
+    /// The user signed in for this request (so `prompt=login` and `max_age` are satisfied).
+    pub fresh: bool,
+    pub created_at: i64,
+}
+
+/// The signed-in user, if the sign-in has not outlived `sessions.absolute_timeout`.
+pub async fn sign_in(session: &Session, config: &SessionsConfig) -> SessionResult<Option<SignIn>> {
+    let sign_in: Option<SignIn> = session.get(SIGN_IN).await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let limit = config.absolute_timeout.get().as_secs() as i64;
+    Ok(sign_in.filter(|s| now - s.auth_time <= limit))
+}
+
+/// Records a sign-in under a fresh session id (against session fixation).
+pub async fn set_sign_in(session: &Session, sign_in: &SignIn) -> SessionResult<()> {
+    session.cycle_id().await?;
+    session.insert(SIGN_IN, sign_in).await
+}
+
+/// The session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> SessionResult<String> {
+    if let Some(token) = session.get::<String>(CSRF).await? {
+        return Ok(token);
+    }
+    let token = PlaintextToken::generate().expose().to_owned();
+    session.insert(CSRF, &token).await?;
+    Ok(token)
+}
+
+/// True when `presented` is this session's CSRF token.
+pub async fn csrf_matches(session: &Session, presented: &str) -> SessionResult<bool> {
+    let expected: Option<String> = session.get(CSRF).await?;
+    Ok(expected
+        .is_some_and(|expected| constant_time::equal(expected.as_bytes(), presented.as_bytes())))
+}
+
+/// Parks a request; returns its id for the sign-in or consent page.
+pub async fn park(session: &Session, request: AuthorizationRequest) -> SessionResult<String> {
+    let keys: Vec<String> = session
+        .get::<Vec<String>>("pending_order")
+        .await?
+        .unwrap_or_default();
+    let id = format!("{:032x}", rand::rng().random::<u128>());
+    let mut order = keys;
+    order.push(id.clone());
+    while order.len() > MAX_PENDING {
+        let oldest = order.remove(0);
+        session
+            .remove::<Pending>(&format!("{PENDING_PREFIX}{oldest}"))
+            .await?;
+    }
+    let pending = Pending {
+        request,
+        fresh: false,
+        created_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    session
+        .insert(&format!("{PENDING_PREFIX}{id}"), &pending)
+        .await?;
+    session.insert("pending_order", &order).await?;
+    Ok(id)
+}
+
+/// A parked request, if it exists and has not expired.
+pub async fn pending(
+    session: &Session,
+    id: &str,
+    config: &SessionsConfig,
+) -> SessionResult<Option<Pending>> {
+    let pending: Option<Pending> = session.get(&format!("{PENDING_PREFIX}{id}")).await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let ttl = config.pending_request_ttl.get().as_secs() as i64;
+    Ok(pending.filter(|p| now - p.created_at <= ttl))
+}
+
+pub async fn mark_fresh(
+    session: &Session,
+    id: &str,
+    mut pending: Pending,
+) -> SessionResult<Pending> {
+    pending.fresh = true;
+    session
+        .insert(&format!("{PENDING_PREFIX}{id}"), &pending)
+        .await?;
+    Ok(pending)
+}
+
+/// Forgets a parked request once it is answered.
+pub async fn unpark(session: &Session, id: &str) -> SessionResult<()> {
+    session
+        .remove::<Pending>(&format!("{PENDING_PREFIX}{id}"))
+        .await?;
+    Ok(())
+}
+
+pub async fn set_logout_redirect(session: &Session, target: Option<&str>) -> SessionResult<()> {
+    match target {
+        Some(target) => session.insert(LOGOUT_REDIRECT, target).await,
+        None => session.remove::<String>(LOGOUT_REDIRECT).await.map(|_| ()),
+    }
+}
+
+pub async fn logout_redirect(session: &Session) -> SessionResult<Option<String>> {
+    session.get(LOGOUT_REDIRECT).await
+}
+
+/// Ends the session: the record is deleted and the cookie cleared.
+pub async fn end(session: &Session) -> SessionResult<()> {
+    session.flush().await
+}

@@ -1,0 +1,96 @@
+//! tower-sessions on our database: the session id is stored only as a keyed hash, and a new
+//! session never overwrites an existing one (an id collision picks a fresh id).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+use crate::crypto::token::{PlaintextToken, TokenHash, TokenHasher};
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct DatabaseSessionStore {
+    store: Arc<dyn Store>,
+    hasher: TokenHasher,
+}
+
+impl DatabaseSessionStore {
+    pub fn new(store: Arc<dyn Store>, hasher: TokenHasher) -> Self {
+        Self { store, hasher }
+    }
+
+    fn key(&self, id: &Id) -> TokenHash {
+        self.hasher
+            .hash(&PlaintextToken::from_presented(id.to_string()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseSessionStore")
+    }
+}
+
+fn backend(error: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DatabaseSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        for _ in 0..8 {
+            if self
+                .store
+                .create_browser_session(&self.key(&record.id), &data, record.expiry_date)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(backend("could not find a free session id"))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        self.store
+            .save_browser_session(&self.key(&record.id), &data, record.expiry_date)
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let Some((data, expiry_date)) = self
+            .store
+            .load_browser_session(&self.key(id))
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        if expiry_date <= OffsetDateTime::now_utc() {
+            return Ok(None);
+        }
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store
+            .delete_browser_session(&self.key(id))
+            .await
+            .map_err(backend)
+    }
+}

@@ -1,0 +1,4 @@
+//! End-user accounts: signing in with a password (with the lockout every path shares). Depends on
+//! domain, store, crypto and config; never on oauth.
+
+pub mod login;

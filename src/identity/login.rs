@@ -1,0 +1,150 @@
+//! Checking a password sign-in, for the login page and the password grant alike: the same
+//! answer for an unknown email, a wrong password and a suspended account, the same time (a dummy
+//! argon2 check runs when there is no hash), and a temporary, exponential lockout per account and
+//! per source address.
+
+use std::net::IpAddr;
+
+use time::OffsetDateTime;
+
+use crate::config::LoginConfig;
+use crate::crypto::password::{self, PasswordError};
+use crate::domain::{Email, User, UserStatus};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Wrong email, wrong password or suspended account: callers must not tell them apart.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("too many failed attempts; try again later")]
+    LockedOut,
+    #[error("storage unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for LoginError {
+    fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(Box::new(error))
+        }
+    }
+}
+
+impl From<PasswordError> for LoginError {
+    fn from(error: PasswordError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+/// Checks `email` and `password`. `address` is the client's IP when known.
+pub async fn verify_password(
+    store: &dyn Store,
+    policy: &LoginConfig,
+    email: &str,
+    password: String,
+    address: Option<IpAddr>,
+    now: OffsetDateTime,
+) -> Result<User, LoginError> {
+    let account_key = format!("account:{}", email.trim().to_lowercase());
+    let address_key = address.map(|ip| format!("address:{ip}"));
+    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+        if store
+            .login_locked_until(key)
+            .await?
+            .is_some_and(|until| until > now)
+        {
+            return Err(LoginError::LockedOut);
+        }
+    }
+    let credentials = match Email::parse(email) {
+        Ok(email) => store.find_credentials(&email).await?,
+        Err(_) => None,
+    };
+    let verified = match &credentials {
+        Some((_, Some(hash))) => password::verify(password, hash.clone()).await?,
+        _ => password::verify_dummy(password).await?,
+    };
+    match credentials {
+        Some((user, _)) if verified && user.status == UserStatus::Active => {
+            store.clear_login_failures(&account_key).await?;
+            Ok(user)
+        }
+        _ => {
+            record_failure(store, policy, &account_key, policy.max_failures, now).await?;
+            if let Some(key) = &address_key {
+                record_failure(store, policy, key, policy.max_failures_per_address, now).await?;
+            }
+            Err(LoginError::InvalidCredentials)
+        }
+    }
+}
+
+async fn record_failure(
+    store: &dyn Store,
+    policy: &LoginConfig,
+    key: &str,
+    threshold: u32,
+    now: OffsetDateTime,
+) -> Result<(), LoginError> {
+    let window =
+        time::Duration::try_from(policy.failure_window.get()).unwrap_or(time::Duration::HOUR);
+    let failures = store.record_login_failure(key, now, window).await?;
+    if let Some(lockout) = lockout_for(policy, failures, threshold) {
+        store.lock_login(key, now + lockout).await?;
+    }
+    Ok(())
+}
+
+/// The lockout after `failures` failures: none below the threshold, then `lockout` doubling per
+/// further failure, capped at `max_lockout`.
+pub fn lockout_for(policy: &LoginConfig, failures: u32, threshold: u32) -> Option<time::Duration> {
+    let beyond = failures.checked_sub(threshold)?;
+    let base = policy.lockout.get();
+    let scaled = base
+        .checked_mul(2_u32.saturating_pow(beyond.min(20)))
+        .unwrap_or(policy.max_lockout.get());
+    time::Duration::try_from(scaled.min(policy.max_lockout.get())).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Duration;
+
+    fn policy() -> LoginConfig {
+        LoginConfig {
+            max_failures: 5,
+            max_failures_per_address: 50,
+            lockout: Duration::from_secs(30),
+            max_lockout: Duration::from_secs(900),
+            failure_window: Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn lockouts_start_at_the_threshold_double_and_are_capped() {
+        let policy = policy();
+        assert_eq!(lockout_for(&policy, 4, 5), None);
+        assert_eq!(
+            lockout_for(&policy, 5, 5),
+            Some(time::Duration::seconds(30))
+        );
+        assert_eq!(
+            lockout_for(&policy, 6, 5),
+            Some(time::Duration::seconds(60))
+        );
+        assert_eq!(
+            lockout_for(&policy, 8, 5),
+            Some(time::Duration::seconds(240))
+        );
+        assert_eq!(
+            lockout_for(&policy, 40, 5),
+            Some(time::Duration::seconds(900))
+        );
+    }
+}

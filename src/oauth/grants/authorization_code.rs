@@ -1,0 +1,111 @@
+//! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). Any failed check burns the
+//! code; a code used twice revokes everything issued from it.
+
+use super::super::Engine;
+use super::super::error::{EndpointError, ErrorCode};
+use super::super::id_token::Authentication;
+use super::super::issue::{self, UserGrant};
+use super::super::params::Params;
+use super::super::pkce;
+use super::super::scope::Scope;
+use super::super::token::TokenResponse;
+use crate::crypto::token::PlaintextToken;
+use crate::domain::{Client, Grant, NewRefreshToken, Redemption, UserStatus};
+
+fn invalid_grant(description: &str) -> EndpointError {
+    EndpointError::oauth(ErrorCode::InvalidGrant, description)
+}
+
+pub async fn exchange(
+    engine: &Engine,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, EndpointError> {
+    let code = params.require("code")?;
+    let hash = engine.hasher.hash(&PlaintextToken::from_presented(code));
+    let now = engine.now();
+    let Some((record, _consumed)) = engine.store.find_authorization_code(&hash).await? else {
+        return Err(invalid_grant(
+            "the authorization code is invalid or expired",
+        ));
+    };
+    let checks = if record.client_id != client.id {
+        Err("the authorization code was issued to another client")
+    } else if params.get("redirect_uri") != Some(record.redirect_uri.as_str()) {
+        Err("redirect_uri does not match the authorization request")
+    } else {
+        match params.get("code_verifier") {
+            None => Err("code_verifier is required (PKCE)"),
+            Some(verifier) if !pkce::verify_s256(verifier, &record.code_challenge) => {
+                Err("the code_verifier does not match the code_challenge")
+            }
+            Some(_) => Ok(()),
+        }
+    };
+    if let Err(description) = checks {
+        engine.store.burn_authorization_code(&hash, now).await?;
+        return Err(invalid_grant(description));
+    }
+    let scope = Scope::parse(&record.scope)?;
+    let refresh_token = issue::wants_refresh_token(client, &scope).then(PlaintextToken::generate);
+    let config = &engine.config.tokens;
+    let absolute = time::Duration::try_from(config.refresh_token_absolute_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let idle = time::Duration::try_from(config.refresh_token_idle_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let grant = Grant {
+        id: uuid::Uuid::now_v7(),
+        client_id: record.client_id.clone(),
+        user_id: record.user_id,
+        scope: record.scope.clone(),
+        auth_time: record.auth_time,
+        sid: record.sid.clone(),
+        created_at: now,
+        expires_at: now + absolute,
+        revoked_at: None,
+    };
+    let new_refresh = refresh_token.as_ref().map(|token| NewRefreshToken {
+        token_hash: engine.hasher.hash(token),
+        created_at: now,
+        expires_at: (now + idle).min(grant.expires_at),
+    });
+    let grant = match engine
+        .store
+        .redeem_authorization_code(&hash, now, grant, new_refresh)
+        .await?
+    {
+        Redemption::Granted(grant) => grant,
+        Redemption::Replayed => {
+            return Err(invalid_grant("the authorization code was already used"));
+        }
+        Redemption::Invalid => {
+            return Err(invalid_grant(
+                "the authorization code is invalid or expired",
+            ));
+        }
+    };
+    let user = match engine.store.find_user(grant.user_id).await? {
+        Some(user) if user.status == UserStatus::Active => user,
+        _ => {
+            engine.store.revoke_grant(grant.id, now).await?;
+            return Err(invalid_grant("the user can no longer sign in"));
+        }
+    };
+    issue::user_tokens(
+        engine,
+        UserGrant {
+            client,
+            user: &user,
+            scope: &scope,
+            grant_id: grant.id,
+            authentication: Authentication {
+                auth_time: record.auth_time.unix_timestamp(),
+                nonce: record.nonce.clone(),
+                sid: record.sid.clone(),
+                amr: &["pwd"],
+            },
+            refresh_token,
+        },
+        now,
+    )
+}

@@ -1,0 +1,108 @@
+//! The resource owner password credentials grant (RFC 6749 §4.3). RFC 9700 §2.4 says it must not
+//! be used; we fence it instead: confidential first-party clients only, the login page's lockout
+//! and enumeration resistance, and never for accounts with a second factor.
+
+use std::net::IpAddr;
+
+use super::super::Engine;
+use super::super::error::{EndpointError, ErrorCode};
+use super::super::id_token::Authentication;
+use super::super::issue::{self, UserGrant};
+use super::super::params::Params;
+use super::super::scope::Scope;
+use super::super::token::TokenResponse;
+use crate::crypto::token::PlaintextToken;
+use crate::domain::{Client, ClientKind, Grant, NewRefreshToken};
+use crate::identity::login::{self, LoginError};
+
+pub async fn exchange(
+    engine: &Engine,
+    client: &Client,
+    params: &Params,
+    address: Option<IpAddr>,
+) -> Result<TokenResponse, EndpointError> {
+    if client.kind != ClientKind::Confidential || !client.first_party {
+        return Err(EndpointError::oauth(
+            ErrorCode::UnauthorizedClient,
+            "the password grant is only for confidential first-party clients",
+        ));
+    }
+    let username = params.require("username")?;
+    let password = params.require("password")?;
+    let allowed = Scope::from_tokens(client.scopes.iter().map(|s| s.as_str()));
+    let scope = match params.get("scope") {
+        Some(requested) => {
+            let requested = Scope::parse(requested)?;
+            if !requested.is_subset(&allowed) {
+                return Err(EndpointError::oauth(
+                    ErrorCode::InvalidScope,
+                    "a requested scope is not allowed for this client",
+                ));
+            }
+            requested
+        }
+        None => allowed,
+    };
+    let now = engine.now();
+    let user = login::verify_password(
+        engine.store.as_ref(),
+        &engine.config.login,
+        username,
+        password.to_owned(),
+        address,
+        now,
+    )
+    .await
+    .map_err(|error| match error {
+        LoginError::InvalidCredentials => {
+            EndpointError::oauth(ErrorCode::InvalidGrant, "invalid username or password")
+        }
+        LoginError::LockedOut => EndpointError::oauth(
+            ErrorCode::InvalidGrant,
+            "too many failed attempts; try again later",
+        ),
+        LoginError::Unavailable(source) => EndpointError::Unavailable(source),
+        LoginError::Internal(source) => EndpointError::Internal(source),
+    })?;
+    let refresh_token = issue::wants_refresh_token(client, &scope).then(PlaintextToken::generate);
+    let tokens = &engine.config.tokens;
+    let absolute = time::Duration::try_from(tokens.refresh_token_absolute_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let idle = time::Duration::try_from(tokens.refresh_token_idle_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let grant = Grant {
+        id: uuid::Uuid::now_v7(),
+        client_id: client.id.clone(),
+        user_id: user.id,
+        scope: scope.to_string(),
+        auth_time: now,
+        sid: None,
+        created_at: now,
+        expires_at: now + absolute,
+        revoked_at: None,
+    };
+    let new_refresh = refresh_token.as_ref().map(|token| NewRefreshToken {
+        token_hash: engine.hasher.hash(token),
+        created_at: now,
+        expires_at: (now + idle).min(grant.expires_at),
+    });
+    let grant_id = grant.id;
+    engine.store.insert_grant(grant, new_refresh).await?;
+    issue::user_tokens(
+        engine,
+        UserGrant {
+            client,
+            user: &user,
+            scope: &scope,
+            grant_id,
+            authentication: Authentication {
+                auth_time: now.unix_timestamp(),
+                nonce: None,
+                sid: None,
+                amr: &["pwd"],
+            },
+            refresh_token,
+        },
+        now,
+    )
+}

@@ -1,0 +1,94 @@
+//! The refresh token grant (RFC 6749 §6) with strict rotation: every use consumes the token and
+//! issues its successor in one transaction; reuse of a consumed token revokes the family.
+
+use super::super::Engine;
+use super::super::error::{EndpointError, ErrorCode};
+use super::super::id_token::Authentication;
+use super::super::issue::{self, UserGrant};
+use super::super::params::Params;
+use super::super::scope::Scope;
+use super::super::token::TokenResponse;
+use crate::crypto::token::PlaintextToken;
+use crate::domain::{Client, NewRefreshToken, Rotation, UserStatus};
+
+fn invalid_grant(description: &str) -> EndpointError {
+    EndpointError::oauth(ErrorCode::InvalidGrant, description)
+}
+
+pub async fn exchange(
+    engine: &Engine,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, EndpointError> {
+    let presented = params.require("refresh_token")?;
+    let hash = engine
+        .hasher
+        .hash(&PlaintextToken::from_presented(presented));
+    let now = engine.now();
+    let Some(record) = engine.store.find_refresh_token(&hash).await? else {
+        return Err(invalid_grant("the refresh token is invalid"));
+    };
+    // Bound to its client (RFC 6749 §6): another client's token is refused and left alone.
+    if record.grant.client_id != client.id {
+        return Err(invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    let granted = Scope::parse(&record.grant.scope)?;
+    let scope = match params.get("scope") {
+        Some(requested) => {
+            let requested = Scope::parse(requested)?;
+            if !requested.is_subset(&granted) {
+                return Err(EndpointError::oauth(
+                    ErrorCode::InvalidScope,
+                    "the scope may be narrowed, never widened",
+                ));
+            }
+            requested
+        }
+        None => granted,
+    };
+    let user = match engine.store.find_user(record.grant.user_id).await? {
+        Some(user) if user.status == UserStatus::Active => user,
+        _ => return Err(invalid_grant("the user can no longer sign in")),
+    };
+    let next = PlaintextToken::generate();
+    let idle = time::Duration::try_from(engine.config.tokens.refresh_token_idle_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let new_token = NewRefreshToken {
+        token_hash: engine.hasher.hash(&next),
+        created_at: now,
+        expires_at: (now + idle).min(record.grant.expires_at),
+    };
+    let grant = match engine
+        .store
+        .rotate_refresh_token(&hash, now, new_token)
+        .await?
+    {
+        Rotation::Rotated(grant) => grant,
+        Rotation::Reused => {
+            tracing::warn!(client_id = %client.id, "refresh token reused: family revoked");
+            return Err(invalid_grant(
+                "the refresh token was already used; the grant is revoked",
+            ));
+        }
+        Rotation::Invalid => return Err(invalid_grant("the refresh token is invalid or expired")),
+    };
+    issue::user_tokens(
+        engine,
+        UserGrant {
+            client,
+            user: &user,
+            scope: &scope,
+            grant_id: grant.id,
+            authentication: Authentication {
+                auth_time: grant.auth_time.unix_timestamp(),
+                nonce: None,
+                sid: grant.sid.clone(),
+                amr: &["pwd"],
+            },
+            refresh_token: Some(next),
+        },
+        now,
+    )
+}

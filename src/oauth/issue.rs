@@ -1,0 +1,77 @@
+//! Issuing the tokens of a user grant: the access token, an ID token when `openid` was granted,
+//! and the refresh token when one was made.
+
+use time::OffsetDateTime;
+
+use super::Engine;
+use super::access_token;
+use super::error::EndpointError;
+use super::id_token::{self, Authentication};
+use super::scope::Scope;
+use super::token::TokenResponse;
+use crate::crypto::token::PlaintextToken;
+use crate::domain::{Client, User};
+
+pub struct UserGrant<'a> {
+    pub client: &'a Client,
+    pub user: &'a User,
+    /// Scope of these tokens (possibly narrower than the grant's).
+    pub scope: &'a Scope,
+    pub grant_id: uuid::Uuid,
+    pub authentication: Authentication<'a>,
+    pub refresh_token: Option<PlaintextToken>,
+}
+
+pub fn user_tokens(
+    engine: &Engine,
+    grant: UserGrant<'_>,
+    now: OffsetDateTime,
+) -> Result<TokenResponse, EndpointError> {
+    let auth_time = grant.authentication.auth_time;
+    let minted = access_token::mint(
+        engine,
+        access_token::Grant {
+            client: grant.client,
+            subject: &grant.user.id.to_string(),
+            scope: grant.scope,
+            roles: grant
+                .user
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            auth_time: Some(auth_time),
+            grant_id: Some(grant.grant_id),
+        },
+        now,
+    )?;
+    let id_token = if grant.scope.contains("openid") {
+        Some(id_token::mint(
+            engine,
+            grant.client,
+            grant.user,
+            grant.scope,
+            grant.authentication,
+            &minted.token,
+            now,
+        )?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: minted.token,
+        token_type: "Bearer",
+        expires_in: minted.expires_in,
+        scope: grant.scope.to_string(),
+        refresh_token: grant.refresh_token.map(|t| t.expose().to_owned()),
+        id_token,
+    })
+}
+
+/// Whether a grant gets a refresh token: the client may refresh and `offline_access` was granted.
+pub fn wants_refresh_token(client: &Client, scope: &Scope) -> bool {
+    client
+        .grant_types
+        .contains(&crate::domain::GrantType::RefreshToken)
+        && scope.contains("offline_access")
+}

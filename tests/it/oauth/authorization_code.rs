@@ -1,0 +1,227 @@
+//! The authorization code flow end to end: sign-in page, consent, code, tokens.
+
+use crate::support::browser_flow::{AuthRequest, PASSWORD, location, param, pkce_pair};
+use crate::support::oauth::jwt_header;
+use crate::support::{Backend, TestApp};
+
+async fn a_first_party_client_gets_tokens_without_a_consent_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let user_id = app.create_user(
+        "ada@example.com",
+        &["--name", "Ada Lovelace", "--role", "admin"],
+    );
+    let client = app.web_client(&["--first-party"]);
+    let tokens = app
+        .code_flow(
+            &client,
+            "ada@example.com",
+            "openid profile email offline_access",
+        )
+        .await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert!(
+        tokens["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 43)
+    );
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(jwt_header(id_token).alg, jsonwebtoken::Algorithm::RS256);
+    let claims = app.verify_jwt(id_token, &client.id).await;
+    assert_eq!(claims["sub"], user_id.as_str());
+    assert_eq!(claims["azp"], client.id.as_str());
+    assert_eq!(claims["email"], "ada@example.com");
+    assert_eq!(claims["name"], "Ada Lovelace");
+    assert_eq!(claims["amr"], serde_json::json!(["pwd"]));
+    assert!(claims["auth_time"].as_i64().is_some() && claims["sid"].as_str().is_some());
+    assert!(claims["at_hash"].as_str().is_some() && claims["nonce"].as_str().is_some());
+
+    let access = app
+        .verify_jwt(tokens["access_token"].as_str().unwrap(), &app.base_url)
+        .await;
+    assert_eq!(access["sub"], user_id.as_str());
+    assert_eq!(access["roles"], serde_json::json!(["admin"]));
+    assert_eq!(access["scope"], "email offline_access openid profile");
+    app.stop().await;
+}
+
+async fn a_third_party_client_needs_consent_once_and_deny_is_access_denied(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("grace@example.com", &[]);
+    let client = app.web_client(&[]);
+    let (_, challenge) = pkce_pair();
+    let request = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid email",
+        &challenge,
+    );
+    let start = app.start_authorization(&request).await;
+    let login = app
+        .submit_login(&location(&start), "grace@example.com", PASSWORD)
+        .await;
+    let consent_url = location(&login);
+    assert!(
+        consent_url.starts_with("/consent?request="),
+        "{consent_url}"
+    );
+    let denied = app.submit_consent(&consent_url, "deny").await;
+    let callback = location(&denied);
+    assert_eq!(param(&callback, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        param(&callback, "state").as_deref(),
+        Some(request.state.as_str())
+    );
+    assert_eq!(
+        param(&callback, "iss").as_deref(),
+        Some(app.base_url.as_str())
+    );
+
+    // Allow once; the next request for the same scopes goes straight back with a code.
+    let again = app.start_authorization(&request).await;
+    let consent_url = location(&again);
+    assert!(consent_url.starts_with("/consent"), "{consent_url}");
+    let allowed = app.submit_consent(&consent_url, "allow").await;
+    assert!(param(&location(&allowed), "code").is_some());
+    let remembered = app.start_authorization(&request).await;
+    let callback = location(&remembered);
+    assert!(
+        param(&callback, "code").is_some(),
+        "consent remembered: {callback}"
+    );
+    assert_eq!(
+        param(&callback, "iss").as_deref(),
+        Some(app.base_url.as_str())
+    );
+    app.stop().await;
+}
+
+async fn sso_skips_the_login_page_and_prompt_none_reports_login_required(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("sso@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let (_, challenge) = pkce_pair();
+    let silent = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    )
+    .with("prompt", "none");
+    let response = app.start_authorization(&silent).await;
+    assert_eq!(
+        param(&location(&response), "error").as_deref(),
+        Some("login_required")
+    );
+
+    let request = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    );
+    app.sign_in_through(&request, "sso@example.com").await;
+    let response = app.start_authorization(&silent).await;
+    assert!(
+        param(&location(&response), "code").is_some(),
+        "signed in: no page"
+    );
+    let forced = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    )
+    .with("prompt", "login");
+    let response = app.start_authorization(&forced).await;
+    assert!(
+        location(&response).starts_with("/login"),
+        "prompt=login shows the page again"
+    );
+    let max_age = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    )
+    .with("max_age", "0");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = app.start_authorization(&max_age).await;
+    assert!(
+        location(&response).starts_with("/login"),
+        "max_age=0 demands a fresh sign-in"
+    );
+    app.stop().await;
+}
+
+async fn form_post_renders_an_auto_submitting_form(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("post@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let (_, challenge) = pkce_pair();
+    let plain = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    );
+    app.sign_in_through(&plain, "post@example.com").await;
+    let request = plain.clone().with("response_mode", "form_post");
+    let response = app.start_authorization(&request).await;
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    assert!(csp.contains("form-action https://app.example.com"), "{csp}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("action=\"https://app.example.com/callback\""));
+    assert!(html.contains("name=\"code\""));
+    assert!(html.contains(&format!("name=\"state\" value=\"{}\"", request.state)));
+    assert!(html.contains("<noscript>"), "usable without JavaScript");
+    app.stop().await;
+}
+
+async fn wrong_credentials_get_one_answer_whatever_the_cause(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("known@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let (_, challenge) = pkce_pair();
+    let request = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    );
+    let start = app.start_authorization(&request).await;
+    let login_url = location(&start);
+    let mut answers = Vec::new();
+    for (email, password) in [
+        ("known@example.com", "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let response = app.submit_login(&login_url, email, password).await;
+        let status = response.status();
+        let html = response.text().await.unwrap();
+        let alert = html
+            .split("role=\"alert\"")
+            .nth(1)
+            .unwrap()
+            .split("</p>")
+            .next()
+            .unwrap()
+            .to_owned();
+        answers.push((status, alert));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, 401);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_first_party_client_gets_tokens_without_a_consent_page,
+    a_third_party_client_needs_consent_once_and_deny_is_access_denied,
+    sso_skips_the_login_page_and_prompt_none_reports_login_required,
+    form_post_renders_an_auto_submitting_form,
+    wrong_credentials_get_one_answer_whatever_the_cause,
+);
