@@ -1,9 +1,15 @@
 //! The OAuth / OpenID Connect endpoints over real HTTP.
 
 mod authorization_code;
+mod authorize_errors;
 mod client_credentials;
+mod code_exchange;
 mod discovery;
+mod end_session;
 mod introspection;
 mod keys;
+mod password_grant;
+mod refresh_rotation;
 mod revocation;
 mod token_errors;
+mod userinfo;

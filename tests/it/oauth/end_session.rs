@@ -1,0 +1,137 @@
+//! RP-Initiated Logout: a valid hint ends the session and follows a registered redirect; anything
+//! doubtful asks the user or refuses.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::support::browser_flow::{AuthRequest, hidden_field, location, param, pkce_pair};
+use crate::support::{Backend, TestApp};
+
+async fn a_valid_hint_signs_out_and_returns_to_the_registered_uri(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("bye@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let tokens = app.code_flow(&client, "bye@example.com", "openid").await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token_hint", hint)
+        .append_pair(
+            "post_logout_redirect_uri",
+            "https://app.example.com/signed-out",
+        )
+        .append_pair("state", "xyz")
+        .finish();
+    let response = app
+        .http
+        .get(app.url(&format!("/end_session?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        "https://app.example.com/signed-out?state=xyz"
+    );
+
+    let (_, challenge) = pkce_pair();
+    let silent = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    )
+    .with("prompt", "none");
+    let after = app.start_authorization(&silent).await;
+    assert_eq!(
+        param(&location(&after), "error").as_deref(),
+        Some("login_required"),
+        "the session is gone"
+    );
+    app.stop().await;
+}
+
+async fn unregistered_redirects_and_forged_hints_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("forge@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let tokens = app.code_flow(&client, "forge@example.com", "openid").await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    let unregistered = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token_hint", hint)
+        .append_pair("post_logout_redirect_uri", "https://evil.example.com/")
+        .finish();
+    let response = app
+        .http
+        .get(app.url(&format!("/end_session?{unregistered}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get("location").is_none());
+
+    let payload = hint.split('.').nth(1).unwrap();
+    let forged = format!(
+        "{}.{payload}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#)
+    );
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token_hint", &forged)
+        .finish();
+    let response = app
+        .http
+        .get(app.url(&format!("/end_session?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    app.stop().await;
+}
+
+async fn without_a_hint_the_user_confirms_with_a_csrf_protected_form(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("confirm@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    app.code_flow(&client, "confirm@example.com", "openid")
+        .await;
+    let page = app.get("/end_session").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = hidden_field(&html, "csrf_token").unwrap();
+    let forged = app
+        .http
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let confirmed = app
+        .http
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200);
+    assert!(confirmed.text().await.unwrap().contains("signed out"));
+    let (_, challenge) = pkce_pair();
+    let silent = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    )
+    .with("prompt", "none");
+    let after = app.start_authorization(&silent).await;
+    assert_eq!(
+        param(&location(&after), "error").as_deref(),
+        Some("login_required")
+    );
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_valid_hint_signs_out_and_returns_to_the_registered_uri,
+    unregistered_redirects_and_forged_hints_are_refused,
+    without_a_hint_the_user_confirms_with_a_csrf_protected_form,
+);
