@@ -71,7 +71,7 @@ async fn every_binding_is_checked_and_a_failed_check_burns_the_code(backend: Bac
     let client = app.web_client(&["--first-party"]);
     let other = app.web_client(&["--first-party"]);
     let (_, unrelated_verifier) = pkce_pair();
-    let failures: [(&str, Box<dyn Fn(&str, &str) -> Vec<(String, String)>>); 5] = [
+    let failures: [(&str, BuildForm); 5] = [
         (
             "wrong verifier",
             Box::new(move |code, _| exchange_form(code, CALLBACK, Some(&unrelated_verifier))),
@@ -127,6 +127,9 @@ async fn every_binding_is_checked_and_a_failed_check_burns_the_code(backend: Bac
     );
     app.stop().await;
 }
+
+/// Builds a token request form from a code and its verifier.
+type BuildForm = Box<dyn Fn(&str, &str) -> Vec<(String, String)>>;
 
 fn exchange_form(code: &str, redirect_uri: &str, verifier: Option<&str>) -> Vec<(String, String)> {
     let mut form = vec![
