@@ -10,6 +10,7 @@ mod introspection;
 mod keys;
 mod password_grant;
 mod refresh_rotation;
+mod relying_party;
 mod revocation;
 mod token_errors;
 mod userinfo;
