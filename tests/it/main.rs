@@ -15,6 +15,7 @@ mod config;
 mod fallback;
 mod health;
 mod oauth;
+mod pages;
 mod resilience;
 mod startup;
 mod store;

@@ -5,6 +5,7 @@
 pub mod backends;
 pub mod app;
 pub mod binary;
+pub mod browser;
 pub mod browser_flow;
 pub mod db;
 pub mod oauth;

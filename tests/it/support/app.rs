@@ -76,7 +76,10 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let base_url = format!("http://{address}");
-        config.server.issuer = base_url.parse().unwrap();
+        // Tests that need a production (https) issuer set one; everyone else gets the real address.
+        if config.server.issuer.scheme() == "http" {
+            config.server.issuer = base_url.parse().unwrap();
+        }
         let app = App::build_on(config, listener).await.unwrap();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run(async move {

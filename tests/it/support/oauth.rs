@@ -19,9 +19,10 @@ impl TestApp {
     /// `portcullis client create --name NAME ARGS...` against this app's database.
     pub fn create_client(&self, args: &[&str]) -> TestClient {
         let mut command = command_for(&self.db);
-        command
-            .args(["client", "create", "--name", "Test client"])
-            .args(args);
+        command.args(["client", "create"]).args(args);
+        if !args.contains(&"--name") {
+            command.args(["--name", "Test client"]);
+        }
         let run = binary::run(command, None);
         run.assert_success();
         let json = run.json();
