@@ -144,8 +144,9 @@ pub fn key_rotation(store: Arc<dyn Store>, config: Arc<Config>) -> anyhow::Resul
 }
 
 /// Every `interval`: rotate keys when due, reload them (so all instances agree), delete expired
-/// ones, rebuild the metadata and forget expired revocations. A failure is logged and retried on
-/// the next round; the previous keys stay in force meanwhile.
+/// ones, rebuild the metadata, and sweep expired revocations, sessions, codes, grants and login
+/// counters. A failure is logged and retried on the next round; the previous keys stay in force
+/// meanwhile.
 async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -159,7 +160,15 @@ async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration
             rotation.purge(&ring, now).await?;
             engine.replace_keys(ring);
             engine.refresh_discovery().await?;
-            engine.store.purge_expired_revocations(now).await?;
+            let store = &engine.store;
+            store.purge_expired_revocations(now).await?;
+            store.purge_expired_browser_sessions(now).await?;
+            // Codes and grants stay a day past expiry, so a late replay is still recognised.
+            store
+                .purge_expired_grants(now - time::Duration::DAY)
+                .await?;
+            let window = time::Duration::try_from(engine.config.login.failure_window.get())?;
+            store.purge_login_failures(now - window, now).await?;
             anyhow::Ok(())
         };
         if let Err(error) = round.await {

@@ -78,7 +78,7 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<bool>;
     async fn list_signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>>;
     async fn delete_signing_key(&self, kid: &str) -> StoreResult<()>;
-    /// The newest key's creation time per algorithm (rotation is due when it is old).
+    /// The newest key of an algorithm: the one that activates last (rotation is due when it is old).
     async fn newest_signing_key(
         &self,
         alg: SigningAlgorithm,
@@ -136,6 +136,9 @@ pub trait GrantStore: Send + Sync {
     async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
     /// Forgets revocations of tokens that have expired anyway; returns how many.
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Deletes codes, refresh tokens and grants that can no longer be used: expired before
+    /// `before` (or revoked before it); returns how many rows went.
+    async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
 
 /// Consent a user gave a client, remembered so they are not asked again for the same scopes.
@@ -165,6 +168,12 @@ pub trait LoginFailureStore: Send + Sync {
     ) -> StoreResult<u32>;
     async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    /// Forgets counters last touched before `before` whose lockout (if any) is over.
+    async fn purge_login_failures(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64>;
 }
 
 /// Server-side browser sessions (tower-sessions records), keyed by a hash of the session id.

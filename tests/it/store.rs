@@ -1,4 +1,5 @@
 //! The storage layer's promises, checked on both backends.
 
 mod contract;
+mod grants_contract;
 mod migrations;

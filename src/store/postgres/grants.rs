@@ -307,4 +307,21 @@ impl GrantStore for PostgresStore {
             .map_err(classify)?;
         Ok(result.rows_affected())
     }
+
+    async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut removed = 0;
+        for statement in [
+            "delete from authorization_codes where expires_at <= $1",
+            "delete from refresh_tokens where expires_at <= $1",
+            "delete from grants where expires_at <= $1 or (revoked_at is not null and revoked_at <= $1)",
+        ] {
+            let result = sqlx::query(statement)
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err(classify)?;
+            removed += result.rows_affected();
+        }
+        Ok(removed)
+    }
 }

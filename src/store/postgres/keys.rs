@@ -62,7 +62,7 @@ impl KeyStore for PostgresStore {
         alg: SigningAlgorithm,
     ) -> StoreResult<Option<StoredSigningKey>> {
         sqlx::query_as::<_, SigningKeyRow>(
-            "select * from signing_keys where alg = $1 order by created_at desc, kid limit 1",
+            "select * from signing_keys where alg = $1 order by activates_at desc, created_at desc, kid desc limit 1",
         )
         .bind(alg.as_str())
         .fetch_optional(&self.pool)

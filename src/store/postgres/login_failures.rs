@@ -70,4 +70,20 @@ impl LoginFailureStore for PostgresStore {
             .map_err(classify)?;
         Ok(())
     }
+
+    async fn purge_login_failures(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "delete from login_failures where updated_at <= $1 and (locked_until is null or locked_until <= $2)",
+        )
+        .bind(before)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(result.rows_affected())
+    }
 }

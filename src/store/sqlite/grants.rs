@@ -328,4 +328,21 @@ impl GrantStore for SqliteStore {
             .map_err(classify)?;
         Ok(result.rows_affected())
     }
+
+    async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut removed = 0;
+        for statement in [
+            "delete from authorization_codes where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')",
+            "delete from refresh_tokens where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')",
+            "delete from grants where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec') or (revoked_at is not null and unixepoch(revoked_at, 'subsec') <= unixepoch($1, 'subsec'))",
+        ] {
+            let result = sqlx::query(statement)
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err(classify)?;
+            removed += result.rows_affected();
+        }
+        Ok(removed)
+    }
 }

@@ -62,7 +62,9 @@ impl KeyStore for SqliteStore {
         alg: SigningAlgorithm,
     ) -> StoreResult<Option<StoredSigningKey>> {
         sqlx::query_as::<_, SigningKeyRow>(
-            "select * from signing_keys where alg = $1 order by created_at desc, kid limit 1",
+            "select * from signing_keys where alg = $1
+             order by unixepoch(activates_at, 'subsec') desc, unixepoch(created_at, 'subsec') desc, kid desc
+             limit 1",
         )
         .bind(alg.as_str())
         .fetch_optional(&self.pool)

@@ -74,4 +74,20 @@ impl LoginFailureStore for SqliteStore {
             .map_err(classify)?;
         Ok(())
     }
+
+    async fn purge_login_failures(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "delete from login_failures where unixepoch(updated_at, 'subsec') <= unixepoch($1, 'subsec') and (locked_until is null or unixepoch(locked_until, 'subsec') <= unixepoch($2, 'subsec'))",
+        )
+        .bind(before)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(result.rows_affected())
+    }
 }

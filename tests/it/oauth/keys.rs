@@ -119,3 +119,42 @@ on_both_backends!(
     rotation_publishes_first_then_signs_and_old_tokens_still_verify,
     keys_list_shows_one_signing_key_per_algorithm,
 );
+
+async fn several_instances_on_one_database_agree_on_keys_and_honour_each_others_tokens(
+    backend: Backend,
+) {
+    let first = TestApp::spawn(backend).await;
+    let second = first.sibling().await;
+    let client = first.machine_client(&[]);
+    let from_first = first.client_credentials_token(&client).await;
+    let from_second = second.client_credentials_token(&client).await;
+    let kid = |token: &Value| {
+        jwt_header(token["access_token"].as_str().unwrap())
+            .kid
+            .unwrap()
+    };
+    assert_eq!(
+        kid(&from_first),
+        kid(&from_second),
+        "one signing key for all instances"
+    );
+    assert_eq!(
+        serde_json::to_value(first.jwks().await).unwrap(),
+        serde_json::to_value(second.jwks().await).unwrap()
+    );
+    let on_second: Value = second
+        .post_form_basic(
+            "/introspect",
+            &client,
+            &[("token", from_first["access_token"].as_str().unwrap())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(on_second["active"], true);
+    second.stop().await;
+    first.stop().await;
+}
+
+on_both_backends!(several_instances_on_one_database_agree_on_keys_and_honour_each_others_tokens);

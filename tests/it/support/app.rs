@@ -76,8 +76,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let base_url = format!("http://{address}");
-        // Tests that need a production (https) issuer set one; everyone else gets the real address.
-        if config.server.issuer.scheme() == "http" {
+        // A test that sets its own issuer (https, or a sibling's) keeps it; the default becomes the
+        // real address.
+        if config.server.issuer.as_str() == "http://127.0.0.1:8080/" {
             config.server.issuer = base_url.parse().unwrap();
         }
         let app = App::build_on(config, listener).await.unwrap();
@@ -97,6 +98,14 @@ impl TestApp {
             shutdown: Some(shutdown),
             server: Some(server),
         }
+    }
+
+    /// A second instance on the same database (several stateless instances, one database).
+    pub async fn sibling(&self) -> TestApp {
+        let shared = self.db.share();
+        let mut config = test_config(&shared);
+        config.server.issuer = self.base_url.parse().unwrap();
+        Self::spawn_on(shared, config).await
     }
 
     pub fn url(&self, path: &str) -> String {

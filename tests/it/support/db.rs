@@ -22,9 +22,22 @@ pub struct TestDatabase {
     /// A scratch folder for the test (SQLite file, data_dir); removed on drop.
     pub dir: PathBuf,
     pg_name: Option<String>,
+    /// False for a second handle on another test's database: dropping it removes nothing.
+    owned: bool,
 }
 
 impl TestDatabase {
+    /// Another handle on the same database (for a second server instance); it owns nothing.
+    pub fn share(&self) -> Self {
+        Self {
+            backend: self.backend,
+            url: self.url.clone(),
+            dir: self.dir.clone(),
+            pg_name: None,
+            owned: false,
+        }
+    }
+
     pub async fn new(backend: Backend) -> Self {
         let dir =
             std::env::temp_dir().join(format!("portcullis-test-{}", uuid::Uuid::new_v4().simple()));
@@ -35,6 +48,7 @@ impl TestDatabase {
                 url: format!("sqlite://{}", dir.join("portcullis.db").display()),
                 dir,
                 pg_name: None,
+                owned: true,
             },
             Backend::Postgres => {
                 let name = format!("portcullis_test_{}", uuid::Uuid::new_v4().simple());
@@ -52,6 +66,7 @@ impl TestDatabase {
                     url: database_url(&name),
                     dir,
                     pg_name: Some(name),
+                    owned: true,
                 }
             }
         }
@@ -74,6 +89,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(name) = self.pg_name.take() {
             // Drop runs inside the test's runtime; do the async work on a thread of its own.

@@ -1,0 +1,425 @@
+//! The promises of the grant, consent, login-failure, session and key stores, on both backends.
+
+use std::sync::Arc;
+
+use portcullis::domain::{
+    AuthorizationCode, ClientId, Email, Grant, NewRefreshToken, NewUser, Redemption, Rotation,
+    SigningAlgorithm, StoredSigningKey, TokenHash, UserId, time as clock,
+};
+use portcullis::store::Store;
+use time::{Duration, OffsetDateTime};
+
+use crate::support::{Backend, TestDatabase};
+
+async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>, UserId, ClientId) {
+    let db = TestDatabase::new(backend).await;
+    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    store.migrate().await.unwrap();
+    let user = store
+        .create_user(NewUser {
+            id: UserId::new(),
+            email: Email::parse("contract@example.com").unwrap(),
+            name: None,
+            password_hash: None,
+            roles: vec![],
+            created_at: clock::now(),
+        })
+        .await
+        .unwrap();
+    let hasher = portcullis::crypto::token::TokenHasher::new(&[1; 32]);
+    let input = portcullis::admin::clients::CreateClient {
+        name: "Contract".into(),
+        client_id: Some("contract".into()),
+        redirect_uris: vec!["https://app.example.com/cb".into()],
+        ..Default::default()
+    };
+    let client = portcullis::admin::clients::create_client(store.as_ref(), &hasher, input)
+        .await
+        .unwrap();
+    (db, store, user.id, client.client.id)
+}
+
+fn hash(value: &str) -> TokenHash {
+    TokenHash::from_stored(value.to_owned())
+}
+
+fn code(user: UserId, client: &ClientId, value: &str, now: OffsetDateTime) -> AuthorizationCode {
+    AuthorizationCode {
+        code_hash: hash(value),
+        client_id: client.clone(),
+        user_id: user,
+        redirect_uri: "https://app.example.com/cb".into(),
+        scope: "openid".into(),
+        nonce: Some("n".into()),
+        code_challenge: "c".repeat(43),
+        auth_time: now,
+        sid: Some("sid".into()),
+        created_at: now,
+        expires_at: now + Duration::minutes(1),
+    }
+}
+
+fn grant(user: UserId, client: &ClientId, now: OffsetDateTime) -> Grant {
+    Grant {
+        id: uuid::Uuid::now_v7(),
+        client_id: client.clone(),
+        user_id: user,
+        scope: "openid offline_access".into(),
+        auth_time: now,
+        sid: None,
+        created_at: now,
+        expires_at: now + Duration::days(90),
+        revoked_at: None,
+    }
+}
+
+fn refresh(value: &str, now: OffsetDateTime) -> NewRefreshToken {
+    NewRefreshToken {
+        token_hash: hash(value),
+        created_at: now,
+        expires_at: now + Duration::days(14),
+    }
+}
+
+async fn a_code_redeems_once_and_a_replay_revokes_its_grant(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    store
+        .insert_authorization_code(code(user, &client, "code-1", now))
+        .await
+        .unwrap();
+    let (found, consumed) = store
+        .find_authorization_code(&hash("code-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, code(user, &client, "code-1", now));
+    assert!(!consumed);
+    let first = grant(user, &client, now);
+    let outcome = store
+        .redeem_authorization_code(
+            &hash("code-1"),
+            now,
+            first.clone(),
+            Some(refresh("rt-1", now)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, Redemption::Granted(first.clone()));
+    let again = store
+        .redeem_authorization_code(&hash("code-1"), now, grant(user, &client, now), None)
+        .await
+        .unwrap();
+    assert_eq!(again, Redemption::Replayed);
+    assert!(
+        store
+            .find_grant(first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    let unknown = store
+        .redeem_authorization_code(&hash("nope"), now, grant(user, &client, now), None)
+        .await
+        .unwrap();
+    assert_eq!(unknown, Redemption::Invalid);
+    store.close().await;
+}
+
+async fn burned_and_expired_codes_grant_nothing(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    store
+        .insert_authorization_code(code(user, &client, "burn", now))
+        .await
+        .unwrap();
+    store
+        .burn_authorization_code(&hash("burn"), now)
+        .await
+        .unwrap();
+    let burned = store
+        .redeem_authorization_code(&hash("burn"), now, grant(user, &client, now), None)
+        .await
+        .unwrap();
+    assert_eq!(burned, Redemption::Replayed);
+    let mut old = code(user, &client, "old", now - Duration::minutes(5));
+    old.expires_at = now - Duration::minutes(4);
+    store.insert_authorization_code(old).await.unwrap();
+    let expired_grant = grant(user, &client, now);
+    let expired = store
+        .redeem_authorization_code(&hash("old"), now, expired_grant.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(expired, Redemption::Invalid);
+    assert!(
+        store.find_grant(expired_grant.id).await.unwrap().is_none(),
+        "no grant was created"
+    );
+    store.close().await;
+}
+
+async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    let family = grant(user, &client, now);
+    store
+        .insert_grant(family.clone(), Some(refresh("rt-a", now)))
+        .await
+        .unwrap();
+    let record = store
+        .find_refresh_token(&hash("rt-a"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.grant, family);
+    assert!(record.consumed_at.is_none());
+    let rotated = store
+        .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-b", now))
+        .await
+        .unwrap();
+    assert_eq!(rotated, Rotation::Rotated(family.clone()));
+    let reused = store
+        .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-c", now))
+        .await
+        .unwrap();
+    assert_eq!(reused, Rotation::Reused);
+    assert!(
+        store
+            .find_refresh_token(&hash("rt-c"))
+            .await
+            .unwrap()
+            .is_none(),
+        "no successor for a reused token"
+    );
+    let after = store
+        .rotate_refresh_token(&hash("rt-b"), now, refresh("rt-d", now))
+        .await
+        .unwrap();
+    assert_eq!(after, Rotation::Invalid, "the family is revoked");
+    assert_eq!(
+        store
+            .rotate_refresh_token(&hash("nope"), now, refresh("rt-e", now))
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+    store.close().await;
+}
+
+async fn expired_codes_tokens_and_grants_are_swept(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    let mut old_grant = grant(user, &client, now - Duration::days(100));
+    old_grant.expires_at = now - Duration::days(10);
+    let mut old_token = refresh("rt-old", now - Duration::days(100));
+    old_token.expires_at = now - Duration::days(10);
+    store
+        .insert_grant(old_grant.clone(), Some(old_token))
+        .await
+        .unwrap();
+    let live = grant(user, &client, now);
+    store
+        .insert_grant(live.clone(), Some(refresh("rt-live", now)))
+        .await
+        .unwrap();
+    let removed = store.purge_expired_grants(now).await.unwrap();
+    assert!(removed >= 2, "{removed}");
+    assert!(store.find_grant(old_grant.id).await.unwrap().is_none());
+    assert!(
+        store
+            .find_refresh_token(&hash("rt-old"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.find_grant(live.id).await.unwrap().is_some());
+    assert!(
+        store
+            .find_refresh_token(&hash("rt-live"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store.close().await;
+}
+
+async fn consent_is_remembered_and_replaced(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    assert!(store.find_consent(user, &client).await.unwrap().is_none());
+    store
+        .save_consent(user, &client, "openid", clock::now())
+        .await
+        .unwrap();
+    store
+        .save_consent(user, &client, "email openid", clock::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.find_consent(user, &client).await.unwrap().as_deref(),
+        Some("email openid")
+    );
+    store.close().await;
+}
+
+async fn login_failures_count_within_the_window_lock_and_clear(backend: Backend) {
+    let (_db, store, _, _) = open(backend).await;
+    let now = clock::now();
+    let window = Duration::hours(1);
+    assert_eq!(
+        store
+            .record_login_failure("account:x", now, window)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .record_login_failure("account:x", now, window)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .record_login_failure("account:x", now + Duration::hours(2), window)
+            .await
+            .unwrap(),
+        1,
+        "old failures are forgotten"
+    );
+    store
+        .lock_login("account:x", now + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.login_locked_until("account:x").await.unwrap(),
+        Some(now + Duration::minutes(5))
+    );
+    assert_eq!(
+        store
+            .purge_login_failures(now + Duration::days(1), now)
+            .await
+            .unwrap(),
+        0,
+        "still locked"
+    );
+    store.clear_login_failures("account:x").await.unwrap();
+    assert_eq!(store.login_locked_until("account:x").await.unwrap(), None);
+    store
+        .record_login_failure("address:127.0.0.1", now, window)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .purge_login_failures(now + Duration::seconds(1), now)
+            .await
+            .unwrap(),
+        1
+    );
+    store.close().await;
+}
+
+async fn browser_sessions_never_overwrite_on_create_and_expire(backend: Backend) {
+    let (_db, store, _, _) = open(backend).await;
+    let now = clock::now();
+    let id = hash("session-1");
+    assert!(
+        store
+            .create_browser_session(&id, "{}", now + Duration::minutes(30))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .create_browser_session(&id, "{\"x\":1}", now + Duration::minutes(30))
+            .await
+            .unwrap()
+    );
+    store
+        .save_browser_session(&id, "{\"y\":2}", now + Duration::minutes(30))
+        .await
+        .unwrap();
+    let (data, expires) = store.load_browser_session(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (data.as_str(), expires),
+        ("{\"y\":2}", now + Duration::minutes(30))
+    );
+    store
+        .create_browser_session(&hash("stale"), "{}", now - Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired_browser_sessions(now).await.unwrap(), 1);
+    store.delete_browser_session(&id).await.unwrap();
+    assert!(store.load_browser_session(&id).await.unwrap().is_none());
+    store.close().await;
+}
+
+async fn one_pending_signing_key_per_algorithm_even_when_racing(backend: Backend) {
+    let (_db, store, _, _) = open(backend).await;
+    let now = clock::now();
+    let key = |kid: &str, activates_at| StoredSigningKey {
+        kid: kid.into(),
+        alg: SigningAlgorithm::Es256,
+        sealed_private_key: vec![1, 2, 3],
+        created_at: now,
+        activates_at,
+    };
+    assert!(
+        store
+            .insert_signing_key_unless_newer(key("a", now), OffsetDateTime::UNIX_EPOCH)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert_signing_key_unless_newer(key("b", now), OffsetDateTime::UNIX_EPOCH)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .insert_signing_key_unless_newer(key("c", now + Duration::minutes(10)), now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert_signing_key_unless_newer(key("d", now + Duration::minutes(10)), now)
+            .await
+            .unwrap(),
+        "one pending key at a time"
+    );
+    let kids: Vec<String> = store
+        .list_signing_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kids, ["a", "c"]);
+    assert_eq!(
+        store
+            .newest_signing_key(SigningAlgorithm::Es256)
+            .await
+            .unwrap()
+            .unwrap()
+            .kid,
+        "c"
+    );
+    store.delete_signing_key("a").await.unwrap();
+    assert!(store.delete_signing_key("a").await.is_err());
+    store.close().await;
+}
+
+on_both_backends!(
+    a_code_redeems_once_and_a_replay_revokes_its_grant,
+    burned_and_expired_codes_grant_nothing,
+    refresh_tokens_rotate_once_and_reuse_revokes_the_family,
+    expired_codes_tokens_and_grants_are_swept,
+    consent_is_remembered_and_replaced,
+    login_failures_count_within_the_window_lock_and_clear,
+    browser_sessions_never_overwrite_on_create_and_expire,
+    one_pending_signing_key_per_algorithm_even_when_racing,
+);
