@@ -214,11 +214,15 @@ impl Engine {
                 "the scope parameter is missing",
             ));
         }
+        // OpenID Connect Core §3.1.2.1: scope values not understood are ignored. Scopes this
+        // client may not have are dropped the same way (RFC 6749 §3.3 lets us grant less); the
+        // token response names what was granted. Nothing left is an error.
         let allowed = Scope::from_tokens(client.scopes.iter().map(|s| s.as_str()));
-        if !scope.is_subset(&allowed) {
+        let scope = Scope::from_tokens(scope.iter().filter(|token| allowed.contains(token)));
+        if scope.is_empty() {
             return Err(fail(
                 ErrorCode::InvalidScope,
-                "a requested scope is not allowed for this client",
+                "none of the requested scopes is allowed for this client",
             ));
         }
         let Some(code_challenge) = params.get("code_challenge") else {

@@ -49,5 +49,9 @@ pub fn document(issuer: &str, paths: &EndpointPaths, password_grant: bool) -> Va
             "name", "email", "email_verified", "roles"
         ],
         "authorization_response_iss_parameter_supported": true,
+        // Discovery 1.0 §3 defaults request_uri_parameter_supported to true: say we do not.
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
     })
 }

@@ -153,6 +153,21 @@ async fn sso_skips_the_login_page_and_prompt_none_reports_login_required(backend
     app.stop().await;
 }
 
+async fn scopes_the_client_may_not_have_are_dropped_not_granted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("scopes@example.com", &[]);
+    let client = app.web_client(&["--first-party", "--scope", "openid", "--scope", "email"]);
+    let tokens = app
+        .code_flow(&client, "scopes@example.com", "openid email phone admin")
+        .await;
+    assert_eq!(tokens["scope"], "email openid");
+    let access = app
+        .verify_jwt(tokens["access_token"].as_str().unwrap(), &app.base_url)
+        .await;
+    assert_eq!(access["scope"], "email openid");
+    app.stop().await;
+}
+
 async fn form_post_renders_an_auto_submitting_form(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("post@example.com", &[]);
@@ -222,6 +237,7 @@ on_both_backends!(
     a_first_party_client_gets_tokens_without_a_consent_page,
     a_third_party_client_needs_consent_once_and_deny_is_access_denied,
     sso_skips_the_login_page_and_prompt_none_reports_login_required,
+    scopes_the_client_may_not_have_are_dropped_not_granted,
     form_post_renders_an_auto_submitting_form,
     wrong_credentials_get_one_answer_whatever_the_cause,
 );

@@ -108,7 +108,7 @@ async fn other_errors_go_back_to_the_client_with_state_and_iss(backend: Backend)
         (replace("code_challenge_method", "plain"), "invalid_request"),
         (strip("code_challenge_method"), "invalid_request"),
         (replace("code_challenge", "too-short"), "invalid_request"),
-        (replace("scope", "openid admin"), "invalid_scope"),
+        (replace("scope", "admin"), "invalid_scope"),
         (strip("scope"), "invalid_scope"),
         (
             format!("{}&request=eyJhbGciOiJub25lIn0.e30.", base.url(&app)),
