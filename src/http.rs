@@ -76,6 +76,9 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
         )
         .route(paths::LOGOUT, post(pages::logout::confirm))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(
+            middleware::session_failures::render_as_page,
+        ))
 }
 
 /// Every route, and the layers every request passes through (outermost last).

@@ -2,3 +2,4 @@
 
 pub mod request_id;
 pub mod security_headers;
+pub mod session_failures;

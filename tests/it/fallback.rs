@@ -93,3 +93,54 @@ on_both_backends!(
     oauth_paths_answer_rfc_6749_json,
     a_wrong_method_is_405_with_allow_and_a_body,
 );
+
+async fn malformed_page_requests_get_html_pages_not_framework_text(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (path, status) in [
+        ("/consent", 400),
+        ("/consent?request=unknown", 400),
+        ("/login?request=%FF", 400),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), status, "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+    }
+    let huge = app
+        .http
+        .post(app.url("/authorize"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("a".repeat(200_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
+    assert!(
+        huge.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let not_a_form = app
+        .http
+        .post(app.url("/login"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_form.status(), 400);
+    assert!(
+        not_a_form.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    app.stop().await;
+}
+
+on_both_backends!(malformed_page_requests_get_html_pages_not_framework_text);

@@ -122,3 +122,58 @@ async fn a_missing_sqlite_folder_is_created_but_an_unwritable_path_fails_cleanly
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_an_html_503_while_postgres_is_gone_and_sign_in_works_after() {
+    use crate::support::browser_flow::{AuthRequest, PASSWORD, location, pkce_pair};
+    let proxy = TcpProxy::start(postgres_address(), true).await;
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let mut config = test_config(&db);
+    config.database.url = portcullis::config::DatabaseUrl::parse(&proxy.route(&db.url)).unwrap();
+    config.database.acquire_timeout = portcullis::config::Duration::from_secs(1);
+    let app = TestApp::spawn_on(db, config).await;
+    app.create_user("outage@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let (_, challenge) = pkce_pair();
+    let request = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    );
+    let start = app.start_authorization(&request).await;
+    let login_url = location(&start);
+
+    proxy.go_down();
+    for response in [
+        app.start_authorization(&request).await,
+        app.submit_login_raw(&login_url, "outage@example.com", PASSWORD)
+            .await,
+    ] {
+        assert_eq!(response.status(), 503);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(response.headers().contains_key("retry-after"));
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("temporarily unavailable")
+        );
+    }
+
+    proxy.come_up();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get("/health/ready").await.status() != 200 {
+        assert!(Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let callback = app.sign_in_through(&request, "outage@example.com").await;
+    assert!(callback.contains("code="), "{callback}");
+    app.stop().await;
+}

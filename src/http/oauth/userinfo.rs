@@ -30,7 +30,14 @@ fn invalid_request(description: &str) -> Response {
     .into_response()
 }
 
-pub async fn userinfo(State(engine): State<Engine>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn userinfo(
+    State(engine): State<Engine>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return invalid_request("the body is too large");
+    };
     let from_header = match headers.get(header::AUTHORIZATION) {
         Some(value) => match value.to_str().ok().and_then(|v| {
             v.strip_prefix("Bearer ")

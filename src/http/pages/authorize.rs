@@ -19,8 +19,16 @@ pub async fn authorize(
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let Ok(body) = body else {
+        return crate::http::responses::ErrorPage::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            "The request is larger than this server accepts.",
+        )
+        .into_response();
+    };
     // OpenID Connect Core §3.1.2.1: GET with a query, or POST with a form body.
     let raw: &[u8] = if method == Method::POST {
         let is_form = headers

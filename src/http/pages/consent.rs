@@ -28,7 +28,7 @@ struct ConsentPage {
 
 #[derive(Deserialize)]
 pub struct ConsentQuery {
-    request: String,
+    request: Option<String>,
 }
 
 /// Plain-language descriptions of the scopes we know; others are listed by name.
@@ -53,16 +53,24 @@ async fn signed_in(engine: &Engine, session: &Session) -> Result<SignIn, Respons
 pub async fn show(
     State(engine): State<Engine>,
     session: Session,
-    Query(query): Query<ConsentQuery>,
+    query: Result<Query<ConsentQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let pending = match parked(&engine, &session, &query.request).await {
+    let Some(request_id) = query.ok().and_then(|Query(query)| query.request) else {
+        return crate::http::responses::ErrorPage::new(
+            StatusCode::BAD_REQUEST,
+            "Nothing to approve",
+            "Open this page from an application's sign-in link.",
+        )
+        .into_response();
+    };
+    let pending = match parked(&engine, &session, &request_id).await {
         Ok(pending) => pending,
         Err(response) => return response,
     };
     let sign_in = match signed_in(&engine, &session).await {
         Ok(sign_in) => sign_in,
         Err(_) => {
-            return Redirect::to(&format!("{}?request={}", paths::LOGIN, query.request))
+            return Redirect::to(&format!("{}?request={}", paths::LOGIN, request_id))
                 .into_response();
         }
     };
@@ -76,7 +84,7 @@ pub async fn show(
         (Ok(Some(client)), Ok(Some(user))) => (client, user),
         (Err(error), _) | (_, Err(error)) => return endpoint_failed(error.into()),
         _ => {
-            return Redirect::to(&format!("{}?request={}", paths::LOGIN, query.request))
+            return Redirect::to(&format!("{}?request={}", paths::LOGIN, request_id))
                 .into_response();
         }
     };
@@ -104,7 +112,7 @@ pub async fn show(
         &ConsentPage {
             action: paths::CONSENT,
             csrf_token,
-            request_id: query.request,
+            request_id,
             client_name: client.name,
             user_email: user.email.as_str().to_owned(),
             scopes,

@@ -84,12 +84,12 @@ async fn page(
 pub async fn show(
     State(engine): State<Engine>,
     session: Session,
-    Query(query): Query<LoginQuery>,
+    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     page(
         &engine,
         &session,
-        query.request,
+        query.ok().and_then(|Query(query)| query.request),
         String::new(),
         None,
         StatusCode::OK,
