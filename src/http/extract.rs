@@ -3,3 +3,4 @@
 pub mod client_address;
 pub mod oauth_request;
 pub mod page_form;
+pub mod page_params;

@@ -111,8 +111,8 @@ async fn malformed_page_requests_get_html_pages_not_framework_text(backend: Back
             "{path}"
         );
     }
-    let huge = app
-        .http
+    // A fresh connection: the server closes one whose oversize body it did not read.
+    let huge = reqwest::Client::new()
         .post(app.url("/authorize"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("a".repeat(200_000))

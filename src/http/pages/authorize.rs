@@ -1,13 +1,13 @@
 //! `GET|POST /authorize`: validate, then sign in, ask consent or answer the client.
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::session::{self, Pending};
 use super::{deliver, endpoint_failed, session_failed};
+use crate::http::extract::page_params::PageParams;
 use crate::http::paths;
 use crate::http::responses::ErrorPage;
 use crate::oauth::Engine;
@@ -16,49 +16,8 @@ use crate::oauth::authorize::{AuthorizationRequest, AuthorizeError, Decision};
 pub async fn authorize(
     State(engine): State<Engine>,
     session: Session,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    PageParams(pairs): PageParams,
 ) -> Response {
-    let Ok(body) = body else {
-        return crate::http::responses::ErrorPage::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            "The request is larger than this server accepts.",
-        )
-        .into_response();
-    };
-    // OpenID Connect Core §3.1.2.1: GET with a query, or POST with a form body.
-    let raw: &[u8] = if method == Method::POST {
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return ErrorPage::new(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The request must be a form.",
-            )
-            .into_response();
-        }
-        &body
-    } else {
-        query.as_deref().unwrap_or_default().as_bytes()
-    };
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw).into_owned().collect();
-    if pairs
-        .iter()
-        .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
-    {
-        return ErrorPage::new(
-            StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The request is not valid UTF-8.",
-        )
-        .into_response();
-    }
     match engine.validate_authorization(pairs).await {
         Ok((request, _client)) => proceed(&engine, &session, request, None, false).await,
         Err(error) => authorize_failed(error),

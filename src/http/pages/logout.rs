@@ -4,14 +4,14 @@
 //! the confirmation form.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::{csrf_failed, render, session, session_failed};
 use crate::http::extract::page_form::PageForm;
+use crate::http::extract::page_params::PageParams;
 use crate::http::paths;
 use crate::http::responses::ErrorPage;
 use crate::oauth::Engine;
@@ -56,37 +56,8 @@ fn signed_out(redirect: Option<String>) -> Response {
 pub async fn end_session(
     State(engine): State<Engine>,
     session: Session,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    PageParams(pairs): PageParams,
 ) -> Response {
-    let Ok(body) = body else {
-        return crate::http::responses::ErrorPage::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            "The request is larger than this server accepts.",
-        )
-        .into_response();
-    };
-    let raw: &[u8] = if method == Method::POST {
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return ErrorPage::new(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The request must be a form.",
-            )
-            .into_response();
-        }
-        &body
-    } else {
-        query.as_deref().unwrap_or_default().as_bytes()
-    };
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw).into_owned().collect();
     let logout = match engine.validate_logout(pairs).await {
         Ok(logout) => logout,
         Err(LogoutError::Invalid(error)) => {
