@@ -1,5 +1,6 @@
 //! Password hashing with argon2id (OWASP parameters: m=19456 KiB, t=2, p=1), always off the async
-//! executor threads.
+//! executor threads, and never more hashes at once than there are cores: a sign-in storm then
+//! waits in a queue instead of holding 19 MiB per request and thrashing the CPU.
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -7,6 +8,26 @@ use rand::RngExt as _;
 
 use crate::domain::Password;
 use crate::telemetry::spawn_blocking_in_span;
+
+/// One permit per core: each argon2 run is single-threaded (p=1).
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs argon2 work on the blocking pool once a core is free for it.
+async fn on_a_free_core<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|_| PasswordError::Hashing("hashing pool closed".into()))?;
+    Ok(spawn_blocking_in_span(work).await?)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -24,7 +45,7 @@ fn hasher() -> Result<Argon2<'static>, PasswordError> {
 
 /// Hashes a password into a PHC string, on the blocking pool.
 pub async fn hash(password: Password) -> Result<String, PasswordError> {
-    spawn_blocking_in_span(move || hash_blocking(&password)).await?
+    on_a_free_core(move || hash_blocking(&password)).await?
 }
 
 fn hash_blocking(password: &Password) -> Result<String, PasswordError> {
@@ -38,13 +59,13 @@ fn hash_blocking(password: &Password) -> Result<String, PasswordError> {
 /// Checks a password against a stored PHC string, on the blocking pool. A malformed stored hash
 /// counts as a mismatch.
 pub async fn verify(password: String, stored_hash: String) -> Result<bool, PasswordError> {
-    spawn_blocking_in_span(move || Ok(verify_blocking(&password, &stored_hash))).await?
+    on_a_free_core(move || verify_blocking(&password, &stored_hash)).await
 }
 
 /// Spends the same time as a real check and fails: used when there is no account, so that an
 /// unknown email cannot be told from a wrong password by timing.
 pub async fn verify_dummy(password: String) -> Result<bool, PasswordError> {
-    spawn_blocking_in_span(move || {
+    on_a_free_core(move || {
         let dummy = dummy_hash()?;
         let _ = verify_blocking(&password, dummy);
         Ok(false)

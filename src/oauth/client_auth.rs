@@ -2,10 +2,12 @@
 //! `client_secret_basic`, `client_secret_post`, or `none` for public clients. A secret is checked
 //! against its keyed hash in constant time; every failure reads the same.
 
+use std::sync::Arc;
+
+use super::Engine;
 use super::error::{EndpointError, ErrorCode};
 use crate::crypto::token::{PlaintextToken, TokenHash, TokenHasher};
 use crate::domain::{Client, ClientId, ClientKind};
-use crate::store::Store;
 
 /// How the client presented itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,12 +32,16 @@ fn failed() -> EndpointError {
 /// The client these credentials prove. Public clients authenticate with `none`; confidential
 /// ones must present their secret.
 pub async fn authenticate(
-    store: &dyn Store,
-    hasher: &TokenHasher,
+    engine: &Engine,
     credentials: &ClientCredentials,
-) -> Result<Client, EndpointError> {
+) -> Result<Arc<Client>, EndpointError> {
+    let hasher: &TokenHasher = &engine.hasher;
     let client_id = ClientId::parse(&credentials.client_id).map_err(|_| failed())?;
-    let client = store.find_client(&client_id).await?.ok_or_else(failed)?;
+    let client = engine
+        .clients
+        .get(engine.store.as_ref(), &client_id)
+        .await?
+        .ok_or_else(failed)?;
     match (client.kind, &credentials.secret, &client.secret_hash) {
         (ClientKind::Public, None, _) => Ok(client),
         (ClientKind::Confidential, Some(secret), Some(stored)) => {

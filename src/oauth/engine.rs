@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use time::OffsetDateTime;
 
+use super::client_cache::ClientCache;
 use super::discovery::{self, EndpointPaths};
 use crate::config::Config;
 use crate::crypto::key_ring::{KeyRing, SharedKeyRing};
@@ -20,6 +21,7 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
     pub issuer: String,
+    pub clients: ClientCache,
     keys: SharedKeyRing,
     paths: EndpointPaths,
     discovery: RwLock<Arc<str>>,
@@ -41,12 +43,14 @@ impl Engine {
         paths: EndpointPaths,
     ) -> Self {
         let issuer = config.issuer();
+        let clients = ClientCache::new(config.keys.reload_interval.get());
         let document = discovery::document(&issuer, &paths, false).to_string();
         Self(Arc::new(Inner {
             config,
             store,
             hasher,
             issuer,
+            clients,
             keys: SharedKeyRing::new(ring),
             paths,
             discovery: RwLock::new(document.into()),

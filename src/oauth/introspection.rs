@@ -45,8 +45,7 @@ impl Engine {
         credentials: &ClientCredentials,
         params: &Params,
     ) -> Result<Introspection, EndpointError> {
-        let client =
-            client_auth::authenticate(self.store.as_ref(), &self.hasher, credentials).await?;
+        let client = client_auth::authenticate(self, credentials).await?;
         if client.kind != ClientKind::Confidential {
             return Err(EndpointError::oauth(
                 ErrorCode::InvalidClient,

@@ -25,8 +25,7 @@ impl Engine {
         credentials: &ClientCredentials,
         params: &Params,
     ) -> Result<(), EndpointError> {
-        let client =
-            client_auth::authenticate(self.store.as_ref(), &self.hasher, credentials).await?;
+        let client = client_auth::authenticate(self, credentials).await?;
         let token = params.require("token")?;
         let now = self.now();
         if let Some(claims) = access_token::verify(&self.keys(), &self.issuer, token, now) {

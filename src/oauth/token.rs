@@ -38,8 +38,7 @@ impl Engine {
                 format!("grant_type {grant} is not supported"),
             )
         })?;
-        let client =
-            client_auth::authenticate(self.store.as_ref(), &self.hasher, credentials).await?;
+        let client = client_auth::authenticate(self, credentials).await?;
         if !client.grant_types.contains(&grant) {
             return Err(EndpointError::oauth(
                 ErrorCode::UnauthorizedClient,

@@ -85,7 +85,23 @@ async fn revocation_answers_503_while_the_database_is_down_never_200() {
     let token_request = app
         .post_form_basic("/token", &client, &[("grant_type", "client_credentials")])
         .await;
-    assert_eq!(token_request.status(), 503);
+    assert_eq!(
+        token_request.status(),
+        200,
+        "client_credentials needs no database once the client is cached: it keeps working"
+    );
+    let stranger = crate::support::oauth::TestClient {
+        id: "never-seen".into(),
+        secret: Some("x".into()),
+    };
+    let unknown = app
+        .post_form_basic("/token", &stranger, &[("grant_type", "client_credentials")])
+        .await;
+    assert_eq!(
+        unknown.status(),
+        503,
+        "an uncached client needs the database: 503, not invalid_client"
+    );
 
     proxy.come_up();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

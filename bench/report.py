@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's raw wrk lines into medians, ratios to the peer, JSON and a Markdown table."""
+import argparse, json, statistics
+from collections import defaultdict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("raw")
+    for name in ["--db", "--quick", "--rounds", "--duration", "--rss-idle-kb", "--rss-peak-kb",
+                 "--load-start", "--load-end", "--json", "--markdown"]:
+        parser.add_argument(name, required=True)
+    args = parser.parse_args()
+    runs = defaultdict(list)
+    for line in open(args.raw):
+        server, scenario, payload = line.split(" ", 2)
+        runs[(server, scenario)].append(json.loads(payload))
+    medians = {}
+    for (server, scenario), samples in runs.items():
+        medians.setdefault(scenario, {})[server] = {
+            key: statistics.median(s[key] for s in samples)
+            for key in ["rps", "p50_ms", "p99_ms"]
+        } | {
+            "non_2xx": sum(s["non_2xx"] for s in samples),
+            "socket_errors": sum(s["socket_errors"] for s in samples),
+            "rounds": len(samples),
+        }
+    ceiling = medians.get("health_live", {}).get("portcullis", {}).get("rps")
+    for scenario, servers in medians.items():
+        ours, peer = servers.get("portcullis"), servers.get("node")
+        if ours and peer and peer["rps"]:
+            ours["ratio_to_node"] = round(ours["rps"] / peer["rps"], 2)
+        if ours and ceiling:
+            ours["share_of_health_live"] = round(ours["rps"] / ceiling, 2)
+    result = {
+        "db": args.db, "quick": args.quick == "1", "rounds": int(args.rounds), "duration": args.duration,
+        "wrk": {"threads": 2, "connections": 32},
+        "rss_kb": {"idle": int(args.rss_idle_kb), "peak": int(args.rss_peak_kb)},
+        "load_average": {"start": float(args.load_start), "end": float(args.load_end)},
+        "scenarios": medians,
+    }
+    with open(args.json, "w") as out:
+        json.dump(result, out, indent=2)
+    rows = [
+        f"Database: {args.db}; wrk 2 threads, 32 connections, {args.duration} per run, median of {args.rounds} round(s).",
+        f"Portcullis RSS: {int(args.rss_idle_kb) // 1024} MB idle, {int(args.rss_peak_kb) // 1024} MB peak. "
+        f"Load average {args.load_start} → {args.load_end}.",
+        "",
+        "| scenario | Portcullis req/s | p50 ms | p99 ms | non-2xx / socket errors | node-oidc-provider req/s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, servers in medians.items():
+        ours, peer = servers.get("portcullis", {}), servers.get("node")
+        rows.append(
+            f"| {scenario} | {ours.get('rps', 0):,.0f} | {ours.get('p50_ms', 0):.2f} | {ours.get('p99_ms', 0):.2f} | "
+            f"{ours.get('non_2xx', 0)} / {ours.get('socket_errors', 0)} | "
+            + (f"{peer['rps']:,.0f} | {ours.get('ratio_to_node', 0):.2f}× |" if peer else "— | — |")
+        )
+    with open(args.markdown, "w") as out:
+        out.write("\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Portcullis load benchmarks, side by side with node-oidc-provider. See BENCHMARKS.md.
+#
+#   bench/run.sh [--quick] [--db sqlite|postgres] [--rounds N] [--no-peer]
+#
+# Builds the release binary, starts Portcullis on a fresh database, creates its clients and user
+# through the CLI, seeds refresh tokens, runs every scenario with wrk (2 threads, 32 connections)
+# alternating with the peer, and writes bench/results/<db>.json and .md (medians of the rounds;
+# --quick writes <db>-quick.* instead, which git ignores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+quick=0; db=sqlite; rounds=3; peer=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --db) db="$2"; shift ;;
+        --rounds) rounds="$2"; shift ;;
+        --no-peer) peer=0 ;;
+        *) echo "usage: bench/run.sh [--quick] [--db sqlite|postgres] [--rounds N] [--no-peer]" >&2; exit 2 ;;
+    esac
+    shift
+done
+duration=12s; seed=150000
+if [ "$quick" = 1 ]; then duration=2s; rounds=1; seed=20000; fi
+threads=2; connections=32
+
+command -v wrk >/dev/null || { echo "installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --locked -q
+bin="$root/target/release/portcullis"
+
+work=$(mktemp -d)
+pids=()
+pg_db=""
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "$pg_db" ] && psql -q "${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -c "drop database if exists $pg_db with (force)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+port=$(free_port)
+hash_key=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
+export PORTCULLIS_SECRETS__HASH_KEY="$hash_key"
+export PORTCULLIS_KEYS__ENCRYPTION_KEY=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
+export PORTCULLIS_LISTEN="127.0.0.1:$port" PORTCULLIS_ISSUER="http://127.0.0.1:$port"
+export PORTCULLIS_SERVER__DATA_DIR="$work" RUST_LOG=warn
+if [ "$db" = postgres ]; then
+    admin="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+    pg_db="portcullis_bench_$$"
+    psql -q "$admin" -c "create database $pg_db"
+    export DATABASE_URL="${admin%/*}/$pg_db"
+    seed_target="$DATABASE_URL"
+else
+    export DATABASE_URL="sqlite://$work/portcullis.db"
+    seed_target="$work/portcullis.db"
+fi
+
+"$bin" migrate >/dev/null
+client() { "$bin" client create "$@"; }
+es256=$(client --name "bench ES256" --client-id bench-es256 --grant-type client_credentials --scope api:read)
+rs256=$(client --name "bench RS256" --client-id bench-rs256 --grant-type client_credentials --scope api:read --access-token-alg RS256)
+app=$(client --name "bench first party" --client-id bench-app --first-party --grant-type password --grant-type refresh_token --grant-type authorization_code --redirect-uri https://app.example.com/cb)
+basic() { printf '%s:%s' "$(echo "$1" | json '["client_id"]')" "$(echo "$1" | json '["client_secret"]')" | base64 -w0; }
+es256_basic=$(basic "$es256"); rs256_basic=$(basic "$rs256"); app_basic=$(basic "$app")
+password="bench password 1234"
+user_id=$(echo "$password" | "$bin" user create --email bench@example.com --password-stdin | json '["id"]')
+python3 bench/seed.py refresh --db "$seed_target" --count "$seed" --hash-key "$hash_key" \
+    --client-id bench-app --user-id "$user_id" --out "$work/refresh_tokens.txt"
+
+"$bin" serve >"$work/portcullis.log" 2>&1 &
+server_pid=$!; pids+=("$server_pid")
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done
+sleep 1
+rss_idle=$(ps -o rss= -p "$server_pid" | tr -d ' ')
+
+token_for() { curl -sf -u "$(echo "$1" | base64 -d)" -d "$2" "http://127.0.0.1:$port/token" | json '["access_token"]'; }
+cc_token=$(token_for "$es256_basic" grant_type=client_credentials)
+user_token=$(token_for "$app_basic" "grant_type=password&username=bench@example.com&password=$password&scope=openid")
+
+peer_port=""
+if [ "$peer" = 1 ]; then
+    peer_dir="$work/peer"; mkdir -p "$peer_dir"
+    cp bench/peer/package.json bench/peer/server.mjs "$peer_dir/"
+    (cd "$peer_dir" && npm install --no-audit --no-fund --silent >/dev/null)
+    peer_port=$(free_port)
+    (cd "$peer_dir" && PORT="$peer_port" CLIENT_SECRET=bench-secret NODE_ENV=production node server.mjs >"$work/peer.log" 2>&1) &
+    pids+=("$!")
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/jwks" >/dev/null && break; sleep 0.1; done
+    peer_basic() { printf '%s:bench-secret' "$1" | base64 -w0; }
+    peer_opaque=$(curl -sf -u bench-opaque:bench-secret -d grant_type=client_credentials "http://127.0.0.1:$peer_port/token" | json '["access_token"]')
+fi
+
+# RSS of our server, sampled through the whole run.
+( while kill -0 "$server_pid" 2>/dev/null; do ps -o rss= -p "$server_pid" >>"$work/rss.txt" || true; sleep 0.5; done ) &
+pids+=("$!")
+
+export BENCH_LUA="$root/bench/lua" BENCH_THREADS=$threads
+results="$work/results.txt"; : >"$results"
+run() { # server scenario script url [env...]
+    local server=$1 scenario=$2 script=$3 url=$4; shift 4
+    local line
+    line=$(env "$@" wrk -t"$threads" -c"$connections" -d"$duration" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
+    [ -n "$line" ] || { echo "wrk printed no result for $server $scenario" >&2; exit 1; }
+    echo "$server $scenario ${line#RESULT }" | tee -a "$results"
+}
+ours="http://127.0.0.1:$port"; theirs="http://127.0.0.1:$peer_port"
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+for round in $(seq 1 "$rounds"); do
+    echo "== round $round of $rounds"
+    run portcullis health_live get.lua "$ours/health/live"
+    run portcullis discovery get.lua "$ours/.well-known/openid-configuration"
+    [ "$peer" = 1 ] && run node discovery get.lua "$theirs/.well-known/openid-configuration"
+    run portcullis jwks get.lua "$ours/jwks"
+    [ "$peer" = 1 ] && run node jwks get.lua "$theirs/jwks"
+    run portcullis client_credentials_es256 client_credentials.lua "$ours" BENCH_BASIC="$es256_basic"
+    [ "$peer" = 1 ] && run node client_credentials_es256 client_credentials.lua "$theirs" BENCH_BASIC="$(peer_basic bench-es256)"
+    run portcullis client_credentials_rs256 client_credentials.lua "$ours" BENCH_BASIC="$rs256_basic"
+    [ "$peer" = 1 ] && run node client_credentials_rs256 client_credentials.lua "$theirs" BENCH_BASIC="$(peer_basic bench-rs256)"
+    run portcullis introspection introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
+    [ "$peer" = 1 ] && run node introspection introspect.lua "$theirs" BENCH_BASIC="$(peer_basic bench-opaque)" BENCH_TOKEN="$peer_opaque" BENCH_PATH=/token/introspection
+    run portcullis userinfo userinfo.lua "$ours" BENCH_TOKEN="$user_token"
+    run portcullis password_grant password.lua "$ours" BENCH_BASIC="$app_basic" BENCH_USER=bench@example.com BENCH_PASSWORD="$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$password")"
+    # Each round uses a fresh slice of the seeded tokens.
+    per_round=$(( seed / rounds ))
+    sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_tokens.txt" >"$work/round_tokens.txt"
+    run portcullis refresh_token refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
+done
+load_end=$(cut -d' ' -f1 /proc/loadavg)
+rss_peak=$(sort -n "$work/rss.txt" | tail -n 1 | tr -d ' ')
+
+mkdir -p bench/results
+name="$db"; [ "$quick" = 1 ] && name="$db-quick"
+python3 bench/report.py "$results" --db "$db" --quick "$quick" --rounds "$rounds" --duration "$duration" \
+    --rss-idle-kb "$rss_idle" --rss-peak-kb "$rss_peak" --load-start "$load_start" --load-end "$load_end" \
+    --json "bench/results/$name.json" --markdown "bench/results/$name.md"
+cat "bench/results/$name.md"
