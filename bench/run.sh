@@ -89,7 +89,7 @@ if [ "$peer" = 1 ]; then
     cp bench/peer/package.json bench/peer/server.mjs "$peer_dir/"
     (cd "$peer_dir" && npm install --no-audit --no-fund --silent >/dev/null)
     peer_port=$(free_port)
-    (cd "$peer_dir" && PORT="$peer_port" CLIENT_SECRET=bench-secret NODE_ENV=production node server.mjs >"$work/peer.log" 2>&1) &
+    (cd "$peer_dir" && PORT="$peer_port" CLIENT_SECRET=bench-secret NODE_ENV=production exec node server.mjs >"$work/peer.log" 2>&1) &
     pids+=("$!")
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/jwks" >/dev/null && break; sleep 0.1; done
     peer_basic() { printf '%s:bench-secret' "$1" | base64 -w0; }

@@ -133,7 +133,10 @@ pub trait GrantStore: Send + Sync {
     async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()>;
     /// Records a revoked access token; revoking twice is not an error.
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()>;
-    async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
+    /// One round trip for a presented access token: false if its `jti` was revoked or its grant
+    /// (when it has one) is revoked or gone.
+    async fn is_access_token_live(&self, jti: &str, grant: Option<uuid::Uuid>)
+    -> StoreResult<bool>;
     /// Forgets revocations of tokens that have expired anyway; returns how many.
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64>;
     /// Deletes codes, refresh tokens and grants that can no longer be used: expired before

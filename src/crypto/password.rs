@@ -7,33 +7,81 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngExt as _;
 
 use crate::domain::Password;
-use crate::telemetry::spawn_blocking_in_span;
 
-/// One permit per core: each argon2 run is single-threaded (p=1).
-fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new(cores)
-    })
+/// Work for the hashing threads, and where to send its result.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads, one per core, that do nothing but argon2. Each run allocates 19 MiB;
+/// on tokio's blocking pool those allocations would land in a growing number of per-thread malloc
+/// arenas and stay there, so a sign-in storm would leave the process hundreds of megabytes larger.
+/// Here memory stays bounded by the thread count, and a storm queues instead of thrashing.
+fn hashing_threads() -> Option<&'static std::sync::mpsc::SyncSender<Job>> {
+    static QUEUE: std::sync::OnceLock<Option<std::sync::mpsc::SyncSender<Job>>> =
+        std::sync::OnceLock::new();
+    QUEUE
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(1024);
+            let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+            for index in 0..cores {
+                let receiver = receiver.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("argon2-{index}"))
+                    .spawn(move || {
+                        loop {
+                            let job = match receiver.lock() {
+                                Ok(queue) => queue.recv(),
+                                Err(_) => return,
+                            };
+                            match job {
+                                Ok(job) => job(),
+                                Err(_) => return,
+                            }
+                        }
+                    });
+                if spawned.is_err() {
+                    return None;
+                }
+            }
+            Some(sender)
+        })
+        .as_ref()
 }
 
-/// Runs argon2 work on the blocking pool once a core is free for it.
+/// Runs argon2 work on a hashing thread, keeping the caller's tracing span.
 async fn on_a_free_core<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, PasswordError> {
-    let _slot = hashing_slots()
-        .acquire()
+    let queue =
+        hashing_threads().ok_or_else(|| PasswordError::Hashing("no hashing threads".into()))?;
+    let (reply, result) = tokio::sync::oneshot::channel();
+    let span = tracing::Span::current();
+    let job: Job = Box::new(move || {
+        let _ = reply.send(span.in_scope(work));
+    });
+    match queue.try_send(job) {
+        Ok(()) => {}
+        // The queue holds 1024 jobs; past that, wait on the blocking pool, never on the executor.
+        Err(std::sync::mpsc::TrySendError::Full(job)) => {
+            let queue = queue.clone();
+            tokio::task::spawn_blocking(move || queue.send(job))
+                .await?
+                .map_err(|_| PasswordError::Hashing("hashing threads stopped".into()))?;
+        }
+        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+            return Err(PasswordError::Hashing("hashing threads stopped".into()));
+        }
+    }
+    result
         .await
-        .map_err(|_| PasswordError::Hashing("hashing pool closed".into()))?;
-    Ok(spawn_blocking_in_span(work).await?)
+        .map_err(|_| PasswordError::Hashing("hashing job dropped".into()))
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("password hashing failed: {0}")]
     Hashing(String),
-    #[error("the blocking hashing task failed: {0}")]
+    #[error("the hashing task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
 

@@ -115,17 +115,19 @@ pub async fn validate(
     let Some(claims) = verify(&engine.keys(), &engine.issuer, token, now) else {
         return Ok(None);
     };
-    if engine.store.is_access_token_revoked(&claims.jti).await? {
+    let grant = match &claims.gid {
+        Some(gid) => match uuid::Uuid::parse_str(gid) {
+            Ok(id) => Some(id),
+            Err(_) => return Ok(None),
+        },
+        None => None,
+    };
+    if !engine
+        .store
+        .is_access_token_live(&claims.jti, grant)
+        .await?
+    {
         return Ok(None);
-    }
-    if let Some(gid) = &claims.gid {
-        let Ok(id) = uuid::Uuid::parse_str(gid) else {
-            return Ok(None);
-        };
-        match engine.store.find_grant(id).await? {
-            Some(grant) if grant.revoked_at.is_none() => {}
-            _ => return Ok(None),
-        }
     }
     Ok(Some(claims))
 }

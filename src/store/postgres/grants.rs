@@ -289,14 +289,16 @@ impl GrantStore for PostgresStore {
         Ok(())
     }
 
-    async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool> {
-        let found: Option<i32> =
-            sqlx::query_scalar("select 1 from revoked_access_tokens where jti = $1")
-                .bind(jti)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(classify)?;
-        Ok(found.is_some())
+    async fn is_access_token_live(&self, jti: &str, grant: Option<Uuid>) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "select not exists (select 1 from revoked_access_tokens where jti = $1)
+                and ($2::uuid is null or exists (select 1 from grants where id = $2 and revoked_at is null))",
+        )
+        .bind(jti)
+        .bind(grant)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(classify)
     }
 
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64> {

@@ -208,6 +208,55 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
     store.close().await;
 }
 
+async fn access_tokens_die_with_their_jti_or_their_grant(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    let family = grant(user, &client, now);
+    store.insert_grant(family.clone(), None).await.unwrap();
+    assert!(store.is_access_token_live("jti-1", None).await.unwrap());
+    assert!(
+        store
+            .is_access_token_live("jti-1", Some(family.id))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .is_access_token_live("jti-1", Some(uuid::Uuid::now_v7()))
+            .await
+            .unwrap(),
+        "unknown grant"
+    );
+    store
+        .revoke_access_token("jti-1", now + Duration::minutes(10))
+        .await
+        .unwrap();
+    store
+        .revoke_access_token("jti-1", now + Duration::minutes(10))
+        .await
+        .unwrap();
+    assert!(!store.is_access_token_live("jti-1", None).await.unwrap());
+    store.revoke_grant(family.id, now).await.unwrap();
+    assert!(
+        !store
+            .is_access_token_live("jti-2", Some(family.id))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .purge_expired_revocations(now + Duration::minutes(11))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store.is_access_token_live("jti-1", None).await.unwrap(),
+        "forgotten once it expired"
+    );
+    store.close().await;
+}
+
 async fn expired_codes_tokens_and_grants_are_swept(backend: Backend) {
     let (_db, store, user, client) = open(backend).await;
     let now = clock::now();
@@ -417,6 +466,7 @@ on_both_backends!(
     a_code_redeems_once_and_a_replay_revokes_its_grant,
     burned_and_expired_codes_grant_nothing,
     refresh_tokens_rotate_once_and_reuse_revokes_the_family,
+    access_tokens_die_with_their_jti_or_their_grant,
     expired_codes_tokens_and_grants_are_swept,
     consent_is_remembered_and_replaced,
     login_failures_count_within_the_window_lock_and_clear,

@@ -2,6 +2,7 @@
 //! on loopback). Debian's `chromium` and `chromium-driver` provide both; `.ci/run` installs them.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,7 +36,9 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        // Its own process group, so that chromium, its child, can be killed with it.
         let driver = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -210,10 +213,20 @@ impl Browser {
         let _ = std::fs::remove_dir_all(&self.profile);
         self.session.clear();
     }
+
+    fn finished(&self) -> bool {
+        self.session.is_empty()
+    }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        if self.finished() {
+            return;
+        }
+        // A failed test never reached quit(): take chromedriver and the browser down together.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
