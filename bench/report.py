@@ -7,7 +7,7 @@ from collections import defaultdict
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("raw")
-    for name in ["--db", "--quick", "--rounds", "--duration", "--rss-idle-kb", "--rss-peak-kb",
+    for name in ["--cores", "--db", "--quick", "--rounds", "--duration", "--rss-idle-kb", "--rss-peak-kb",
                  "--load-start", "--load-end", "--json", "--markdown"]:
         parser.add_argument(name, required=True)
     args = parser.parse_args()
@@ -26,6 +26,17 @@ def main() -> None:
             "rounds": len(samples),
         }
     ceiling = medians.get("health_live", {}).get("portcullis", {}).get("rps")
+    # argon2 limit: cores / the time of one sign-in measured alone, in the same run.
+    single = medians.get("password_single", {}).get("portcullis")
+    storm = medians.get("password_grant", {}).get("portcullis")
+    if single and storm and single["p50_ms"]:
+        limit = int(args.cores) / (single["p50_ms"] / 1000)
+        storm["argon2_limit_rps"] = round(limit, 1)
+        storm["share_of_argon2_limit"] = round(storm["rps"] / limit, 2)
+    raw = medians.get("refresh_token", {}).get("pgbench")
+    ours_refresh = medians.get("refresh_token", {}).get("portcullis")
+    if raw and ours_refresh and raw["rps"]:
+        ours_refresh["share_of_pgbench"] = round(ours_refresh["rps"] / raw["rps"], 2)
     for scenario, servers in medians.items():
         ours, peer = servers.get("portcullis"), servers.get("node")
         if ours and peer and peer["rps"]:
@@ -46,15 +57,23 @@ def main() -> None:
         f"Portcullis RSS: {int(args.rss_idle_kb) // 1024} MB idle, {int(args.rss_peak_kb) // 1024} MB peak. "
         f"Load average {args.load_start} → {args.load_end}.",
         "",
-        "| scenario | Portcullis req/s | p50 ms | p99 ms | non-2xx / socket errors | node-oidc-provider req/s | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | Portcullis req/s | p50 ms | p99 ms | non-2xx / socket errors | node-oidc-provider req/s | ratio | against the limit |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for scenario, servers in medians.items():
         ours, peer = servers.get("portcullis", {}), servers.get("node")
+        limit = ""
+        if "share_of_health_live" in ours and scenario != "health_live":
+            limit = f"{ours['share_of_health_live']:.0%} of /health/live"
+        if "share_of_argon2_limit" in ours:
+            limit = f"{ours['share_of_argon2_limit']:.0%} of argon2 limit ({ours['argon2_limit_rps']:.0f}/s)"
+        if "share_of_pgbench" in ours:
+            limit = f"{ours['share_of_pgbench']:.0%} of pgbench ({servers['pgbench']['rps']:,.0f} tps)"
         rows.append(
             f"| {scenario} | {ours.get('rps', 0):,.0f} | {ours.get('p50_ms', 0):.2f} | {ours.get('p99_ms', 0):.2f} | "
             f"{ours.get('non_2xx', 0)} / {ours.get('socket_errors', 0)} | "
             + (f"{peer['rps']:,.0f} | {ours.get('ratio_to_node', 0):.2f}× |" if peer else "— | — |")
+            + f" {limit} |"
         )
     with open(args.markdown, "w") as out:
         out.write("\n".join(rows) + "\n")

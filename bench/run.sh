@@ -72,6 +72,16 @@ password="bench password 1234"
 user_id=$(echo "$password" | "$bin" user create --email bench@example.com --password-stdin | json '["id"]')
 python3 bench/seed.py refresh --db "$seed_target" --count "$seed" --hash-key "$hash_key" \
     --client-id bench-app --user-id "$user_id" --out "$work/refresh_tokens.txt"
+if [ "$db" = postgres ]; then
+    # Rows for pgbench's copy of the refresh transaction: one family, many tokens.
+    psql -q "$DATABASE_URL" <<SQL
+insert into grants (id, client_id, user_id, scope, auth_time, created_at, expires_at)
+    values ('00000000-0000-4000-8000-000000000001', 'bench-app', '$user_id', 'openid offline_access', now(), now(), now() + interval '90 days');
+insert into refresh_tokens (token_hash, grant_id, created_at, expires_at)
+    select 'pgbench-' || i, '00000000-0000-4000-8000-000000000001', now(), now() + interval '14 days'
+    from generate_series(1, $seed) as i;
+SQL
+fi
 
 "$bin" serve >"$work/portcullis.log" 2>&1 &
 server_pid=$!; pids+=("$server_pid")
@@ -102,10 +112,10 @@ pids+=("$!")
 
 export BENCH_LUA="$root/bench/lua" BENCH_THREADS=$threads
 results="$work/results.txt"; : >"$results"
-run() { # server scenario script url [env...]
+run() { # server scenario script url [env...]; WRK_T / WRK_C override threads / connections
     local server=$1 scenario=$2 script=$3 url=$4; shift 4
     local line
-    line=$(env "$@" wrk -t"$threads" -c"$connections" -d"$duration" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
+    line=$(env "$@" wrk -t"${WRK_T:-$threads}" -c"${WRK_C:-$connections}" -d"$duration" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
     [ -n "$line" ] || { echo "wrk printed no result for $server $scenario" >&2; exit 1; }
     echo "$server $scenario ${line#RESULT }" | tee -a "$results"
 }
@@ -125,18 +135,32 @@ for round in $(seq 1 "$rounds"); do
     run portcullis introspection introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
     [ "$peer" = 1 ] && run node introspection introspect.lua "$theirs" BENCH_BASIC="$(peer_basic bench-opaque)" BENCH_TOKEN="$peer_opaque" BENCH_PATH=/token/introspection
     run portcullis userinfo userinfo.lua "$ours" BENCH_TOKEN="$user_token"
-    run portcullis password_grant password.lua "$ours" BENCH_BASIC="$app_basic" BENCH_USER=bench@example.com BENCH_PASSWORD="$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$password")"
+    encoded_password=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$password")
+    password_env=(BENCH_BASIC="$app_basic" BENCH_USER=bench@example.com BENCH_PASSWORD="$encoded_password")
+    # One request at a time: the cost of one sign-in (one argon2id hash plus the rest).
+    WRK_T=1 WRK_C=1 run portcullis password_single password.lua "$ours" "${password_env[@]}"
+    # A 64-connection login storm, with a JWKS probe alongside: hashing must not stall the executor.
+    WRK_T=1 WRK_C=2 run portcullis jwks_during_login_storm get.lua "$ours/jwks" &
+    probe=$!
+    WRK_C=64 run portcullis password_grant password.lua "$ours" "${password_env[@]}"
+    wait "$probe"
     # Each round uses a fresh slice of the seeded tokens.
     per_round=$(( seed / rounds ))
     sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_tokens.txt" >"$work/round_tokens.txt"
     run portcullis refresh_token refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
+    if [ "$db" = postgres ]; then
+        # The same transaction (consume, read the grant, insert the successor) straight from pgbench.
+        tps=$(pgbench -n -M prepared -c "$connections" -j "$threads" -T "${duration%s}" -f bench/pgbench/refresh.sql "$DATABASE_URL" 2>/dev/null \
+            | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -n 1)
+        echo "pgbench refresh_token {\"requests\":0,\"duration_us\":0,\"rps\":$tps,\"p50_ms\":0,\"p99_ms\":0,\"non_2xx\":0,\"socket_errors\":0}" | tee -a "$results"
+    fi
 done
 load_end=$(cut -d' ' -f1 /proc/loadavg)
 rss_peak=$(sort -n "$work/rss.txt" | tail -n 1 | tr -d ' ')
 
 mkdir -p bench/results
 name="$db"; [ "$quick" = 1 ] && name="$db-quick"
-python3 bench/report.py "$results" --db "$db" --quick "$quick" --rounds "$rounds" --duration "$duration" \
+python3 bench/report.py "$results" --cores "$(nproc)" --db "$db" --quick "$quick" --rounds "$rounds" --duration "$duration" \
     --rss-idle-kb "$rss_idle" --rss-peak-kb "$rss_peak" --load-start "$load_start" --load-end "$load_end" \
     --json "bench/results/$name.json" --markdown "bench/results/$name.md"
 cat "bench/results/$name.md"
