@@ -140,7 +140,7 @@ for round in $(seq 1 "$rounds"); do
     # One request at a time: the cost of one sign-in (one argon2id hash plus the rest).
     WRK_T=1 WRK_C=1 run portcullis password_single password.lua "$ours" "${password_env[@]}"
     # A 64-connection login storm, with a JWKS probe alongside: hashing must not stall the executor.
-    WRK_T=1 WRK_C=2 run portcullis jwks_during_login_storm get.lua "$ours/jwks" &
+    WRK_T=1 WRK_C=2 run portcullis jwks_during_login_storm probe.lua "$ours/jwks" &
     probe=$!
     WRK_C=64 run portcullis password_grant password.lua "$ours" "${password_env[@]}"
     wait "$probe"

@@ -21,6 +21,8 @@ pub(super) struct UserRow {
     pub status: String,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Role names joined by spaces (role names have none), aggregated in the same query.
+    pub roles: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -31,7 +33,15 @@ pub(super) struct CredentialsRow {
 }
 
 impl UserRow {
-    pub fn into_user(self, roles: Vec<String>) -> Result<User, StoreError> {
+    pub fn into_user(self) -> Result<User, StoreError> {
+        let roles: Vec<String> = self
+            .roles
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|role| !role.is_empty())
+            .map(str::to_owned)
+            .collect();
         Ok(User {
             id: UserId::from_uuid(self.id),
             email: Email::parse(&self.email).map_err(corrupt)?,

@@ -9,26 +9,6 @@ use crate::store::error::{classify, classify_conflict};
 use crate::store::rows::{CredentialsRow, UserRow};
 use crate::store::{Conflict, StoreError, StoreResult, UserStore};
 
-impl SqliteStore {
-    async fn roles_of(&self, id: uuid::Uuid) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("select role_name from user_roles where user_id = $1 order by role_name")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)
-    }
-
-    async fn with_roles(&self, row: Option<UserRow>) -> StoreResult<Option<User>> {
-        match row {
-            Some(row) => {
-                let roles = self.roles_of(row.id).await?;
-                Ok(Some(row.into_user(roles)?))
-            }
-            None => Ok(None),
-        }
-    }
-}
-
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
@@ -84,31 +64,35 @@ impl UserStore for SqliteStore {
 
     async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
         let row = sqlx::query_as::<_, UserRow>(
-            "select id, email, name, status, created_at, updated_at from users where id = $1",
+            "select u.id, u.email, u.name, u.status, u.created_at, u.updated_at,
+                 (select group_concat(role_name, ' ') from (select role_name from user_roles where user_id = u.id order by role_name)) as roles
+             from users u where u.id = $1",
         )
         .bind(id.as_uuid())
         .fetch_optional(&self.pool)
         .await
         .map_err(classify)?;
-        self.with_roles(row).await
+        row.map(UserRow::into_user).transpose()
     }
 
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         let row = sqlx::query_as::<_, UserRow>(
-            "select id, email, name, status, created_at, updated_at from users
-             where lower(email) = $1",
+            "select u.id, u.email, u.name, u.status, u.created_at, u.updated_at,
+                 (select group_concat(role_name, ' ') from (select role_name from user_roles where user_id = u.id order by role_name)) as roles
+             from users u where lower(u.email) = $1",
         )
         .bind(email.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(classify)?;
-        self.with_roles(row).await
+        row.map(UserRow::into_user).transpose()
     }
 
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>> {
         let row = sqlx::query_as::<_, CredentialsRow>(
-            "select id, email, name, status, created_at, updated_at, password_hash from users
-             where lower(email) = $1",
+            "select u.id, u.email, u.name, u.status, u.created_at, u.updated_at, u.password_hash,
+                 (select group_concat(role_name, ' ') from (select role_name from user_roles where user_id = u.id order by role_name)) as roles
+             from users u where lower(u.email) = $1",
         )
         .bind(email.as_str())
         .fetch_optional(&self.pool)
@@ -121,8 +105,7 @@ impl UserStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let user = self.with_roles(Some(user)).await?;
-        Ok(user.map(|user| (user, password_hash)))
+        Ok(Some((user.into_user()?, password_hash)))
     }
 
     async fn set_user_status(
