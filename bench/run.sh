@@ -26,7 +26,11 @@ duration=12s; seed=150000
 if [ "$quick" = 1 ]; then duration=2s; rounds=1; seed=20000; fi
 threads=2; connections=32
 
-command -v wrk >/dev/null || { echo "installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+if ! command -v wrk >/dev/null; then
+    echo "installing wrk"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
 cargo build --release --locked -q
 bin="$root/target/release/portcullis"
 
