@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::domain::{
     AuthorizationCode, Client, ClientId, ClientKind, Email, Grant, GrantType, InvalidField,
-    RedirectUri, RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey, TokenHash, User, UserId,
-    UserStatus,
+    RedirectUri, RefreshTokenRecord, RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey,
+    TokenHash, User, UserId, UserStatus,
 };
 
 #[derive(sqlx::FromRow)]
@@ -220,11 +220,23 @@ impl GrantRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct RefreshTokenRow {
+pub(super) struct RefreshTokenWithGrantRow {
     pub token_hash: String,
-    pub grant_id: Uuid,
-    pub expires_at: OffsetDateTime,
+    pub token_expires_at: OffsetDateTime,
     pub consumed_at: Option<OffsetDateTime>,
+    #[sqlx(flatten)]
+    pub grant: GrantRow,
+}
+
+impl RefreshTokenWithGrantRow {
+    pub fn into_record(self) -> Result<RefreshTokenRecord, StoreError> {
+        Ok(RefreshTokenRecord {
+            token_hash: TokenHash::from_stored(self.token_hash),
+            grant: self.grant.into_grant()?,
+            expires_at: self.token_expires_at,
+            consumed_at: self.consumed_at,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -10,7 +10,7 @@ use crate::domain::{
     AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
 };
 use crate::store::error::classify;
-use crate::store::rows::{CodeRow, GrantRow, RefreshTokenRow};
+use crate::store::rows::{CodeRow, GrantRow, RefreshTokenWithGrantRow};
 use crate::store::{GrantStore, StoreResult};
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Sqlite>;
@@ -201,29 +201,18 @@ impl GrantStore for SqliteStore {
         &self,
         token: &TokenHash,
     ) -> StoreResult<Option<RefreshTokenRecord>> {
-        let mut tx = self
-            .pool
-            .begin_with("begin immediate")
-            .await
-            .map_err(classify)?;
-        let Some(row) = sqlx::query_as::<_, RefreshTokenRow>(
-            "select * from refresh_tokens where token_hash = $1",
+        // One round trip: the token and its family together.
+        sqlx::query_as::<_, RefreshTokenWithGrantRow>(
+            "select rt.token_hash, rt.expires_at as token_expires_at, rt.consumed_at, g.*
+             from refresh_tokens rt join grants g on g.id = rt.grant_id
+             where rt.token_hash = $1",
         )
         .bind(token.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.pool)
         .await
         .map_err(classify)?
-        else {
-            return Ok(None);
-        };
-        let grant = grant_in(&mut tx, row.grant_id).await?;
-        tx.commit().await.map_err(classify)?;
-        Ok(grant.map(|grant| RefreshTokenRecord {
-            token_hash: TokenHash::from_stored(row.token_hash),
-            grant,
-            expires_at: row.expires_at,
-            consumed_at: row.consumed_at,
-        }))
+        .map(RefreshTokenWithGrantRow::into_record)
+        .transpose()
     }
 
     async fn rotate_refresh_token(
