@@ -431,12 +431,8 @@ impl Engine {
         description: &str,
     ) -> AuthorizationResponse {
         let error = OAuthError::new(code, description);
-        let code = serde_json::to_value(error.code)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         let mut params = vec![
-            ("error".to_owned(), code),
+            ("error".to_owned(), error.code.as_str().to_owned()),
             ("error_description".to_owned(), error.description),
         ];
         if let Some(state) = state {

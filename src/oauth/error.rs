@@ -31,6 +31,36 @@ pub enum ErrorCode {
     RegistrationNotSupported,
 }
 
+impl ErrorCode {
+    /// The registered name, as it appears in `error` and in `WWW-Authenticate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InteractionRequired => "interaction_required",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::AccountSelectionRequired => "account_selection_required",
+            Self::InvalidRequestUri => "invalid_request_uri",
+            Self::InvalidRequestObject => "invalid_request_object",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::RegistrationNotSupported => "registration_not_supported",
+        }
+    }
+}
+
 /// An error to send to an OAuth client: a registered code and a human-readable description
 /// (RFC 6749 §5.2 `error_description`: printable ASCII, no '"' or '\').
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,5 +110,21 @@ impl EndpointError {
 
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn names_match_the_serialised_form() {
+        for code in [
+            ErrorCode::InvalidRequest,
+            ErrorCode::LoginRequired,
+            ErrorCode::RequestUriNotSupported,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
     }
 }

@@ -10,7 +10,7 @@ use super::id_token::{self, Authentication};
 use super::scope::Scope;
 use super::token::TokenResponse;
 use crate::crypto::token::PlaintextToken;
-use crate::domain::{Client, User};
+use crate::domain::{Client, Grant, NewRefreshToken, User, UserId};
 
 pub struct UserGrant<'a> {
     pub client: &'a Client,
@@ -74,4 +74,60 @@ pub fn wants_refresh_token(client: &Client, scope: &Scope) -> bool {
         .grant_types
         .contains(&crate::domain::GrantType::RefreshToken)
         && scope.contains("offline_access")
+}
+
+/// A refresh token to hand out and its stored form: idle expiry, never past the family's end.
+pub fn refresh_token(
+    engine: &Engine,
+    family_expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
+    let idle = time::Duration::try_from(engine.config.tokens.refresh_token_idle_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let token = PlaintextToken::generate();
+    let stored = NewRefreshToken {
+        token_hash: engine.hasher.hash(&token),
+        created_at: now,
+        expires_at: (now + idle).min(family_expires_at),
+    };
+    Ok((token, stored))
+}
+
+/// A new grant (refresh-token family) and, when the client gets one, its first refresh token.
+pub struct NewFamily {
+    pub grant: Grant,
+    pub refresh_token: Option<(PlaintextToken, NewRefreshToken)>,
+}
+
+pub fn new_family(
+    engine: &Engine,
+    client: &Client,
+    user: UserId,
+    scope: &Scope,
+    signed_in: (OffsetDateTime, Option<String>),
+    now: OffsetDateTime,
+) -> Result<NewFamily, EndpointError> {
+    let absolute = time::Duration::try_from(engine.config.tokens.refresh_token_absolute_ttl.get())
+        .map_err(EndpointError::internal)?;
+    let (auth_time, sid) = signed_in;
+    let grant = Grant {
+        id: uuid::Uuid::now_v7(),
+        client_id: client.id.clone(),
+        user_id: user,
+        scope: scope.to_string(),
+        auth_time,
+        sid,
+        created_at: now,
+        expires_at: now + absolute,
+        revoked_at: None,
+    };
+    let refresh_token = if wants_refresh_token(client, scope) {
+        Some(refresh_token(engine, grant.expires_at, now)?)
+    } else {
+        None
+    };
+    Ok(NewFamily {
+        grant,
+        refresh_token,
+    })
 }

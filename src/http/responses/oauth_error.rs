@@ -83,10 +83,7 @@ impl IntoResponse for OAuthErrorResponse {
             }
             Challenge::Bearer => Some(format!(
                 "Bearer realm=\"portcullis\", error=\"{}\"",
-                serde_json::to_value(self.error.code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                self.error.code.as_str()
             )),
             _ => None,
         };

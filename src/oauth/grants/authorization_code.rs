@@ -10,7 +10,7 @@ use super::super::pkce;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use crate::crypto::token::PlaintextToken;
-use crate::domain::{Client, Grant, NewRefreshToken, Redemption, UserStatus};
+use crate::domain::{Client, Redemption, UserStatus};
 
 fn invalid_grant(description: &str) -> EndpointError {
     EndpointError::oauth(ErrorCode::InvalidGrant, description)
@@ -47,31 +47,18 @@ pub async fn exchange(
         return Err(invalid_grant(description));
     }
     let scope = Scope::parse(&record.scope)?;
-    let refresh_token = issue::wants_refresh_token(client, &scope).then(PlaintextToken::generate);
-    let config = &engine.config.tokens;
-    let absolute = time::Duration::try_from(config.refresh_token_absolute_ttl.get())
-        .map_err(EndpointError::internal)?;
-    let idle = time::Duration::try_from(config.refresh_token_idle_ttl.get())
-        .map_err(EndpointError::internal)?;
-    let grant = Grant {
-        id: uuid::Uuid::now_v7(),
-        client_id: record.client_id.clone(),
-        user_id: record.user_id,
-        scope: record.scope.clone(),
-        auth_time: record.auth_time,
-        sid: record.sid.clone(),
-        created_at: now,
-        expires_at: now + absolute,
-        revoked_at: None,
-    };
-    let new_refresh = refresh_token.as_ref().map(|token| NewRefreshToken {
-        token_hash: engine.hasher.hash(token),
-        created_at: now,
-        expires_at: (now + idle).min(grant.expires_at),
-    });
+    let family = issue::new_family(
+        engine,
+        client,
+        record.user_id,
+        &scope,
+        (record.auth_time, record.sid.clone()),
+        now,
+    )?;
+    let (refresh_token, new_refresh) = family.refresh_token.unzip();
     let grant = match engine
         .store
-        .redeem_authorization_code(&hash, now, grant, new_refresh)
+        .redeem_authorization_code(&hash, now, family.grant, new_refresh)
         .await?
     {
         Redemption::Granted(grant) => grant,

@@ -11,8 +11,7 @@ use super::super::issue::{self, UserGrant};
 use super::super::params::Params;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
-use crate::crypto::token::PlaintextToken;
-use crate::domain::{Client, ClientKind, Grant, NewRefreshToken};
+use crate::domain::{Client, ClientKind};
 use crate::identity::login::{self, LoginError};
 
 pub async fn exchange(
@@ -64,30 +63,10 @@ pub async fn exchange(
         LoginError::Unavailable(source) => EndpointError::Unavailable(source),
         LoginError::Internal(source) => EndpointError::Internal(source),
     })?;
-    let refresh_token = issue::wants_refresh_token(client, &scope).then(PlaintextToken::generate);
-    let tokens = &engine.config.tokens;
-    let absolute = time::Duration::try_from(tokens.refresh_token_absolute_ttl.get())
-        .map_err(EndpointError::internal)?;
-    let idle = time::Duration::try_from(tokens.refresh_token_idle_ttl.get())
-        .map_err(EndpointError::internal)?;
-    let grant = Grant {
-        id: uuid::Uuid::now_v7(),
-        client_id: client.id.clone(),
-        user_id: user.id,
-        scope: scope.to_string(),
-        auth_time: now,
-        sid: None,
-        created_at: now,
-        expires_at: now + absolute,
-        revoked_at: None,
-    };
-    let new_refresh = refresh_token.as_ref().map(|token| NewRefreshToken {
-        token_hash: engine.hasher.hash(token),
-        created_at: now,
-        expires_at: (now + idle).min(grant.expires_at),
-    });
-    let grant_id = grant.id;
-    engine.store.insert_grant(grant, new_refresh).await?;
+    let family = issue::new_family(engine, client, user.id, &scope, (now, None), now)?;
+    let grant_id = family.grant.id;
+    let (refresh_token, new_refresh) = family.refresh_token.unzip();
+    engine.store.insert_grant(family.grant, new_refresh).await?;
     issue::user_tokens(
         engine,
         UserGrant {

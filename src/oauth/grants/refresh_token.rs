@@ -9,7 +9,7 @@ use super::super::params::Params;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use crate::crypto::token::PlaintextToken;
-use crate::domain::{Client, NewRefreshToken, Rotation, UserStatus};
+use crate::domain::{Client, Rotation, UserStatus};
 
 fn invalid_grant(description: &str) -> EndpointError {
     EndpointError::oauth(ErrorCode::InvalidGrant, description)
@@ -52,14 +52,7 @@ pub async fn exchange(
         Some(user) if user.status == UserStatus::Active => user,
         _ => return Err(invalid_grant("the user can no longer sign in")),
     };
-    let next = PlaintextToken::generate();
-    let idle = time::Duration::try_from(engine.config.tokens.refresh_token_idle_ttl.get())
-        .map_err(EndpointError::internal)?;
-    let new_token = NewRefreshToken {
-        token_hash: engine.hasher.hash(&next),
-        created_at: now,
-        expires_at: (now + idle).min(record.grant.expires_at),
-    };
+    let (next, new_token) = issue::refresh_token(engine, record.grant.expires_at, now)?;
     let grant = match engine
         .store
         .rotate_refresh_token(&hash, now, new_token)

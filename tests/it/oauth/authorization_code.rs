@@ -241,3 +241,54 @@ on_both_backends!(
     form_post_renders_an_auto_submitting_form,
     wrong_credentials_get_one_answer_whatever_the_cause,
 );
+
+async fn a_suspended_account_gets_the_same_answer_as_a_wrong_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let user_id = app.create_user("suspended@example.com", &[]);
+    app.create_user("active@example.com", &[]);
+    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
+    let id = portcullis::domain::UserId::from_uuid(user_id.parse().unwrap());
+    store
+        .set_user_status(
+            id,
+            portcullis::domain::UserStatus::Suspended,
+            portcullis::domain::time::now(),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let client = app.web_client(&["--first-party"]);
+    let (_, challenge) = pkce_pair();
+    let request = AuthRequest::new(
+        &client,
+        "https://app.example.com/callback",
+        "openid",
+        &challenge,
+    );
+    let login_url = location(&app.start_authorization(&request).await);
+    let mut answers = Vec::new();
+    for (email, password) in [
+        ("suspended@example.com", PASSWORD),
+        ("active@example.com", "wrong password!"),
+    ] {
+        let response = app.submit_login(&login_url, email, password).await;
+        let status = response.status();
+        let html = response.text().await.unwrap();
+        let alert = html
+            .split("role=\"alert\"")
+            .nth(1)
+            .unwrap()
+            .split("</p>")
+            .next()
+            .unwrap()
+            .to_owned();
+        answers.push((status, alert));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "the right password of a suspended account reveals nothing"
+    );
+    app.stop().await;
+}
+
+on_both_backends!(a_suspended_account_gets_the_same_answer_as_a_wrong_password);
