@@ -15,7 +15,7 @@ use crate::config::{Backend, Config, DatabaseConfig};
 use crate::http::{self, AppState};
 use crate::jobs::key_rotation::KeyRotation;
 use crate::oauth::Engine;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Change, ChangeFeed, Store, StoreError};
 
 pub use secrets::{key_encryption_key, token_hasher};
 
@@ -27,6 +27,7 @@ pub struct App {
     config: Arc<Config>,
     engine: Engine,
     rotation: Arc<KeyRotation>,
+    changes: Option<Box<dyn ChangeFeed>>,
 }
 
 impl App {
@@ -67,6 +68,15 @@ impl App {
             .refresh_discovery()
             .await
             .context("building the discovery document")?;
+        // Subscribe before loading, so that nothing revoked in between is missed.
+        let changes = store
+            .change_feed()
+            .await
+            .context("subscribing to changes")?;
+        engine
+            .reload_revocations(now)
+            .await
+            .context("loading revocations")?;
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),
@@ -80,6 +90,7 @@ impl App {
             config,
             engine,
             rotation,
+            changes,
         })
     }
 
@@ -100,8 +111,10 @@ impl App {
             config,
             engine,
             rotation,
+            changes,
         } = self;
         announce(&config, listener.local_addr()?);
+        let following = changes.map(|feed| tokio::spawn(follow(engine.clone(), feed)));
         let maintenance = tokio::spawn(maintain(
             engine,
             rotation,
@@ -131,6 +144,9 @@ impl App {
             () = grace_expired => tracing::warn!("shutdown grace period over; dropping remaining connections"),
         }
         maintenance.abort();
+        if let Some(following) = following {
+            following.abort();
+        }
         store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -160,6 +176,7 @@ async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration
             rotation.purge(&ring, now).await?;
             engine.replace_keys(ring);
             engine.refresh_discovery().await?;
+            engine.reload_revocations(now).await?;
             let store = &engine.store;
             store.purge_expired_revocations(now).await?;
             store.purge_expired_browser_sessions(now).await?;
@@ -173,6 +190,35 @@ async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration
         };
         if let Err(error) = round.await {
             tracing::warn!(error = %format!("{error:#}"), "maintenance round failed; will retry");
+        }
+    }
+}
+
+/// Applies the changes instances commit, as they commit. While the database is unreachable the
+/// feed is retried every second; once it answers again, caches start over and revocations are
+/// reloaded, since notifications sent meanwhile are lost.
+async fn follow(engine: Engine, mut feed: Box<dyn ChangeFeed>) {
+    let mut missed = false;
+    loop {
+        match feed.next().await {
+            Ok(change) => {
+                if std::mem::take(&mut missed) {
+                    tracing::info!("change feed resumed");
+                    if let Err(error) = engine.apply(Change::Lost).await {
+                        tracing::warn!(%error, "reloading after the change feed resumed failed");
+                    }
+                }
+                if let Err(error) = engine.apply(change).await {
+                    tracing::warn!(%error, "applying a change failed; the next reload repairs it");
+                }
+            }
+            Err(error) => {
+                if !missed {
+                    tracing::warn!(%error, "change feed interrupted; retrying every second");
+                }
+                missed = true;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
     }
 }

@@ -3,8 +3,8 @@
 
 pub mod access_token;
 pub mod authorize;
+pub mod cache;
 pub mod client_auth;
-pub mod client_cache;
 pub mod discovery;
 pub mod end_session;
 pub mod engine;
@@ -17,6 +17,7 @@ pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod revocation;
+pub mod revocation_list;
 pub mod scope;
 pub mod token;
 pub mod userinfo;

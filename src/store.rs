@@ -133,10 +133,13 @@ pub trait GrantStore: Send + Sync {
     async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()>;
     /// Records a revoked access token; revoking twice is not an error.
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()>;
-    /// One round trip for a presented access token: false if its `jti` was revoked or its grant
-    /// (when it has one) is revoked or gone.
-    async fn is_access_token_live(&self, jti: &str, grant: Option<uuid::Uuid>)
-    -> StoreResult<bool>;
+    /// What servers keep in memory to turn tokens inactive: access tokens revoked that have not
+    /// expired at `now`, and grants revoked at or after `grants_since`.
+    async fn revocations(
+        &self,
+        now: OffsetDateTime,
+        grants_since: OffsetDateTime,
+    ) -> StoreResult<Revocations>;
     /// Forgets revocations of tokens that have expired anyway; returns how many.
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64>;
     /// Deletes codes, refresh tokens and grants that can no longer be used: expired before
@@ -212,6 +215,40 @@ pub struct SchemaVersion {
     pub supported: i64,
 }
 
+/// Revocations as found in the database (see [`GrantStore::revocations`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revocations {
+    /// Each revoked access token's `jti` and expiry.
+    pub access_tokens: Vec<(String, OffsetDateTime)>,
+    /// Each revoked grant and when it was revoked.
+    pub grants: Vec<(uuid::Uuid, OffsetDateTime)>,
+}
+
+/// A change committed by some instance, as the database announces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    AccessTokenRevoked {
+        jti: String,
+        expires_at: OffsetDateTime,
+    },
+    GrantRevoked {
+        id: uuid::Uuid,
+        revoked_at: OffsetDateTime,
+    },
+    /// The user, or their roles, changed.
+    User(UserId),
+    Client(ClientId),
+    /// The feed lost its connection and may have missed changes: whoever caches must reload.
+    Lost,
+}
+
+/// Changes as they commit, from every instance on the same database.
+#[async_trait]
+pub trait ChangeFeed: Send {
+    /// The next change; an error means the database is unreachable for now (call again later).
+    async fn next(&mut self) -> StoreResult<Change>;
+}
+
 /// The connection itself: health, schema and lifecycle.
 #[async_trait]
 pub trait Database: Send + Sync {
@@ -221,6 +258,9 @@ pub trait Database: Send + Sync {
     async fn schema_version(&self) -> StoreResult<SchemaVersion>;
     /// Applies pending migrations; safe to run from several instances at once.
     async fn migrate(&self) -> StoreResult<()>;
+    /// Subscribes to changes as they commit; `None` where the backend cannot announce them
+    /// (SQLite: one process owns the file, and periodic reloads cover the CLI).
+    async fn change_feed(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>>;
     /// Waits for pooled connections to close.
     async fn close(&self);
 }

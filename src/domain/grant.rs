@@ -80,8 +80,8 @@ pub struct RefreshTokenRecord {
 pub enum Redemption {
     /// The code was consumed and the grant (and refresh token, if any) created.
     Granted(Grant),
-    /// The code had been used before: its grant is now revoked.
-    Replayed,
+    /// The code had been used before: the grant it created (if any) is now revoked.
+    Replayed { revoked: Option<uuid::Uuid> },
     /// No such code, or it expired (it is burned either way).
     Invalid,
 }

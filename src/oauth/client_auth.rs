@@ -37,11 +37,7 @@ pub async fn authenticate(
 ) -> Result<Arc<Client>, EndpointError> {
     let hasher: &TokenHasher = &engine.hasher;
     let client_id = ClientId::parse(&credentials.client_id).map_err(|_| failed())?;
-    let client = engine
-        .clients
-        .get(engine.store.as_ref(), &client_id)
-        .await?
-        .ok_or_else(failed)?;
+    let client = engine.client(&client_id).await?.ok_or_else(failed)?;
     match (client.kind, &credentials.secret, &client.secret_hash) {
         (ClientKind::Public, None, _) => Ok(client),
         (ClientKind::Confidential, Some(secret), Some(stored)) => {

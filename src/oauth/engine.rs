@@ -5,13 +5,14 @@ use std::sync::{Arc, RwLock};
 
 use time::OffsetDateTime;
 
-use super::client_cache::ClientCache;
+use super::cache::Cache;
 use super::discovery::{self, EndpointPaths};
+use super::revocation_list::{self, RevocationList};
 use crate::config::Config;
 use crate::crypto::key_ring::{KeyRing, SharedKeyRing};
 use crate::crypto::token::TokenHasher;
-use crate::domain::GrantType;
-use crate::store::{Store, StoreError};
+use crate::domain::{Client, ClientId, GrantType, User, UserId};
+use crate::store::{Change, Store, StoreError, StoreResult};
 
 #[derive(Clone)]
 pub struct Engine(Arc<Inner>);
@@ -21,7 +22,9 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
     pub issuer: String,
-    pub clients: ClientCache,
+    clients: Cache<ClientId, Client>,
+    users: Cache<UserId, User>,
+    revocations: RevocationList,
     keys: SharedKeyRing,
     paths: EndpointPaths,
     discovery: RwLock<Arc<str>>,
@@ -43,14 +46,16 @@ impl Engine {
         paths: EndpointPaths,
     ) -> Self {
         let issuer = config.issuer();
-        let clients = ClientCache::new(config.keys.reload_interval.get());
+        let ttl = config.keys.reload_interval.get();
         let document = discovery::document(&issuer, &paths, false).to_string();
         Self(Arc::new(Inner {
             config,
             store,
             hasher,
             issuer,
-            clients,
+            clients: Cache::new(ttl),
+            users: Cache::new(ttl),
+            revocations: RevocationList::default(),
             keys: SharedKeyRing::new(ring),
             paths,
             discovery: RwLock::new(document.into()),
@@ -92,5 +97,80 @@ impl Engine {
 
     pub fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+}
+
+/// Clients and users from memory (see [`Cache`]). Sign-in reads the store directly: a password
+/// check always sees the latest row.
+impl Engine {
+    pub async fn client(&self, id: &ClientId) -> StoreResult<Option<Arc<Client>>> {
+        self.clients
+            .get_or_load(id, self.store.find_client(id))
+            .await
+    }
+
+    pub async fn user(&self, id: UserId) -> StoreResult<Option<Arc<User>>> {
+        self.users.get_or_load(&id, self.store.find_user(id)).await
+    }
+}
+
+/// Revocation: written to the store, and to this instance's memory at once (other instances hear
+/// of it through the change feed, or at their next reload).
+impl Engine {
+    pub fn is_revoked(&self, jti: &str, grant: Option<uuid::Uuid>) -> bool {
+        self.revocations.is_revoked(jti, grant)
+    }
+
+    pub async fn revoke_access_token(
+        &self,
+        jti: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.store.revoke_access_token(jti, expires_at).await?;
+        self.revocations.access_token_revoked(jti, expires_at);
+        Ok(())
+    }
+
+    pub async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()> {
+        self.store.revoke_grant(id, now).await?;
+        self.grant_revoked(id, now);
+        Ok(())
+    }
+
+    /// Records a revocation the store made as part of another step (a replayed code, a reused
+    /// refresh token).
+    pub fn grant_revoked(&self, id: uuid::Uuid, now: OffsetDateTime) {
+        self.revocations.grant_revoked(id, now);
+    }
+
+    /// Merges the store's revocations into memory and forgets those that no longer matter.
+    pub async fn reload_revocations(&self, now: OffsetDateTime) -> StoreResult<()> {
+        let listed = self
+            .store
+            .revocations(now, now - revocation_list::grant_memory())
+            .await?;
+        self.revocations.merge(listed);
+        self.revocations.forget_expired(now);
+        Ok(())
+    }
+
+    /// Applies a change another instance (or this one) committed.
+    pub async fn apply(&self, change: Change) -> StoreResult<()> {
+        match change {
+            Change::AccessTokenRevoked { jti, expires_at } => {
+                self.revocations.access_token_revoked(&jti, expires_at)
+            }
+            Change::GrantRevoked { id, revoked_at } => {
+                self.revocations.grant_revoked(id, revoked_at)
+            }
+            Change::User(id) => self.users.forget(&id),
+            Change::Client(id) => self.clients.forget(&id),
+            Change::Lost => {
+                self.users.clear();
+                self.clients.clear();
+                self.reload_revocations(self.now()).await?;
+            }
+        }
+        Ok(())
     }
 }

@@ -55,7 +55,7 @@ impl Engine {
         let token = params.require("token")?;
         // token_type_hint is only a hint (RFC 7662 §2.1); every kind we issue is tried.
         let now = self.now();
-        let Some(claims) = access_token::validate(self, token, now).await? else {
+        let Some(claims) = access_token::validate(self, token, now) else {
             return self.introspect_refresh_token(token, now).await;
         };
         Ok(Introspection {

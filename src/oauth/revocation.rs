@@ -34,9 +34,7 @@ impl Engine {
             }
             let expires_at =
                 OffsetDateTime::from_unix_timestamp(claims.exp).map_err(EndpointError::internal)?;
-            self.store
-                .revoke_access_token(&claims.jti, expires_at)
-                .await?;
+            self.revoke_access_token(&claims.jti, expires_at).await?;
             return Ok(());
         }
         let hash = self.hasher.hash(&PlaintextToken::from_presented(token));
@@ -44,7 +42,7 @@ impl Engine {
             if record.grant.client_id != client.id {
                 return Err(not_yours());
             }
-            self.store.revoke_grant(record.grant.id, now).await?;
+            self.revoke_grant(record.grant.id, now).await?;
         }
         Ok(())
     }

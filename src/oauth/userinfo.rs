@@ -19,9 +19,7 @@ pub struct UserInfo {
 
 impl Engine {
     pub async fn userinfo(&self, token: &str) -> Result<UserInfo, EndpointError> {
-        let claims = access_token::validate(self, token, self.now())
-            .await?
-            .ok_or_else(invalid_token)?;
+        let claims = access_token::validate(self, token, self.now()).ok_or_else(invalid_token)?;
         let scope = Scope::parse(&claims.scope).map_err(|_| invalid_token())?;
         if !scope.contains("openid") {
             return Err(EndpointError::oauth(
@@ -30,7 +28,7 @@ impl Engine {
             ));
         }
         let user_id = uuid::Uuid::parse_str(&claims.sub).map_err(|_| invalid_token())?;
-        let user = match self.store.find_user(UserId::from_uuid(user_id)).await? {
+        let user = match self.user(UserId::from_uuid(user_id)).await? {
             Some(user) if user.status == UserStatus::Active => user,
             _ => return Err(invalid_token()),
         };

@@ -2,6 +2,7 @@
 //! implementations live in one file per trait beside this one.
 
 mod browser_sessions;
+mod changes;
 mod clients;
 mod consents;
 mod grants;
@@ -17,7 +18,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::error::classify;
-use super::{Database, SchemaVersion, StoreError, StoreResult};
+use super::{ChangeFeed, Database, SchemaVersion, StoreError, StoreResult};
 use crate::config::{Backend, DatabaseConfig};
 
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
@@ -83,6 +84,12 @@ impl Database for PostgresStore {
             .run(&self.pool)
             .await
             .map_err(StoreError::Migration)
+    }
+
+    async fn change_feed(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>> {
+        Ok(Some(Box::new(
+            changes::PgChangeFeed::listen(&self.pool).await?,
+        )))
     }
 
     async fn close(&self) {

@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 };
 
 use super::error::classify;
-use super::{Database, SchemaVersion, StoreError, StoreResult};
+use super::{ChangeFeed, Database, SchemaVersion, StoreError, StoreResult};
 use crate::config::{Backend, DatabaseConfig};
 
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -94,6 +94,10 @@ impl Database for SqliteStore {
             .run(&self.pool)
             .await
             .map_err(StoreError::Migration)
+    }
+
+    async fn change_feed(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>> {
+        Ok(None)
     }
 
     async fn close(&self) {

@@ -2,6 +2,7 @@
 
 mod authorization_code;
 mod authorize_errors;
+mod change_feed;
 mod client_credentials;
 mod code_exchange;
 mod discovery;

@@ -62,7 +62,10 @@ pub async fn exchange(
         .await?
     {
         Redemption::Granted(grant) => grant,
-        Redemption::Replayed => {
+        Redemption::Replayed { revoked } => {
+            if let Some(grant) = revoked {
+                engine.grant_revoked(grant, now);
+            }
             return Err(invalid_grant("the authorization code was already used"));
         }
         Redemption::Invalid => {
@@ -74,7 +77,7 @@ pub async fn exchange(
     let user = match engine.store.find_user(grant.user_id).await? {
         Some(user) if user.status == UserStatus::Active => user,
         _ => {
-            engine.store.revoke_grant(grant.id, now).await?;
+            engine.revoke_grant(grant.id, now).await?;
             return Err(invalid_grant("the user can no longer sign in"));
         }
     };

@@ -48,7 +48,7 @@ pub async fn exchange(
         }
         None => granted,
     };
-    let user = match engine.store.find_user(record.grant.user_id).await? {
+    let user = match engine.user(record.grant.user_id).await? {
         Some(user) if user.status == UserStatus::Active => user,
         _ => return Err(invalid_grant("the user can no longer sign in")),
     };
@@ -60,6 +60,7 @@ pub async fn exchange(
     {
         Rotation::Rotated(grant) => grant,
         Rotation::Reused => {
+            engine.grant_revoked(record.grant.id, now);
             tracing::warn!(client_id = %client.id, "refresh token reused: family revoked");
             return Err(invalid_grant(
                 "the refresh token was already used; the grant is revoked",

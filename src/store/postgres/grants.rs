@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::store::error::classify;
 use crate::store::rows::{CodeRow, GrantRow, RefreshTokenWithGrantRow};
-use crate::store::{GrantStore, StoreResult};
+use crate::store::{GrantStore, Revocations, StoreResult};
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
 
@@ -57,16 +57,6 @@ async fn revoke_grant(tx: &mut Tx<'_>, grant: Uuid, now: OffsetDateTime) -> Stor
         .await
         .map_err(classify)?;
     Ok(())
-}
-
-async fn grant_in(tx: &mut Tx<'_>, grant: Uuid) -> StoreResult<Option<Grant>> {
-    sqlx::query_as::<_, GrantRow>("select * from grants where id = $1")
-        .bind(grant)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(classify)?
-        .map(GrantRow::into_grant)
-        .transpose()
 }
 
 #[async_trait]
@@ -149,9 +139,11 @@ impl GrantStore for PostgresStore {
             let outcome = match earlier {
                 Some(Some(grant_id)) => {
                     revoke_grant(&mut tx, grant_id, now).await?;
-                    Redemption::Replayed
+                    Redemption::Replayed {
+                        revoked: Some(grant_id),
+                    }
                 }
-                Some(None) => Redemption::Replayed,
+                Some(None) => Redemption::Replayed { revoked: None },
                 None => Redemption::Invalid,
             };
             tx.commit().await.map_err(classify)?;
@@ -212,45 +204,53 @@ impl GrantStore for PostgresStore {
         now: OffsetDateTime,
         next: NewRefreshToken,
     ) -> StoreResult<Rotation> {
-        let mut tx = self.pool.begin().await.map_err(classify)?;
-        let consumed: Option<(Uuid, OffsetDateTime)> = sqlx::query_as(
-            "update refresh_tokens set consumed_at = $2
-             where token_hash = $1 and consumed_at is null returning grant_id, expires_at",
+        // One statement, so one round trip: consume the token (compare-and-set on consumed_at)
+        // only while it and its grant are live, and insert its successor in the same family.
+        let rotated = sqlx::query_as::<_, GrantRow>(
+            "with consumed as (
+                 update refresh_tokens rt set consumed_at = $2
+                 from grants g
+                 where rt.token_hash = $1 and rt.consumed_at is null and rt.expires_at > $2
+                   and g.id = rt.grant_id and g.revoked_at is null and g.expires_at > $2
+                 returning g.*
+             ), successor as (
+                 insert into refresh_tokens (token_hash, grant_id, created_at, expires_at)
+                 select $3, id, $4, $5 from consumed
+             )
+             select * from consumed",
         )
         .bind(token.as_str())
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .bind(next.token_hash.as_str())
+        .bind(next.created_at)
+        .bind(next.expires_at)
+        .fetch_optional(&self.pool)
         .await
         .map_err(classify)?;
-        let Some((grant_id, expires_at)) = consumed else {
-            let family: Option<Uuid> =
-                sqlx::query_scalar("select grant_id from refresh_tokens where token_hash = $1")
-                    .bind(token.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(classify)?;
-            let outcome = match family {
-                // A rotated token came back: assume theft and end the family (RFC 9700 §4.14.2).
-                Some(grant_id) => {
-                    revoke_grant(&mut tx, grant_id, now).await?;
-                    Rotation::Reused
-                }
-                None => Rotation::Invalid,
-            };
-            tx.commit().await.map_err(classify)?;
-            return Ok(outcome);
-        };
-        let grant = grant_in(&mut tx, grant_id).await?;
-        let Some(grant) =
-            grant.filter(|g| g.revoked_at.is_none() && g.expires_at > now && expires_at > now)
-        else {
-            // Leave the token as it was: nothing is issued and nothing changes.
-            tx.rollback().await.map_err(classify)?;
-            return Ok(Rotation::Invalid);
-        };
-        insert_refresh_token(&mut tx, grant.id, &next).await?;
-        tx.commit().await.map_err(classify)?;
-        Ok(Rotation::Rotated(grant))
+        if let Some(grant) = rotated {
+            return Ok(Rotation::Rotated(grant.into_grant()?));
+        }
+        // Not rotated. A token that was consumed before came back: assume theft and end the
+        // family (RFC 9700 §4.14.2). Anything else (unknown, expired, revoked) changes nothing.
+        let reused: bool = sqlx::query_scalar(
+            "with reused as (
+                 select grant_id from refresh_tokens where token_hash = $1 and consumed_at is not null
+             ), revoked as (
+                 update grants set revoked_at = $2
+                 where id in (select grant_id from reused) and revoked_at is null
+             )
+             select exists (select 1 from reused)",
+        )
+        .bind(token.as_str())
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(if reused {
+            Rotation::Reused
+        } else {
+            Rotation::Invalid
+        })
     }
 
     async fn find_grant(&self, id: Uuid) -> StoreResult<Option<Grant>> {
@@ -282,16 +282,27 @@ impl GrantStore for PostgresStore {
         Ok(())
     }
 
-    async fn is_access_token_live(&self, jti: &str, grant: Option<Uuid>) -> StoreResult<bool> {
-        sqlx::query_scalar(
-            "select not exists (select 1 from revoked_access_tokens where jti = $1)
-                and ($2::uuid is null or exists (select 1 from grants where id = $2 and revoked_at is null))",
+    async fn revocations(
+        &self,
+        now: OffsetDateTime,
+        grants_since: OffsetDateTime,
+    ) -> StoreResult<Revocations> {
+        let access_tokens = sqlx::query_as(
+            "select jti, expires_at from revoked_access_tokens where expires_at > $1",
         )
-        .bind(jti)
-        .bind(grant)
-        .fetch_one(&self.pool)
+        .bind(now)
+        .fetch_all(&self.pool)
         .await
-        .map_err(classify)
+        .map_err(classify)?;
+        let grants = sqlx::query_as("select id, revoked_at from grants where revoked_at >= $1")
+            .bind(grants_since)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(Revocations {
+            access_tokens,
+            grants,
+        })
     }
 
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64> {

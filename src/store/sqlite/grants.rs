@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::store::error::classify;
 use crate::store::rows::{CodeRow, GrantRow, RefreshTokenWithGrantRow};
-use crate::store::{GrantStore, StoreResult};
+use crate::store::{GrantStore, Revocations, StoreResult};
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Sqlite>;
 
@@ -154,9 +154,11 @@ impl GrantStore for SqliteStore {
             let outcome = match earlier {
                 Some(Some(grant_id)) => {
                     revoke_grant(&mut tx, grant_id, now).await?;
-                    Redemption::Replayed
+                    Redemption::Replayed {
+                        revoked: Some(grant_id),
+                    }
                 }
-                Some(None) => Redemption::Replayed,
+                Some(None) => Redemption::Replayed { revoked: None },
                 None => Redemption::Invalid,
             };
             tx.commit().await.map_err(classify)?;
@@ -299,16 +301,31 @@ impl GrantStore for SqliteStore {
         Ok(())
     }
 
-    async fn is_access_token_live(&self, jti: &str, grant: Option<Uuid>) -> StoreResult<bool> {
-        sqlx::query_scalar(
-            "select not exists (select 1 from revoked_access_tokens where jti = $1)
-                and ($2 is null or exists (select 1 from grants where id = $2 and revoked_at is null))",
+    async fn revocations(
+        &self,
+        now: OffsetDateTime,
+        grants_since: OffsetDateTime,
+    ) -> StoreResult<Revocations> {
+        let access_tokens = sqlx::query_as(
+            "select jti, expires_at from revoked_access_tokens
+             where unixepoch(expires_at, 'subsec') > unixepoch($1, 'subsec')",
         )
-        .bind(jti)
-        .bind(grant)
-        .fetch_one(&self.pool)
+        .bind(now)
+        .fetch_all(&self.pool)
         .await
-        .map_err(classify)
+        .map_err(classify)?;
+        let grants = sqlx::query_as(
+            "select id, revoked_at from grants
+             where revoked_at is not null and unixepoch(revoked_at, 'subsec') >= unixepoch($1, 'subsec')",
+        )
+        .bind(grants_since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(Revocations {
+            access_tokens,
+            grants,
+        })
     }
 
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64> {

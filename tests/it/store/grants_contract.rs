@@ -6,7 +6,7 @@ use portcullis::domain::{
     AuthorizationCode, ClientId, Email, Grant, NewRefreshToken, NewUser, Redemption, Rotation,
     SigningAlgorithm, StoredSigningKey, TokenHash, UserId, time as clock,
 };
-use portcullis::store::Store;
+use portcullis::store::{Revocations, Store};
 use time::{Duration, OffsetDateTime};
 
 use crate::support::{Backend, TestDatabase};
@@ -110,7 +110,12 @@ async fn a_code_redeems_once_and_a_replay_revokes_its_grant(backend: Backend) {
         .redeem_authorization_code(&hash("code-1"), now, grant(user, &client, now), None)
         .await
         .unwrap();
-    assert_eq!(again, Redemption::Replayed);
+    assert_eq!(
+        again,
+        Redemption::Replayed {
+            revoked: Some(first.id)
+        }
+    );
     assert!(
         store
             .find_grant(first.id)
@@ -143,7 +148,7 @@ async fn burned_and_expired_codes_grant_nothing(backend: Backend) {
         .redeem_authorization_code(&hash("burn"), now, grant(user, &client, now), None)
         .await
         .unwrap();
-    assert_eq!(burned, Redemption::Replayed);
+    assert_eq!(burned, Redemption::Replayed { revoked: None });
     let mut old = code(user, &client, "old", now - Duration::minutes(5));
     old.expires_at = now - Duration::minutes(4);
     store.insert_authorization_code(old).await.unwrap();
@@ -208,40 +213,44 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
     store.close().await;
 }
 
-async fn access_tokens_die_with_their_jti_or_their_grant(backend: Backend) {
+async fn revocations_are_listed_until_they_stop_mattering(backend: Backend) {
     let (_db, store, user, client) = open(backend).await;
     let now = clock::now();
+    let horizon = now - Duration::hours(1);
     let family = grant(user, &client, now);
     store.insert_grant(family.clone(), None).await.unwrap();
-    assert!(store.is_access_token_live("jti-1", None).await.unwrap());
-    assert!(
-        store
-            .is_access_token_live("jti-1", Some(family.id))
-            .await
-            .unwrap()
+    assert_eq!(
+        store.revocations(now, horizon).await.unwrap(),
+        Revocations::default()
     );
-    assert!(
-        !store
-            .is_access_token_live("jti-1", Some(uuid::Uuid::now_v7()))
-            .await
-            .unwrap(),
-        "unknown grant"
-    );
+    let expires_at = now + Duration::minutes(10);
     store
-        .revoke_access_token("jti-1", now + Duration::minutes(10))
+        .revoke_access_token("jti-1", expires_at)
         .await
         .unwrap();
     store
-        .revoke_access_token("jti-1", now + Duration::minutes(10))
+        .revoke_access_token("jti-1", expires_at)
         .await
         .unwrap();
-    assert!(!store.is_access_token_live("jti-1", None).await.unwrap());
     store.revoke_grant(family.id, now).await.unwrap();
-    assert!(
-        !store
-            .is_access_token_live("jti-2", Some(family.id))
-            .await
-            .unwrap()
+    let listed = store.revocations(now, horizon).await.unwrap();
+    assert_eq!(listed.access_tokens.len(), 1, "revoking twice lists once");
+    assert_eq!(listed.access_tokens[0].0, "jti-1");
+    assert_eq!(
+        listed.access_tokens[0].1.unix_timestamp(),
+        expires_at.unix_timestamp()
+    );
+    assert_eq!(listed.grants.len(), 1);
+    assert_eq!(listed.grants[0].0, family.id);
+    assert_eq!(listed.grants[0].1.unix_timestamp(), now.unix_timestamp());
+    let later = store
+        .revocations(now + Duration::minutes(11), now + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        later,
+        Revocations::default(),
+        "expired tokens and grants revoked before the horizon are left out"
     );
     assert_eq!(
         store
@@ -251,8 +260,12 @@ async fn access_tokens_die_with_their_jti_or_their_grant(backend: Backend) {
         1
     );
     assert!(
-        store.is_access_token_live("jti-1", None).await.unwrap(),
-        "forgotten once it expired"
+        store
+            .revocations(now, horizon)
+            .await
+            .unwrap()
+            .access_tokens
+            .is_empty()
     );
     store.close().await;
 }
@@ -466,7 +479,7 @@ on_both_backends!(
     a_code_redeems_once_and_a_replay_revokes_its_grant,
     burned_and_expired_codes_grant_nothing,
     refresh_tokens_rotate_once_and_reuse_revokes_the_family,
-    access_tokens_die_with_their_jti_or_their_grant,
+    revocations_are_listed_until_they_stop_mattering,
     expired_codes_tokens_and_grants_are_swept,
     consent_is_remembered_and_replaced,
     login_failures_count_within_the_window_lock_and_clear,
