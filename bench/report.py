@@ -8,6 +8,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("raw")
     for name in ["--cores", "--db", "--quick", "--rounds", "--duration", "--rss-idle-kb", "--rss-peak-kb",
+                 "--rss-mixed-early-kb", "--rss-mixed-late-kb", "--mixed-seconds", "--scale-rows",
                  "--load-start", "--load-end", "--json", "--markdown"]:
         parser.add_argument(name, required=True)
     args = parser.parse_args()
@@ -24,6 +25,7 @@ def main() -> None:
             "non_2xx": sum(s["non_2xx"] for s in samples),
             "socket_errors": sum(s["socket_errors"] for s in samples),
             "rounds": len(samples),
+            "rss_peak_mb": round(max(s.get("rss_peak_kb", 0) for s in samples) / 1024, 1),
         }
     ceiling = medians.get("health_live", {}).get("portcullis", {}).get("rps")
     # argon2 limit: cores / the time of one sign-in measured alone, in the same run.
@@ -37,6 +39,12 @@ def main() -> None:
     ours_refresh = medians.get("refresh_token", {}).get("portcullis")
     if raw and ours_refresh and raw["rps"]:
         ours_refresh["share_of_pgbench"] = round(ours_refresh["rps"] / raw["rps"], 2)
+    # Scaling: the same scenario on the loaded database, against the run's own median.
+    for scenario, servers in medians.items():
+        ours = servers.get("portcullis")
+        base = medians.get(scenario.removesuffix("_at_scale"), {}).get("portcullis")
+        if scenario.endswith("_at_scale") and ours and base and base["rps"]:
+            ours["share_of_base"] = round(ours["rps"] / base["rps"], 2)
     for scenario, servers in medians.items():
         ours, peer = servers.get("portcullis"), servers.get("node")
         if ours and peer and peer["rps"]:
@@ -46,7 +54,10 @@ def main() -> None:
     result = {
         "db": args.db, "quick": args.quick == "1", "rounds": int(args.rounds), "duration": args.duration,
         "wrk": {"threads": 2, "connections": 32},
-        "rss_kb": {"idle": int(args.rss_idle_kb), "peak": int(args.rss_peak_kb)},
+        "rss_kb": {"idle": int(args.rss_idle_kb), "peak": int(args.rss_peak_kb),
+                   "mixed_first_fifth_peak": int(args.rss_mixed_early_kb),
+                   "mixed_last_fifth_peak": int(args.rss_mixed_late_kb)},
+        "mixed_seconds": int(args.mixed_seconds), "scale_rows": int(args.scale_rows),
         "load_average": {"start": float(args.load_start), "end": float(args.load_end)},
         "scenarios": medians,
     }
@@ -54,11 +65,13 @@ def main() -> None:
         json.dump(result, out, indent=2)
     rows = [
         f"Database: {args.db}; wrk 2 threads, 32 connections, {args.duration} per run, median of {args.rounds} round(s).",
-        f"Portcullis RSS: {int(args.rss_idle_kb) // 1024} MB idle, {int(args.rss_peak_kb) // 1024} MB peak. "
-        f"Load average {args.load_start} → {args.load_end}.",
+        f"Portcullis RSS: {int(args.rss_idle_kb) // 1024} MB idle, {int(args.rss_peak_kb) // 1024} MB peak over the whole run; "
+        f"in the {args.mixed_seconds}s mixed run {int(args.rss_mixed_early_kb) / 1024:.1f} MB peak in its first fifth, "
+        f"{int(args.rss_mixed_late_kb) / 1024:.1f} MB in its last. Load average {args.load_start} → {args.load_end}. "
+        f"Scaling runs (`*_at_scale`) after seeding {int(args.scale_rows):,} users and {int(args.scale_rows):,} refresh tokens.",
         "",
-        "| scenario | Portcullis req/s | p50 ms | p99 ms | non-2xx / socket errors | node-oidc-provider req/s | ratio | against the limit |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | Portcullis req/s | p50 ms | p99 ms | non-2xx / socket errors | peak RSS MB | node-oidc-provider req/s | ratio | against the limit |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for scenario, servers in medians.items():
         ours, peer = servers.get("portcullis", {}), servers.get("node")
@@ -69,9 +82,13 @@ def main() -> None:
             limit = f"{ours['share_of_argon2_limit']:.0%} of argon2 limit ({ours['argon2_limit_rps']:.0f}/s)"
         if "share_of_pgbench" in ours:
             limit = f"{ours['share_of_pgbench']:.0%} of pgbench ({servers['pgbench']['rps']:,.0f} tps)"
+        if "share_of_base" in ours:
+            limit = f"{ours['share_of_base']:.0%} of {scenario.removesuffix('_at_scale')}"
+        if scenario == "authorization_code_flow":
+            limit = "complete flows per second (8 at a time)"
         rows.append(
             f"| {scenario} | {ours.get('rps', 0):,.0f} | {ours.get('p50_ms', 0):.2f} | {ours.get('p99_ms', 0):.2f} | "
-            f"{ours.get('non_2xx', 0)} / {ours.get('socket_errors', 0)} | "
+            f"{ours.get('non_2xx', 0)} / {ours.get('socket_errors', 0)} | {ours.get('rss_peak_mb', 0):.0f} | "
             + (f"{peer['rps']:,.0f} | {ours.get('ratio_to_node', 0):.2f}× |" if peer else "— | — |")
             + f" {limit} |"
         )

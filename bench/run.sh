@@ -5,8 +5,10 @@
 #
 # Builds the release binary, starts Portcullis on a fresh database, creates its clients and user
 # through the CLI, seeds refresh tokens, runs every scenario with wrk (2 threads, 32 connections)
-# alternating with the peer, and writes bench/results/<db>.json and .md (medians of the rounds;
-# --quick writes <db>-quick.* instead, which git ignores).
+# alternating with the peer, then the full authorization-code flow (bench/flow.mjs), a mixed run
+# for memory flatness and the scaling runs on 1M users and 1M refresh tokens, and writes
+# bench/results/<db>.json and .md (medians of the rounds; --quick writes <db>-quick.* instead,
+# which git ignores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,8 +24,8 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-duration=12s; seed=150000
-if [ "$quick" = 1 ]; then duration=2s; rounds=1; seed=20000; fi
+duration=12s; seed=150000; mixed_seconds=300; scale_rows=1000000; flow_concurrency=8
+if [ "$quick" = 1 ]; then duration=2s; rounds=1; seed=20000; mixed_seconds=10; scale_rows=20000; fi
 threads=2; connections=32
 
 if ! command -v wrk >/dev/null; then
@@ -74,16 +76,20 @@ basic() { printf '%s:%s' "$(echo "$1" | json '["client_id"]')" "$(echo "$1" | js
 es256_basic=$(basic "$es256"); rs256_basic=$(basic "$rs256"); app_basic=$(basic "$app")
 password="bench password 1234"
 user_id=$(echo "$password" | "$bin" user create --email bench@example.com --password-stdin | json '["id"]')
-python3 bench/seed.py refresh --db "$seed_target" --count "$seed" --hash-key "$hash_key" \
-    --client-id bench-app --user-id "$user_id" --out "$work/refresh_tokens.txt"
+seed_refresh() { # count file
+    python3 bench/seed.py refresh --db "$seed_target" --count "$1" --hash-key "$hash_key" \
+        --client-id bench-app --user-id "$user_id" --out "$2"
+}
+seed_refresh "$seed" "$work/refresh_tokens.txt"
+seed_refresh "$seed" "$work/revoke_tokens.txt"
 if [ "$db" = postgres ]; then
-    # Rows for pgbench's copy of the refresh transaction: one family, many tokens.
+    # Rows for pgbench's copy of the refresh statements: one family, many tokens.
     psql -q "$DATABASE_URL" <<SQL
 insert into grants (id, client_id, user_id, scope, auth_time, created_at, expires_at)
     values ('00000000-0000-4000-8000-000000000001', 'bench-app', '$user_id', 'openid offline_access', now(), now(), now() + interval '90 days');
 insert into refresh_tokens (token_hash, grant_id, created_at, expires_at)
     select 'pgbench-' || i, '00000000-0000-4000-8000-000000000001', now(), now() + interval '14 days'
-    from generate_series(1, $seed) as i;
+    from generate_series(1, $(( seed * 4 ))) as i;
 SQL
 fi
 
@@ -94,8 +100,14 @@ sleep 1
 rss_idle=$(ps -o rss= -p "$server_pid" | tr -d ' ')
 
 token_for() { curl -sf -u "$(echo "$1" | base64 -d)" -d "$2" "http://127.0.0.1:$port/token" | json '["access_token"]'; }
-cc_token=$(token_for "$es256_basic" grant_type=client_credentials)
-user_token=$(token_for "$app_basic" "grant_type=password&username=bench@example.com&password=$password&scope=openid")
+# Access tokens live 10 minutes: fetched afresh before each round, and checked to be active.
+fresh_tokens() {
+    cc_token=$(token_for "$es256_basic" grant_type=client_credentials)
+    user_token=$(token_for "$app_basic" "grant_type=password&username=bench@example.com&password=$password&scope=openid")
+    active=$(curl -sf -u "$(echo "$es256_basic" | base64 -d)" -d "token=$cc_token" "http://127.0.0.1:$port/introspect" | json '["active"]')
+    [ "$active" = True ] || { echo "the introspection token is not active" >&2; exit 1; }
+    curl -sf -o /dev/null -H "Authorization: Bearer $user_token" "http://127.0.0.1:$port/userinfo"
+}
 
 peer_port=""
 if [ "$peer" = 1 ]; then
@@ -110,23 +122,49 @@ if [ "$peer" = 1 ]; then
     peer_opaque=$(curl -sf -u bench-opaque:bench-secret -d grant_type=client_credentials "http://127.0.0.1:$peer_port/token" | json '["access_token"]')
 fi
 
-# RSS of our server, sampled through the whole run.
-( while kill -0 "$server_pid" 2>/dev/null; do ps -o rss= -p "$server_pid" >>"$work/rss.txt" || true; sleep 0.5; done ) &
+# RSS of our server ("<unix ms> <kB>"), sampled through the whole run; each scenario reports the
+# peak within its own time window.
+( while kill -0 "$server_pid" 2>/dev/null; do
+    echo "$(date +%s%3N) $(ps -o rss= -p "$server_pid" | tr -d ' ')" >>"$work/rss.txt" || true; sleep 0.5
+  done ) &
 pids+=("$!")
+now_ms() { date +%s%3N; }
+rss_peak_between() { awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$work/rss.txt"; }
 
 export BENCH_LUA="$root/bench/lua" BENCH_THREADS=$threads
 results="$work/results.txt"; : >"$results"
-run() { # server scenario script url [env...]; WRK_T / WRK_C override threads / connections
+record() { # server scenario started_ms "RESULT {...}"
+    local server=$1 scenario=$2 started=$3 line=$4 peak=0
+    [ -n "$line" ] || { echo "no result for $server $scenario" >&2; exit 1; }
+    [ "$server" = portcullis ] && peak=$(rss_peak_between "$started" "$(now_ms)")
+    echo "$server $scenario ${line#RESULT }" | sed "s/}\$/,\"rss_peak_kb\":$peak}/" | tee -a "$results"
+}
+run() { # server scenario script url [env...]; WRK_T / WRK_C / WRK_D override threads / connections / duration
     local server=$1 scenario=$2 script=$3 url=$4; shift 4
-    local line
-    line=$(env "$@" wrk -t"${WRK_T:-$threads}" -c"${WRK_C:-$connections}" -d"$duration" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
-    [ -n "$line" ] || { echo "wrk printed no result for $server $scenario" >&2; exit 1; }
-    echo "$server $scenario ${line#RESULT }" | tee -a "$results"
+    local started line
+    started=$(now_ms)
+    line=$(env "$@" wrk -t"${WRK_T:-$threads}" -c"${WRK_C:-$connections}" -d"${WRK_D:-$duration}" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
+    record "$server" "$scenario" "$started" "$line"
+}
+flow_env=(BENCH_CLIENT_ID=bench-app BENCH_BASIC="$app_basic" BENCH_REDIRECT_URI=https://app.example.com/cb
+          BENCH_USER=bench@example.com BENCH_PASSWORD="$password")
+run_flow() { # the authorization-code flow at fixed concurrency
+    local started line
+    started=$(now_ms)
+    line=$(env "${flow_env[@]}" node bench/flow.mjs "$ours" "${duration%s}" "$flow_concurrency" | grep '^RESULT ' || true)
+    record portcullis authorization_code_flow "$started" "$line"
+}
+pgbench_run() { # scenario script
+    local tps
+    tps=$(pgbench -n -M prepared -D rows=$(( seed * 4 )) -c "$connections" -j "$threads" -T "${duration%s}" -f "bench/pgbench/$2" "$DATABASE_URL" 2>/dev/null \
+        | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -n 1)
+    echo "pgbench $1 {\"requests\":0,\"duration_us\":0,\"rps\":$tps,\"p50_ms\":0,\"p99_ms\":0,\"non_2xx\":0,\"socket_errors\":0}" | tee -a "$results"
 }
 ours="http://127.0.0.1:$port"; theirs="http://127.0.0.1:$peer_port"
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 for round in $(seq 1 "$rounds"); do
     echo "== round $round of $rounds"
+    fresh_tokens
     run portcullis health_live get.lua "$ours/health/live"
     run portcullis discovery get.lua "$ours/.well-known/openid-configuration"
     [ "$peer" = 1 ] && run node discovery get.lua "$theirs/.well-known/openid-configuration"
@@ -152,19 +190,41 @@ for round in $(seq 1 "$rounds"); do
     per_round=$(( seed / rounds ))
     sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_tokens.txt" >"$work/round_tokens.txt"
     run portcullis refresh_token refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
-    if [ "$db" = postgres ]; then
-        # The same transaction (consume, read the grant, insert the successor) straight from pgbench.
-        tps=$(pgbench -n -M prepared -c "$connections" -j "$threads" -T "${duration%s}" -f bench/pgbench/refresh.sql "$DATABASE_URL" 2>/dev/null \
-            | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -n 1)
-        echo "pgbench refresh_token {\"requests\":0,\"duration_us\":0,\"rps\":$tps,\"p50_ms\":0,\"p99_ms\":0,\"non_2xx\":0,\"socket_errors\":0}" | tee -a "$results"
-    fi
+    # The same statements Portcullis runs for one refresh, straight from pgbench.
+    [ "$db" = postgres ] && pgbench_run refresh_token refresh.sql
+    sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/revoke_tokens.txt" >"$work/round_tokens.txt"
+    run portcullis revocation revoke.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
+    run_flow
 done
+
+# Memory flatness: several minutes of mixed traffic; RSS compared between its first minute and
+# its end.
+echo "== mixed run, ${mixed_seconds}s"
+fresh_tokens
+mixed_started=$(now_ms)
+WRK_D="${mixed_seconds}s" run portcullis mixed mixed.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token" BENCH_USER_TOKEN="$user_token"
+mixed_ended=$(now_ms)
+settle=$(( mixed_started + (mixed_ended - mixed_started) / 5 ))
+rss_mixed_early=$(rss_peak_between "$mixed_started" "$settle")
+rss_mixed_late=$(rss_peak_between $(( mixed_ended - (mixed_ended - mixed_started) / 5 )) "$mixed_ended")
+
+# Scaling: the same scenarios with 1M more users and 1M more refresh tokens in the database.
+echo "== scaling: seeding $scale_rows users and $scale_rows refresh tokens"
+python3 bench/seed.py users --db "$seed_target" --count "$scale_rows"
+seed_refresh "$scale_rows" "$work/scale_tokens.txt"
+[ "$db" = postgres ] && psql -q "$DATABASE_URL" -c "analyze"
+fresh_tokens
+head -n "$per_round" "$work/scale_tokens.txt" >"$work/round_tokens.txt"
+run portcullis client_credentials_es256_at_scale client_credentials.lua "$ours" BENCH_BASIC="$es256_basic"
+run portcullis introspection_at_scale introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
+run portcullis refresh_token_at_scale refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
 load_end=$(cut -d' ' -f1 /proc/loadavg)
-rss_peak=$(sort -n "$work/rss.txt" | tail -n 1 | tr -d ' ')
+rss_peak=$(rss_peak_between 0 "$(now_ms)")
 
 mkdir -p bench/results
 name="$db"; [ "$quick" = 1 ] && name="$db-quick"
 python3 bench/report.py "$results" --cores "$(nproc)" --db "$db" --quick "$quick" --rounds "$rounds" --duration "$duration" \
-    --rss-idle-kb "$rss_idle" --rss-peak-kb "$rss_peak" --load-start "$load_start" --load-end "$load_end" \
+    --rss-idle-kb "$rss_idle" --rss-peak-kb "$rss_peak" --rss-mixed-early-kb "$rss_mixed_early" --rss-mixed-late-kb "$rss_mixed_late" \
+    --mixed-seconds "$mixed_seconds" --scale-rows "$scale_rows" --load-start "$load_start" --load-end "$load_end" \
     --json "bench/results/$name.json" --markdown "bench/results/$name.md"
 cat "bench/results/$name.md"
