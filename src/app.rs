@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
 use crate::config::{Backend, Config, DatabaseConfig};
@@ -127,6 +128,13 @@ impl App {
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopping_tx.send(());
         };
+        // Responses go out as soon as they are written, not held back by Nagle's algorithm
+        // waiting for the client's delayed ACK.
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set");
+            }
+        });
         let serve = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

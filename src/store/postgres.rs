@@ -35,6 +35,10 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(config.acquire_timeout.get())
+            // sqlx would otherwise ping every connection it hands out: one extra round trip per
+            // query (the refresh grant went from 3,180 to 3,380 req/s without it). A connection
+            // that died while idle fails its query instead, which answers 503 and is discarded.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(classify)?;

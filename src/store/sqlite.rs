@@ -46,6 +46,9 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(config.acquire_timeout.get())
+            // An embedded file does not drop connections; the ping would only cost a round trip
+            // to the connection's worker thread per query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(classify)?;

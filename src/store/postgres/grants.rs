@@ -49,11 +49,15 @@ async fn insert_refresh_token(
     Ok(())
 }
 
-async fn revoke_grant(tx: &mut Tx<'_>, grant: Uuid, now: OffsetDateTime) -> StoreResult<()> {
+async fn revoke_grant<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    grant: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     sqlx::query("update grants set revoked_at = $2 where id = $1 and revoked_at is null")
         .bind(grant)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(executor)
         .await
         .map_err(classify)?;
     Ok(())
@@ -138,7 +142,7 @@ impl GrantStore for PostgresStore {
                     .map_err(classify)?;
             let outcome = match earlier {
                 Some(Some(grant_id)) => {
-                    revoke_grant(&mut tx, grant_id, now).await?;
+                    revoke_grant(&mut *tx, grant_id, now).await?;
                     Redemption::Replayed {
                         revoked: Some(grant_id),
                     }
@@ -264,9 +268,7 @@ impl GrantStore for PostgresStore {
     }
 
     async fn revoke_grant(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(classify)?;
-        revoke_grant(&mut tx, id, now).await?;
-        tx.commit().await.map_err(classify)
+        revoke_grant(&self.pool, id, now).await
     }
 
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()> {

@@ -50,11 +50,15 @@ async fn insert_refresh_token(
     Ok(())
 }
 
-async fn revoke_grant(tx: &mut Tx<'_>, grant: Uuid, now: OffsetDateTime) -> StoreResult<()> {
+async fn revoke_grant<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    grant: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     sqlx::query("update grants set revoked_at = $2 where id = $1 and revoked_at is null")
         .bind(grant)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(executor)
         .await
         .map_err(classify)?;
     Ok(())
@@ -153,7 +157,7 @@ impl GrantStore for SqliteStore {
                     .map_err(classify)?;
             let outcome = match earlier {
                 Some(Some(grant_id)) => {
-                    revoke_grant(&mut tx, grant_id, now).await?;
+                    revoke_grant(&mut *tx, grant_id, now).await?;
                     Redemption::Replayed {
                         revoked: Some(grant_id),
                     }
@@ -247,7 +251,7 @@ impl GrantStore for SqliteStore {
             let outcome = match family {
                 // A rotated token came back: assume theft and end the family (RFC 9700 §4.14.2).
                 Some(grant_id) => {
-                    revoke_grant(&mut tx, grant_id, now).await?;
+                    revoke_grant(&mut *tx, grant_id, now).await?;
                     Rotation::Reused
                 }
                 None => Rotation::Invalid,
@@ -279,13 +283,7 @@ impl GrantStore for SqliteStore {
     }
 
     async fn revoke_grant(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-        let mut tx = self
-            .pool
-            .begin_with("begin immediate")
-            .await
-            .map_err(classify)?;
-        revoke_grant(&mut tx, id, now).await?;
-        tx.commit().await.map_err(classify)
+        revoke_grant(&self.pool, id, now).await
     }
 
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()> {
