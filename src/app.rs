@@ -178,13 +178,16 @@ async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration
     loop {
         ticker.tick().await;
         let now = time::OffsetDateTime::now_utc();
+        // Revocations first and on their own: a failing key step must not leave them stale.
+        if let Err(error) = engine.reload_revocations(now).await {
+            tracing::warn!(%error, "reloading revocations failed; will retry");
+        }
         let round = async {
             rotation.rotate(now, false).await?;
             let ring = rotation.load(now).await?;
             rotation.purge(&ring, now).await?;
             engine.replace_keys(ring);
             engine.refresh_discovery().await?;
-            engine.reload_revocations(now).await?;
             let store = &engine.store;
             store.purge_expired_revocations(now).await?;
             store.purge_expired_browser_sessions(now).await?;
@@ -203,28 +206,37 @@ async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration
 }
 
 /// Applies the changes instances commit, as they commit. While the database is unreachable the
-/// feed is retried every second; once it answers again, caches start over and revocations are
-/// reloaded, since notifications sent meanwhile are lost.
+/// feed is retried every second; once it is back, it reports the gap (`Change::Lost`), and the
+/// resynchronisation (revocations reloaded, caches started over) is retried until it succeeds.
 async fn follow(engine: Engine, mut feed: Box<dyn ChangeFeed>) {
-    let mut missed = false;
+    let mut interrupted = false;
+    let mut resync = false;
     loop {
+        if resync {
+            if let Err(error) = engine.apply(Change::Lost).await {
+                tracing::debug!(%error, "resynchronising after the change feed's gap failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            resync = false;
+        }
         match feed.next().await {
-            Ok(change) => {
-                if std::mem::take(&mut missed) {
+            Ok(Change::Lost) => {
+                if std::mem::take(&mut interrupted) {
                     tracing::info!("change feed resumed");
-                    if let Err(error) = engine.apply(Change::Lost).await {
-                        tracing::warn!(%error, "reloading after the change feed resumed failed");
-                    }
                 }
+                resync = true;
+            }
+            Ok(change) => {
                 if let Err(error) = engine.apply(change).await {
                     tracing::warn!(%error, "applying a change failed; the next reload repairs it");
                 }
             }
             Err(error) => {
-                if !missed {
+                if !interrupted {
                     tracing::warn!(%error, "change feed interrupted; retrying every second");
                 }
-                missed = true;
+                interrupted = true;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

@@ -69,7 +69,8 @@ pub struct SessionsConfig {
 }
 
 /// The longest access-token lifetime a client may be given.
-pub const MAX_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
+pub const MAX_ACCESS_TOKEN_TTL: Duration =
+    Duration::from_secs(crate::domain::MAX_ACCESS_TOKEN_TTL_SECONDS as u64);
 
 impl TokensConfig {
     /// How long after a signing key stops signing its tokens may still be in use: the key stays

@@ -11,7 +11,9 @@ pub mod signing_key;
 pub mod time;
 pub mod user;
 
-pub use client::{Client, ClientKind, GrantType, NewClient, RedirectUri};
+pub use client::{
+    Client, ClientKind, GrantType, MAX_ACCESS_TOKEN_TTL_SECONDS, NewClient, RedirectUri,
+};
 pub use grant::{
     AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
 };

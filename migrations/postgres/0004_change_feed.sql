@@ -2,7 +2,8 @@
 -- change on the `portcullis_changes` channel as it commits, so the other instances catch up in
 -- milliseconds instead of at their next periodic reload. Payloads (space-separated):
 --   t <expires_at, unix seconds> <jti>     an access token was revoked
---   g <revoked_at, unix seconds> <grant>   a grant (refresh-token family) was revoked
+--   g <revoked_at, unix seconds> <grant>   a grant (refresh-token family) was revoked, or deleted
+--                                          while live
 --   u <user id>                            a user, or their roles, changed
 --   c <client id>                          a client changed
 
@@ -25,9 +26,22 @@ begin
     return null;
 end $$;
 
+create function portcullis_announce_deleted_grant() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('portcullis_changes',
+        'g ' || floor(extract(epoch from now()))::bigint || ' ' || old.id);
+    return null;
+end $$;
+
 create trigger grants_announce_revocation after update of revoked_at on grants
     for each row when (old.revoked_at is null and new.revoked_at is not null)
     execute function portcullis_announce_revoked_grant();
+
+-- A live grant deleted outright (its user or client deleted) ends its access tokens like a
+-- revocation. Grants swept long after they expired or were revoked are not announced.
+create trigger grants_announce_deletion after delete on grants
+    for each row when (old.revoked_at is null and old.expires_at > now())
+    execute function portcullis_announce_deleted_grant();
 
 create function portcullis_announce_user() returns trigger language plpgsql as $$
 begin

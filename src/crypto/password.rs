@@ -95,6 +95,9 @@ thread_local! {
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The largest memory cost a stored hash may ask for (64 MiB; ours use 19 MiB).
+const MAX_VERIFY_MEMORY_KIB: u32 = 65_536;
+
 fn params() -> Result<Params, PasswordError> {
     Params::new(19_456, 2, 1, Some(32)).map_err(|e| PasswordError::Hashing(e.to_string()))
 }
@@ -115,7 +118,7 @@ fn compute(
     })
 }
 
-/// Hashes a password into a PHC string, on the blocking pool.
+/// Hashes a password into a PHC string, on a hashing thread.
 pub async fn hash(password: Password) -> Result<String, PasswordError> {
     on_a_free_core(move || hash_blocking(&password)).await?
 }
@@ -137,7 +140,7 @@ fn hash_blocking(password: &Password) -> Result<String, PasswordError> {
     Ok(phc.to_string())
 }
 
-/// Checks a password against a stored PHC string, on the blocking pool. A malformed stored hash
+/// Checks a password against a stored PHC string, on a hashing thread. A malformed stored hash
 /// counts as a mismatch.
 pub async fn verify(password: String, stored_hash: String) -> Result<bool, PasswordError> {
     on_a_free_core(move || verify_blocking(&password, &stored_hash)).await
@@ -184,6 +187,11 @@ fn verify_blocking(password: &str, stored_hash: &str) -> bool {
     let Ok(params) = Params::try_from(&phc) else {
         return false;
     };
+    // A stored hash names its own memory cost; beyond this it is refused rather than letting one
+    // row grow a hashing thread's memory without bound.
+    if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
+        return false;
+    }
     let argon = Argon2::new(algorithm, version, params);
     let mut out = vec![0u8; expected.len()];
     compute(&argon, password.as_bytes(), salt, &mut out).is_ok()

@@ -6,6 +6,10 @@ use url::Url;
 
 use super::{ClientId, InvalidField, ScopeToken, SigningAlgorithm};
 
+/// The longest access-token lifetime anything may configure (a client, or `tokens.*`). Revoked
+/// grants are remembered in memory this long (plus slack), so no token may outlive it.
+pub const MAX_ACCESS_TOKEN_TTL_SECONDS: u32 = 3600;
+
 /// A registered redirect URI: absolute, without a fragment (RFC 6749 §3.1.2), and https unless
 /// the host is loopback (RFC 9700 §2.6, RFC 8252 §7.3). Kept as the exact string registered,
 /// because redirect URIs are compared by simple string comparison.
@@ -212,7 +216,7 @@ impl NewClient {
         }
         if self
             .access_token_ttl_seconds
-            .is_some_and(|ttl| ttl == 0 || ttl > 3600)
+            .is_some_and(|ttl| ttl == 0 || ttl > MAX_ACCESS_TOKEN_TTL_SECONDS)
         {
             return Err(InvalidField::new(
                 "access_token_ttl",

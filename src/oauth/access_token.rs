@@ -63,10 +63,12 @@ pub fn mint(
     let key = ring
         .signing_key(client.access_token_alg, now)
         .ok_or_else(|| EndpointError::Internal("no active signing key".into()))?;
+    // Clamped, whatever a row edited by hand says: revocations are remembered only this long.
     let expires_in = client
         .access_token_ttl_seconds
         .map(i64::from)
-        .unwrap_or(engine.config.tokens.access_token_ttl.get().as_secs() as i64);
+        .unwrap_or(engine.config.tokens.access_token_ttl.get().as_secs() as i64)
+        .min(i64::from(crate::domain::MAX_ACCESS_TOKEN_TTL_SECONDS));
     let iat = now.unix_timestamp();
     let claims = AccessTokenClaims {
         iss: engine.issuer.clone(),
@@ -92,8 +94,8 @@ pub fn mint(
     })
 }
 
-/// Checks signature, type, issuer and expiry of a presented access token. Revocation is the
-/// caller's next step (it needs the store).
+/// Checks signature, type, issuer and expiry of a presented access token; [`validate`] also
+/// checks revocation.
 pub fn verify(
     ring: &KeyRing,
     issuer: &str,

@@ -165,10 +165,12 @@ impl Engine {
             }
             Change::User(id) => self.users.forget(&id),
             Change::Client(id) => self.clients.forget(&id),
+            // Caches start over only once the store answers, so that an outage does not also
+            // empty them.
             Change::Lost => {
+                self.reload_revocations(self.now()).await?;
                 self.users.clear();
                 self.clients.clear();
-                self.reload_revocations(self.now()).await?;
             }
         }
         Ok(())

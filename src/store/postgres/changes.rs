@@ -11,25 +11,45 @@ use crate::store::{Change, ChangeFeed, StoreResult};
 const CHANNEL: &str = "portcullis_changes";
 
 pub(super) struct PgChangeFeed {
-    listener: PgListener,
+    /// Where the listening connection comes from (a pool of its own: it is held for good).
+    pool: PgPool,
+    /// None after the connection failed, until it is re-established.
+    listener: Option<PgListener>,
 }
 
 impl PgChangeFeed {
-    pub async fn listen(pool: &PgPool) -> StoreResult<Self> {
-        let mut listener = PgListener::connect_with(pool).await.map_err(classify)?;
-        listener.listen(CHANNEL).await.map_err(classify)?;
-        Ok(Self { listener })
+    pub async fn listen(pool: PgPool) -> StoreResult<Self> {
+        let listener = Some(subscribe(&pool).await?);
+        Ok(Self { pool, listener })
     }
+}
+
+async fn subscribe(pool: &PgPool) -> StoreResult<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await.map_err(classify)?;
+    listener.listen(CHANNEL).await.map_err(classify)?;
+    Ok(listener)
 }
 
 #[async_trait]
 impl ChangeFeed for PgChangeFeed {
     async fn next(&mut self) -> StoreResult<Change> {
+        let Some(listener) = self.listener.as_mut() else {
+            // A fresh connection, LISTENing, before the gap is reported: whatever the caller
+            // then reloads cannot miss a later change. (sqlx's own reconnect covers only some
+            // errors: after a reset it would keep the dead connection.)
+            self.listener = Some(subscribe(&self.pool).await?);
+            return Ok(Change::Lost);
+        };
         loop {
             // try_recv, not recv: recv reconnects silently, and notifications sent meanwhile are
             // gone; the caller must hear about that gap to reload.
-            let Some(notification) = self.listener.try_recv().await.map_err(classify)? else {
-                return Ok(Change::Lost);
+            let notification = match listener.try_recv().await {
+                Ok(Some(notification)) => notification,
+                Ok(None) => return Ok(Change::Lost),
+                Err(error) => {
+                    self.listener = None;
+                    return Err(classify(error));
+                }
             };
             match parse(notification.payload()) {
                 Some(change) => return Ok(change),

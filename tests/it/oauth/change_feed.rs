@@ -46,6 +46,20 @@ async fn introspect(
         .unwrap()
 }
 
+/// Suspends a user straight in the database, as an admin tool or another process would.
+async fn suspend_elsewhere(app: &TestApp, user_id: &str) {
+    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
+    store
+        .set_user_status(
+            UserId::from_uuid(user_id.parse().unwrap()),
+            UserStatus::Suspended,
+            clock::now(),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+}
+
 async fn userinfo_status(app: &TestApp, token: &str) -> u16 {
     app.http
         .get(app.url("/userinfo"))
@@ -105,18 +119,7 @@ async fn revocations_and_user_changes_reach_other_instances_at_once() {
     let tokens = first.code_flow(&web, "feed@example.com", "openid").await;
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(userinfo_status(&second, access).await, 200, "now cached");
-    let store = portcullis::store::connect(&first.db.config())
-        .await
-        .unwrap();
-    store
-        .set_user_status(
-            UserId::from_uuid(user_id.parse().unwrap()),
-            UserStatus::Suspended,
-            clock::now(),
-        )
-        .await
-        .unwrap();
-    store.close().await;
+    suspend_elsewhere(&first, &user_id).await;
     eventually(Duration::from_secs(3), "user suspension", || async {
         userinfo_status(&second, access).await == 401
     })
@@ -125,8 +128,8 @@ async fn revocations_and_user_changes_reach_other_instances_at_once() {
     first.stop().await;
 }
 
-/// Without a feed (SQLite, or a change the feed missed) memory catches up within
-/// `keys.reload_interval`.
+/// A cached user changed elsewhere: through the feed on PostgreSQL, and within
+/// `keys.reload_interval` (the cache's lifetime) on SQLite.
 async fn a_suspended_users_tokens_stop_reading_userinfo(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
         config.keys.reload_interval = portcullis::config::Duration::from_secs(1);
@@ -139,16 +142,7 @@ async fn a_suspended_users_tokens_stop_reading_userinfo(backend: Backend) {
         .await;
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(userinfo_status(&app, access).await, 200);
-    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
-    store
-        .set_user_status(
-            UserId::from_uuid(user_id.parse().unwrap()),
-            UserStatus::Suspended,
-            clock::now(),
-        )
-        .await
-        .unwrap();
-    store.close().await;
+    suspend_elsewhere(&app, &user_id).await;
     eventually(Duration::from_secs(4), "user suspension", || async {
         userinfo_status(&app, access).await == 401
     })
@@ -157,3 +151,79 @@ async fn a_suspended_users_tokens_stop_reading_userinfo(backend: Backend) {
 }
 
 on_both_backends!(a_suspended_users_tokens_stop_reading_userinfo);
+
+/// The `jti` and expiry of an access token, read without verifying (the test issued it).
+fn jti_and_expiry(token: &str) -> (String, time::OffsetDateTime) {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    (
+        claims["jti"].as_str().unwrap().to_owned(),
+        time::OffsetDateTime::from_unix_timestamp(claims["exp"].as_i64().unwrap()).unwrap(),
+    )
+}
+
+/// A revocation written by another process (no feed on SQLite) is honoured within
+/// `keys.reload_interval`.
+async fn revocations_from_elsewhere_arrive_with_the_periodic_reload(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.keys.reload_interval = portcullis::config::Duration::from_secs(1);
+    })
+    .await;
+    let machine = app.machine_client(&[]);
+    let token = app.client_credentials_token(&machine).await;
+    let token = token["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, &machine, token).await["active"], true);
+    let (jti, expires_at) = jti_and_expiry(token);
+    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
+    store.revoke_access_token(&jti, expires_at).await.unwrap();
+    store.close().await;
+    eventually(Duration::from_secs(4), "revocation by reload", || async {
+        introspect(&app, &machine, token).await == json!({ "active": false })
+    })
+    .await;
+    app.stop().await;
+}
+
+on_both_backends!(revocations_from_elsewhere_arrive_with_the_periodic_reload);
+
+/// When the feed's connection is cut, changes made meanwhile are lost as notifications; once the
+/// database answers again the instance reloads at once, not at its next periodic reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_feed_is_cut_revocations_made_meanwhile_are_reloaded_at_once() {
+    use crate::support::TestDatabase;
+    use crate::support::proxy::{TcpProxy, postgres_address};
+    let proxy = TcpProxy::start(postgres_address(), true).await;
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let direct = db.config();
+    let mut config = test_config(&db);
+    config.database.url = portcullis::config::DatabaseUrl::parse(&proxy.route(&db.url)).unwrap();
+    config.database.acquire_timeout = portcullis::config::Duration::from_secs(1);
+    config.keys.reload_interval = portcullis::config::Duration::from_secs(NO_RELOAD.as_secs());
+    let app = TestApp::spawn_on(db, config).await;
+    let machine = app.machine_client(&[]);
+    let token = app.client_credentials_token(&machine).await;
+    let token = token["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, &machine, token).await["active"], true);
+
+    proxy.go_down();
+    let (jti, expires_at) = jti_and_expiry(token);
+    let store = portcullis::store::connect(&direct).await.unwrap();
+    store.revoke_access_token(&jti, expires_at).await.unwrap();
+    store.close().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.come_up();
+
+    eventually(
+        Duration::from_secs(6),
+        "reload after the outage",
+        || async { introspect(&app, &machine, token).await == json!({ "active": false }) },
+    )
+    .await;
+    app.stop().await;
+}

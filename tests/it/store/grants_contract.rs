@@ -185,6 +185,13 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
         .await
         .unwrap();
     assert_eq!(rotated, Rotation::Rotated(family.clone()));
+    let successor = store
+        .find_refresh_token(&hash("rt-b"))
+        .await
+        .unwrap()
+        .expect("the successor is stored in the family");
+    assert_eq!(successor.grant.id, family.id);
+    assert!(successor.consumed_at.is_none());
     let reused = store
         .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-c", now))
         .await
@@ -266,6 +273,58 @@ async fn revocations_are_listed_until_they_stop_mattering(backend: Backend) {
             .unwrap()
             .access_tokens
             .is_empty()
+    );
+    store.close().await;
+}
+
+async fn tokens_that_may_not_rotate_are_left_as_they_were(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    // An expired token in a live family.
+    let live = grant(user, &client, now);
+    let mut expired = refresh("rt-expired", now - Duration::days(30));
+    expired.expires_at = now - Duration::days(1);
+    store
+        .insert_grant(live.clone(), Some(expired))
+        .await
+        .unwrap();
+    // A live token in a revoked family.
+    let revoked = grant(user, &client, now);
+    store
+        .insert_grant(revoked.clone(), Some(refresh("rt-revoked", now)))
+        .await
+        .unwrap();
+    store.revoke_grant(revoked.id, now).await.unwrap();
+    for token in ["rt-expired", "rt-revoked"] {
+        let outcome = store
+            .rotate_refresh_token(&hash(token), now, refresh(&format!("{token}-next"), now))
+            .await
+            .unwrap();
+        assert_eq!(outcome, Rotation::Invalid, "{token}: not a reuse");
+        let record = store
+            .find_refresh_token(&hash(token))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(record.consumed_at.is_none(), "{token} is left unconsumed");
+        assert!(
+            store
+                .find_refresh_token(&hash(&format!("{token}-next")))
+                .await
+                .unwrap()
+                .is_none(),
+            "{token}: no successor"
+        );
+    }
+    assert!(
+        store
+            .find_grant(live.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_none(),
+        "an expired token does not revoke its family"
     );
     store.close().await;
 }
@@ -479,6 +538,7 @@ on_both_backends!(
     a_code_redeems_once_and_a_replay_revokes_its_grant,
     burned_and_expired_codes_grant_nothing,
     refresh_tokens_rotate_once_and_reuse_revokes_the_family,
+    tokens_that_may_not_rotate_are_left_as_they_were,
     revocations_are_listed_until_they_stop_mattering,
     expired_codes_tokens_and_grants_are_swept,
     consent_is_remembered_and_replaced,
