@@ -125,7 +125,7 @@ async fn a_missing_sqlite_folder_is_created_but_an_unwritable_path_fails_cleanly
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_answer_an_html_503_while_postgres_is_gone_and_sign_in_works_after() {
-    use crate::support::browser_flow::{AuthRequest, PASSWORD, location, pkce_pair};
+    use crate::support::browser_flow::{AuthRequest, PASSWORD, location};
     let proxy = TcpProxy::start(postgres_address(), true).await;
     let db = TestDatabase::new(Backend::Postgres).await;
     let mut config = test_config(&db);
@@ -134,13 +134,7 @@ async fn pages_answer_an_html_503_while_postgres_is_gone_and_sign_in_works_after
     let app = TestApp::spawn_on(db, config).await;
     app.create_user("outage@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid");
     let start = app.start_authorization(&request).await;
     let login_url = location(&start);
 

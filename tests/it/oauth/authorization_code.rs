@@ -1,6 +1,6 @@
 //! The authorization code flow end to end: sign-in page, consent, code, tokens.
 
-use crate::support::browser_flow::{AuthRequest, PASSWORD, location, param, pkce_pair};
+use crate::support::browser_flow::{AuthRequest, PASSWORD, location, param};
 use crate::support::oauth::jwt_header;
 use crate::support::{Backend, TestApp};
 
@@ -48,13 +48,7 @@ async fn a_third_party_client_needs_consent_once_and_deny_is_access_denied(backe
     let app = TestApp::spawn(backend).await;
     app.create_user("grace@example.com", &[]);
     let client = app.web_client(&[]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid email",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid email");
     let start = app.start_authorization(&request).await;
     let login = app
         .submit_login(&location(&start), "grace@example.com", PASSWORD)
@@ -99,51 +93,23 @@ async fn sso_skips_the_login_page_and_prompt_none_reports_login_required(backend
     let app = TestApp::spawn(backend).await;
     app.create_user("sso@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
-    let (_, challenge) = pkce_pair();
-    let silent = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    )
-    .with("prompt", "none");
-    let response = app.start_authorization(&silent).await;
-    assert_eq!(
-        param(&location(&response), "error").as_deref(),
-        Some("login_required")
-    );
+    app.assert_no_session(&client).await;
 
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid");
     app.sign_in_through(&request, "sso@example.com").await;
+    let silent = AuthRequest::to_callback(&client, "openid").with("prompt", "none");
     let response = app.start_authorization(&silent).await;
     assert!(
         param(&location(&response), "code").is_some(),
         "signed in: no page"
     );
-    let forced = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    )
-    .with("prompt", "login");
+    let forced = AuthRequest::to_callback(&client, "openid").with("prompt", "login");
     let response = app.start_authorization(&forced).await;
     assert!(
         location(&response).starts_with("/login"),
         "prompt=login shows the page again"
     );
-    let max_age = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    )
-    .with("max_age", "0");
+    let max_age = AuthRequest::to_callback(&client, "openid").with("max_age", "0");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let response = app.start_authorization(&max_age).await;
     assert!(
@@ -172,13 +138,7 @@ async fn form_post_renders_an_auto_submitting_form(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("post@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
-    let (_, challenge) = pkce_pair();
-    let plain = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let plain = AuthRequest::to_callback(&client, "openid");
     app.sign_in_through(&plain, "post@example.com").await;
     let request = plain.clone().with("response_mode", "form_post");
     let response = app.start_authorization(&request).await;
@@ -201,13 +161,7 @@ async fn wrong_credentials_get_one_answer_whatever_the_cause(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("known@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid");
     let start = app.start_authorization(&request).await;
     let login_url = location(&start);
     let mut answers = Vec::new();
@@ -258,13 +212,7 @@ async fn a_suspended_account_gets_the_same_answer_as_a_wrong_password(backend: B
         .unwrap();
     store.close().await;
     let client = app.web_client(&["--first-party"]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid");
     let login_url = location(&app.start_authorization(&request).await);
     let mut answers = Vec::new();
     for (email, password) in [

@@ -1,10 +1,9 @@
 //! Authorization request errors: about the client or redirect URI, a page and never a redirect;
 //! anything else, a redirect with `error`, `state` and `iss`.
 
+use crate::support::browser_flow::CALLBACK;
 use crate::support::browser_flow::{AuthRequest, location, param, pkce_pair};
 use crate::support::{Backend, TestApp};
-
-const CALLBACK: &str = "https://app.example.com/callback";
 
 async fn expect_page(app: &TestApp, url: String) {
     let response = app.http.get(url.clone()).send().await.unwrap();
@@ -26,8 +25,7 @@ async fn unknown_clients_and_unregistered_redirect_uris_get_a_page_never_a_redir
 ) {
     let app = TestApp::spawn(backend).await;
     let client = app.web_client(&[]);
-    let (_, challenge) = pkce_pair();
-    let good = AuthRequest::new(&client, CALLBACK, "openid", &challenge);
+    let good = AuthRequest::to_callback(&client, "openid");
     let mut unknown = good.clone();
     unknown.client_id = "no-such-client".into();
     expect_page(&app, unknown.url(&app)).await;
@@ -64,8 +62,7 @@ async fn unknown_clients_and_unregistered_redirect_uris_get_a_page_never_a_redir
 async fn other_errors_go_back_to_the_client_with_state_and_iss(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.web_client(&[]);
-    let (_, challenge) = pkce_pair();
-    let base = AuthRequest::new(&client, CALLBACK, "openid", &challenge);
+    let base = AuthRequest::to_callback(&client, "openid");
     let strip = |name: &str| {
         let pairs: Vec<(String, String)> = base
             .pairs()
@@ -149,8 +146,7 @@ async fn other_errors_go_back_to_the_client_with_state_and_iss(backend: Backend)
 async fn unknown_and_display_parameters_are_accepted_and_post_works(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.web_client(&[]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(&client, CALLBACK, "openid", &challenge)
+    let request = AuthRequest::to_callback(&client, "openid")
         .with("ui_locales", "fr-CA fr en")
         .with("claims_locales", "fr")
         .with("display", "page")

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::support::browser_flow::{AuthRequest, hidden_field, location, param, pkce_pair};
+use crate::support::browser_flow::{hidden_field, location};
 use crate::support::{Backend, TestApp};
 
 async fn a_valid_hint_signs_out_and_returns_to_the_registered_uri(backend: Backend) {
@@ -33,20 +33,7 @@ async fn a_valid_hint_signs_out_and_returns_to_the_registered_uri(backend: Backe
         "https://app.example.com/signed-out?state=xyz"
     );
 
-    let (_, challenge) = pkce_pair();
-    let silent = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    )
-    .with("prompt", "none");
-    let after = app.start_authorization(&silent).await;
-    assert_eq!(
-        param(&location(&after), "error").as_deref(),
-        Some("login_required"),
-        "the session is gone"
-    );
+    app.assert_no_session(&client).await;
     app.stop().await;
 }
 
@@ -114,19 +101,7 @@ async fn without_a_hint_the_user_confirms_with_a_csrf_protected_form(backend: Ba
         .unwrap();
     assert_eq!(confirmed.status(), 200);
     assert!(confirmed.text().await.unwrap().contains("signed out"));
-    let (_, challenge) = pkce_pair();
-    let silent = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    )
-    .with("prompt", "none");
-    let after = app.start_authorization(&silent).await;
-    assert_eq!(
-        param(&location(&after), "error").as_deref(),
-        Some("login_required")
-    );
+    app.assert_no_session(&client).await;
     app.stop().await;
 }
 

@@ -57,13 +57,7 @@ async fn a_person_signs_in_consents_and_the_app_gets_a_code(backend: Backend) {
 async fn the_login_page_cannot_be_framed_and_loads_only_our_assets(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.web_client(&[]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid");
     let browser = Browser::start().await;
     browser.goto(&request.url(&app)).await;
     let login_url = browser.wait_for_url(&app.url("/login")).await;

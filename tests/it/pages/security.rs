@@ -1,17 +1,11 @@
 //! Page headers, cookies and CSRF over plain HTTP.
 
-use crate::support::browser_flow::{AuthRequest, PASSWORD, hidden_field, location, pkce_pair};
+use crate::support::browser_flow::{AuthRequest, PASSWORD, hidden_field, location};
 use crate::support::{Backend, TestApp};
 
 async fn login_page(app: &TestApp) -> (reqwest::Response, String) {
     let client = app.web_client(&[]);
-    let (_, challenge) = pkce_pair();
-    let request = AuthRequest::new(
-        &client,
-        "https://app.example.com/callback",
-        "openid",
-        &challenge,
-    );
+    let request = AuthRequest::to_callback(&client, "openid");
     let start = app.start_authorization(&request).await;
     let url = location(&start);
     (app.http.get(app.url(&url)).send().await.unwrap(), url)

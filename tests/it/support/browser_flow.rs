@@ -10,6 +10,9 @@ use super::TestApp;
 use super::binary::{self, command_for};
 use super::oauth::TestClient;
 
+/// Where test clients send their users back.
+pub const CALLBACK: &str = "https://app.example.com/callback";
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A PKCE pair: verifier and its S256 challenge.
@@ -73,6 +76,13 @@ impl AuthRequest {
         }
     }
 
+    /// A request to the usual test callback with a fresh PKCE challenge whose verifier the test
+    /// does not need.
+    pub fn to_callback(client: &TestClient, scope: &str) -> Self {
+        let (_, challenge) = pkce_pair();
+        Self::new(client, CALLBACK, scope, &challenge)
+    }
+
     pub fn with(mut self, name: &str, value: &str) -> Self {
         self.extra.push((name.to_owned(), value.to_owned()));
         self
@@ -117,7 +127,7 @@ impl TestApp {
     pub fn web_client(&self, extra: &[&str]) -> TestClient {
         let mut args = vec![
             "--redirect-uri",
-            "https://app.example.com/callback",
+            CALLBACK,
             "--post-logout-redirect-uri",
             "https://app.example.com/signed-out",
             "--grant-type",
@@ -191,6 +201,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A silent authorization request (`prompt=none`) answers `login_required`: the browser has
+    /// no session.
+    pub async fn assert_no_session(&self, client: &TestClient) {
+        let silent = AuthRequest::to_callback(client, "openid").with("prompt", "none");
+        let response = self.start_authorization(&silent).await;
+        assert_eq!(
+            param(&location(&response), "error").as_deref(),
+            Some("login_required"),
+            "the browser still has a session"
+        );
+    }
+
     /// Runs the flow through sign-in (and consent when asked) and returns the final redirect to
     /// the client.
     pub async fn sign_in_through(&self, request: &AuthRequest, email: &str) -> String {
@@ -239,17 +261,9 @@ impl TestApp {
     /// The whole code flow for `email`; returns the token response.
     pub async fn code_flow(&self, client: &TestClient, email: &str, scope: &str) -> Value {
         let (verifier, challenge) = pkce_pair();
-        let request = AuthRequest::new(
-            client,
-            "https://app.example.com/callback",
-            scope,
-            &challenge,
-        );
+        let request = AuthRequest::new(client, CALLBACK, scope, &challenge);
         let callback = self.sign_in_through(&request, email).await;
-        assert!(
-            callback.starts_with("https://app.example.com/callback?"),
-            "{callback}"
-        );
+        assert!(callback.starts_with(&format!("{CALLBACK}?")), "{callback}");
         assert_eq!(
             param(&callback, "state").as_deref(),
             Some(request.state.as_str())
