@@ -11,7 +11,8 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::paths;
+use super::{middleware, paths};
+
 use super::responses::{ErrorPage, internal};
 use crate::oauth::authorize::{AuthorizationResponse, ResponseMode};
 use crate::oauth::error::EndpointError;
@@ -126,11 +127,25 @@ pub fn deliver(response: &AuthorizationResponse) -> Response {
     }
 }
 
-/// The origin of the redirect URI, for the form-post page's `form-action`.
-fn form_action_source(redirect_uri: &str) -> String {
-    url::Url::parse(redirect_uri)
-        .ok()
-        .map(|url| url.origin().ascii_serialization())
-        .filter(|origin| origin != "null")
-        .unwrap_or_else(|| "'none'".to_owned())
+/// A page whose form may end in a redirect to `target` (a client's redirect URI or
+/// post-logout redirect URI): its `form-action` allows that target's origin besides our own.
+pub fn allowing_form_redirect_to(mut page: Response, target: &str) -> Response {
+    let csp = middleware::security_headers::html_csp_with_form_target(&form_action_source(target));
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        page.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    page
+}
+
+/// The CSP source expression for a redirect target: its origin (`https://app.example`), or for
+/// a native app's private-use scheme (`com.example.app:/cb`, RFC 8252 §7.1) that scheme.
+fn form_action_source(target: &str) -> String {
+    match url::Url::parse(target) {
+        Ok(url) => match url.origin() {
+            origin @ url::Origin::Tuple(..) => origin.ascii_serialization(),
+            url::Origin::Opaque(_) => format!("{}:", url.scheme()),
+        },
+        Err(_) => "'none'".to_owned(),
+    }
 }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod binary;
 pub mod browser;
 pub mod browser_flow;
+pub mod client_app;
 pub mod db;
 pub mod oauth;
 pub mod proxy;

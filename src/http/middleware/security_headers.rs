@@ -10,6 +10,17 @@ use axum::response::Response;
 pub const HTML_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// [`HTML_CSP`] for a page whose form may end in a redirect to `target` (a CSP source
+/// expression): browsers apply `form-action` to every redirect a form submission follows
+/// (Chromium does; CSP Level 3 §6.3.1.3 leaves it open), so a sign-in, consent or logout form
+/// that answers 303 to a client must allow that client's origin too.
+pub fn html_csp_with_form_target(target: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self' {target}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
 pub async fn apply(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

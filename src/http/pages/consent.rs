@@ -9,7 +9,10 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::authorize::parked;
-use super::{csrf_failed, deliver, endpoint_failed, render, session, session_failed};
+use super::{
+    allowing_form_redirect_to, csrf_failed, deliver, endpoint_failed, render, session,
+    session_failed,
+};
 use crate::http::paths;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
@@ -108,7 +111,7 @@ pub async fn show(
     if others > 0 {
         scopes.push("Use the other permissions it asked for");
     }
-    render(
+    let page = render(
         &ConsentPage {
             action: paths::CONSENT,
             csrf_token,
@@ -119,7 +122,8 @@ pub async fn show(
             stylesheet: paths::STYLESHEET,
         },
         StatusCode::OK,
-    )
+    );
+    allowing_form_redirect_to(page, &pending.request.redirect_uri)
 }
 
 pub async fn submit(

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::authorize::{parked, proceed};
-use super::{csrf_failed, render, session, session_failed};
+use super::{allowing_form_redirect_to, csrf_failed, render, session, session_failed};
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
@@ -49,6 +49,7 @@ async fn page(
     };
     let mut client_name = None;
     let mut email = email;
+    let mut redirect_uri = None;
     if let Some(id) = &request_id {
         let pending = match parked(engine, session, id).await {
             Ok(pending) => pending,
@@ -57,6 +58,7 @@ async fn page(
         if email.is_empty() {
             email = pending.request.login_hint.clone().unwrap_or_default();
         }
+        redirect_uri = Some(pending.request.redirect_uri.clone());
         if let Ok(client_id) = crate::domain::ClientId::parse(&pending.request.client_id) {
             client_name = engine
                 .store
@@ -67,7 +69,7 @@ async fn page(
                 .map(|c| c.name);
         }
     }
-    render(
+    let page = render(
         &LoginPage {
             action: paths::LOGIN,
             csrf_token,
@@ -78,7 +80,12 @@ async fn page(
             stylesheet: paths::STYLESHEET,
         },
         status,
-    )
+    );
+    // A first-party client's sign-in answers with the redirect to the client.
+    match redirect_uri {
+        Some(target) => allowing_form_redirect_to(page, &target),
+        None => page,
+    }
 }
 
 pub async fn show(

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{csrf_failed, render, session, session_failed};
+use super::{allowing_form_redirect_to, csrf_failed, render, session, session_failed};
 use crate::http::extract::page_form::PageForm;
 use crate::http::extract::page_params::PageParams;
 use crate::http::paths;
@@ -93,14 +93,18 @@ pub async fn end_session(
     if let Err(error) = session::set_logout_redirect(&session, logout.redirect.as_deref()).await {
         return session_failed(error);
     }
-    render(
+    let page = render(
         &ConfirmPage {
             action: paths::LOGOUT,
             csrf_token,
             stylesheet: paths::STYLESHEET,
         },
         StatusCode::OK,
-    )
+    );
+    match &logout.redirect {
+        Some(target) => allowing_form_redirect_to(page, target),
+        None => page,
+    }
 }
 
 pub async fn confirm(session: Session, form: PageForm) -> Response {

@@ -1,13 +1,23 @@
 //! Signing in through the real pages in headless Chromium.
 
 use crate::support::browser::Browser;
-use crate::support::browser_flow::{AuthRequest, PASSWORD, param, pkce_pair};
+use crate::support::browser_flow::{AuthRequest, PASSWORD, pkce_pair};
+use crate::support::client_app::ClientApp;
 use crate::support::{Backend, TestApp};
 
-async fn a_person_signs_in_consents_and_the_app_gets_a_code(backend: Backend) {
+/// Fills in and sends the sign-in form the browser is showing.
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser.wait_for_url(&app.url("/login")).await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("button[type=submit]").await;
+}
+
+async fn consent_allow_and_deny_reach_the_app_on_its_own_origin(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let rp = ClientApp::start().await;
     app.create_user("browser@example.com", &["--name", "Browser User"]);
-    let callback = app.url("/health/live");
+    let callback = rp.url("/cb");
     let client = app.create_client(&["--name", "Photo Album", "--redirect-uri", &callback]);
     let (verifier, challenge) = pkce_pair();
     let request = AuthRequest::new(&client, &callback, "openid email profile", &challenge);
@@ -22,9 +32,7 @@ async fn a_person_signs_in_consents_and_the_app_gets_a_code(backend: Backend) {
     );
     assert!(login.contains("<label for=\"email\">") && login.contains("<label for=\"password\">"));
     browser.screenshot("login").await;
-    browser.type_into("#email", "browser@example.com").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    sign_in(&browser, &app, "browser@example.com").await;
 
     browser.wait_for_url(&app.url("/consent")).await;
     let consent = browser.source().await;
@@ -35,22 +43,119 @@ async fn a_person_signs_in_consents_and_the_app_gets_a_code(backend: Backend) {
     browser.screenshot("consent").await;
     browser.click("button[value=allow]").await;
 
-    let landed = browser.wait_for_url(&callback).await;
-    assert_eq!(
-        param(&landed, "state").as_deref(),
-        Some(request.state.as_str())
-    );
-    assert_eq!(
-        param(&landed, "iss").as_deref(),
-        Some(app.base_url.as_str())
-    );
-    let code = param(&landed, "code").expect("a code on the redirect URI");
-    browser.quit().await;
-
+    let received = rp.wait_for("/cb").await;
+    assert_eq!(received.param("state"), Some(request.state.as_str()));
+    assert_eq!(received.param("iss"), Some(app.base_url.as_str()));
+    let code = received
+        .param("code")
+        .expect("a code at the app")
+        .to_owned();
+    browser.wait_for_url(&callback).await;
+    browser.assert_no_csp_violation().await;
     let tokens = app
         .exchange_code(&client, &code, &callback, &verifier)
         .await;
     assert_eq!(tokens.status(), 200);
+
+    // Asked again, the user says no: the app hears access_denied.
+    let again =
+        AuthRequest::new(&client, &callback, "openid email", &challenge).with("prompt", "consent");
+    browser.goto(&again.url(&app)).await;
+    browser.wait_for_url(&app.url("/consent")).await;
+    browser.click("button[value=deny]").await;
+    let denied = rp
+        .wait_for_matching("/cb", |r| r.param("state") == Some(again.state.as_str()))
+        .await;
+    assert_eq!(denied.param("error"), Some("access_denied"));
+    assert_eq!(denied.param("code"), None);
+    browser.assert_no_csp_violation().await;
+    browser.quit().await;
+    app.stop().await;
+}
+
+async fn first_party_sign_in_silent_sign_in_and_logout_reach_the_app(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rp = ClientApp::start().await;
+    app.create_user("first@example.com", &[]);
+    let callback = rp.url("/cb");
+    let signed_out = rp.url("/signed-out");
+    let client = app.create_client(&[
+        "--first-party",
+        "--redirect-uri",
+        &callback,
+        "--post-logout-redirect-uri",
+        &signed_out,
+    ]);
+    let (verifier, challenge) = pkce_pair();
+    let request = AuthRequest::new(&client, &callback, "openid", &challenge);
+
+    let browser = Browser::start().await;
+    browser.goto(&request.url(&app)).await;
+    sign_in(&browser, &app, "first@example.com").await;
+    // No consent page: the sign-in form's answer goes straight to the app.
+    let received = rp.wait_for("/cb").await;
+    assert_eq!(received.param("state"), Some(request.state.as_str()));
+    let code = received
+        .param("code")
+        .expect("a code at the app")
+        .to_owned();
+    browser.assert_no_csp_violation().await;
+    let tokens = app
+        .exchange_code(&client, &code, &callback, &verifier)
+        .await;
+    assert_eq!(tokens.status(), 200);
+
+    // The session signs the user in silently.
+    let silent = AuthRequest::new(&client, &callback, "openid", &challenge).with("prompt", "none");
+    browser.goto(&silent.url(&app)).await;
+    let silently = rp
+        .wait_for_matching("/cb", |r| r.param("state") == Some(silent.state.as_str()))
+        .await;
+    assert!(silently.param("code").is_some(), "{silently:?}");
+
+    // Signing out without a hint asks first, then sends the browser back to the app.
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &client.id)
+        .append_pair("post_logout_redirect_uri", &signed_out)
+        .append_pair("state", "bye-42")
+        .finish();
+    browser
+        .goto(&app.url(&format!("/end_session?{query}")))
+        .await;
+    browser.click("button[type=submit]").await;
+    let bye = rp.wait_for("/signed-out").await;
+    assert_eq!(bye.param("state"), Some("bye-42"));
+    browser.assert_no_csp_violation().await;
+
+    // The session is over: a silent request now answers login_required, at the app.
+    let after = AuthRequest::new(&client, &callback, "openid", &challenge).with("prompt", "none");
+    browser.goto(&after.url(&app)).await;
+    let refused = rp
+        .wait_for_matching("/cb", |r| r.param("state") == Some(after.state.as_str()))
+        .await;
+    assert_eq!(refused.param("error"), Some("login_required"));
+    browser.quit().await;
+    app.stop().await;
+}
+
+async fn form_post_delivers_the_code_to_the_app(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rp = ClientApp::start().await;
+    app.create_user("post@example.com", &[]);
+    let callback = rp.url("/cb");
+    let client = app.create_client(&["--first-party", "--redirect-uri", &callback]);
+    let (_, challenge) = pkce_pair();
+    let request = AuthRequest::new(&client, &callback, "openid", &challenge)
+        .with("response_mode", "form_post");
+    let browser = Browser::start().await;
+    browser.goto(&request.url(&app)).await;
+    sign_in(&browser, &app, "post@example.com").await;
+    let received = rp.wait_for("/cb").await;
+    assert_eq!(received.method, axum::http::Method::POST);
+    assert_eq!(received.param("state"), Some(request.state.as_str()));
+    assert!(received.param("code").is_some(), "{received:?}");
+    browser.assert_no_csp_violation().await;
+    browser.quit().await;
     app.stop().await;
 }
 
@@ -102,6 +207,8 @@ async fn the_login_page_cannot_be_framed_and_loads_only_our_assets(backend: Back
 }
 
 on_both_backends!(
-    a_person_signs_in_consents_and_the_app_gets_a_code,
+    consent_allow_and_deny_reach_the_app_on_its_own_origin,
+    first_party_sign_in_silent_sign_in_and_logout_reach_the_app,
+    form_post_delivers_the_code_to_the_app,
     the_login_page_cannot_be_framed_and_loads_only_our_assets,
 );

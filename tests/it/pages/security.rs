@@ -21,6 +21,12 @@ async fn pages_forbid_framing_caching_and_inline_script(backend: Backend) {
         csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
         "{csp}"
     );
+    assert!(csp.contains("base-uri 'none'"), "{csp}");
+    // The sign-in form may answer with the redirect to the client: its origin, and only it.
+    assert!(
+        csp.contains("form-action 'self' https://app.example.com;"),
+        "{csp}"
+    );
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["referrer-policy"], "no-referrer");
@@ -30,6 +36,16 @@ async fn pages_forbid_framing_caching_and_inline_script(backend: Backend) {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
         "{cookie}"
     );
+    app.stop().await;
+}
+
+async fn pages_without_a_pending_request_post_only_to_us(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/login", "/consent", "/login?request=unknown"] {
+        let page = app.get(path).await;
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("form-action 'self';"), "{path}: {csp}");
+    }
     app.stop().await;
 }
 
@@ -127,6 +143,7 @@ async fn the_lockout_is_shared_by_the_login_page_and_the_password_grant(backend:
 
 on_both_backends!(
     pages_forbid_framing_caching_and_inline_script,
+    pages_without_a_pending_request_post_only_to_us,
     a_login_without_the_csrf_token_is_refused,
     the_session_id_changes_at_sign_in,
     production_cookies_are_host_prefixed_and_secure,
