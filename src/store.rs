@@ -160,19 +160,33 @@ pub trait ConsentStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-/// Failed sign-ins per key ("account:<email>", "address:<ip>"), behind the temporary lockout.
+/// Password guesses per key ("account:<email>", "address:<ip>"), behind the temporary lockout.
+/// An attempt is counted *before* its guess is checked, so a burst of parallel guesses cannot
+/// get more checks than the threshold allows.
 #[async_trait]
 pub trait LoginFailureStore: Send + Sync {
     async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>>;
-    /// Counts a failure (restarting the count when the last one is older than `window`);
-    /// returns the count.
-    async fn record_login_failure(
+    /// Counts an attempt on `key` unless it is locked at `now`, in one atomic statement, and
+    /// returns the count within the window (this attempt included; the count restarts when the
+    /// last attempt is older than `window`), or `None` when locked. The attempt that reaches
+    /// `threshold` also locks the key until `hold_until` in the same statement, so no other
+    /// attempt is admitted before the caller sets the exact lockout with [`lock_login`].
+    ///
+    /// [`lock_login`]: LoginFailureStore::lock_login
+    async fn admit_login_attempt(
         &self,
         key: &str,
         now: OffsetDateTime,
         window: time::Duration,
-    ) -> StoreResult<u32>;
-    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()>;
+        threshold: u32,
+        hold_until: OffsetDateTime,
+    ) -> StoreResult<Option<u32>>;
+    /// Sets the lockout for the attempt that was counted as number `count` (nothing if the
+    /// counter has moved on or was cleared since).
+    async fn lock_login(&self, key: &str, count: u32, until: OffsetDateTime) -> StoreResult<()>;
+    /// Gives back one counted attempt whose guess was not wrong (it was never checked, or it
+    /// was right), lifting the lock once the count is below `threshold` again.
+    async fn refund_login_attempt(&self, key: &str, threshold: u32) -> StoreResult<()>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
     /// Forgets counters last touched before `before` whose lockout (if any) is over.
     async fn purge_login_failures(

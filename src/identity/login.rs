@@ -42,6 +42,10 @@ impl From<PasswordError> for LoginError {
 }
 
 /// Checks `email` and `password`. `address` is the client's IP when known.
+///
+/// The attempt is counted against the account (and the address) *before* the password is
+/// checked, so however many guesses arrive at once, at most `max_failures` of them are checked
+/// per lockout; a right password gives its attempt back.
 pub async fn verify_password(
     store: &dyn Store,
     policy: &LoginConfig,
@@ -50,16 +54,22 @@ pub async fn verify_password(
     address: Option<IpAddr>,
     now: OffsetDateTime,
 ) -> Result<User, LoginError> {
-    let account_key = format!("account:{}", email.trim().to_lowercase());
-    let address_key = address.map(|ip| format!("address:{ip}"));
-    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
-        if store
-            .login_locked_until(key)
-            .await?
-            .is_some_and(|until| until > now)
-        {
-            return Err(LoginError::LockedOut);
-        }
+    let account = Counter {
+        key: format!("account:{}", email.trim().to_lowercase()),
+        threshold: policy.max_failures,
+    };
+    let address = address.map(|ip| Counter {
+        key: format!("address:{ip}"),
+        threshold: policy.max_failures_per_address,
+    });
+    if !account.admit(store, policy, now).await? {
+        return Err(LoginError::LockedOut);
+    }
+    if let Some(address) = &address
+        && !address.admit(store, policy, now).await?
+    {
+        account.refund(store).await?;
+        return Err(LoginError::LockedOut);
     }
     let credentials = match Email::parse(email) {
         Ok(email) => store.find_credentials(&email).await?,
@@ -71,33 +81,54 @@ pub async fn verify_password(
     };
     match credentials {
         Some((user, _)) if verified && user.status == UserStatus::Active => {
-            store.clear_login_failures(&account_key).await?;
+            store.clear_login_failures(&account.key).await?;
+            if let Some(address) = &address {
+                address.refund(store).await?;
+            }
             Ok(user)
         }
-        _ => {
-            record_failure(store, policy, &account_key, policy.max_failures, now).await?;
-            if let Some(key) = &address_key {
-                record_failure(store, policy, key, policy.max_failures_per_address, now).await?;
-            }
-            Err(LoginError::InvalidCredentials)
-        }
+        // The failure was counted when the attempt was admitted.
+        _ => Err(LoginError::InvalidCredentials),
     }
 }
 
-async fn record_failure(
-    store: &dyn Store,
-    policy: &LoginConfig,
-    key: &str,
+/// One guessing counter: an account or a source address.
+struct Counter {
+    key: String,
     threshold: u32,
-    now: OffsetDateTime,
-) -> Result<(), LoginError> {
-    let window =
-        time::Duration::try_from(policy.failure_window.get()).unwrap_or(time::Duration::HOUR);
-    let failures = store.record_login_failure(key, now, window).await?;
-    if let Some(lockout) = lockout_for(policy, failures, threshold) {
-        store.lock_login(key, now + lockout).await?;
+}
+
+impl Counter {
+    /// Counts an attempt; false when the key is locked. The attempt that reaches the threshold
+    /// holds the lock at its longest until the exact lockout is set a moment later.
+    async fn admit(
+        &self,
+        store: &dyn Store,
+        policy: &LoginConfig,
+        now: OffsetDateTime,
+    ) -> Result<bool, LoginError> {
+        let window =
+            time::Duration::try_from(policy.failure_window.get()).unwrap_or(time::Duration::HOUR);
+        let longest =
+            time::Duration::try_from(policy.max_lockout.get()).unwrap_or(time::Duration::HOUR);
+        let Some(count) = store
+            .admit_login_attempt(&self.key, now, window, self.threshold, now + longest)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if let Some(lockout) = lockout_for(policy, count, self.threshold) {
+            store.lock_login(&self.key, count, now + lockout).await?;
+        }
+        Ok(true)
     }
-    Ok(())
+
+    async fn refund(&self, store: &dyn Store) -> Result<(), LoginError> {
+        store
+            .refund_login_attempt(&self.key, self.threshold)
+            .await
+            .map_err(LoginError::from)
+    }
 }
 
 /// The lockout after `failures` failures: none below the threshold, then `lockout` doubling per

@@ -238,9 +238,3 @@ impl RefreshTokenWithGrantRow {
         })
     }
 }
-
-#[derive(sqlx::FromRow)]
-pub(super) struct LoginFailureRow {
-    pub failures: i32,
-    pub updated_at: OffsetDateTime,
-}

@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod fallback;
 mod health;
+mod lockout;
 mod oauth;
 mod pages;
 mod resilience;

@@ -5,7 +5,6 @@ use time::OffsetDateTime;
 
 use super::SqliteStore;
 use crate::store::error::classify;
-use crate::store::rows::LoginFailureRow;
 use crate::store::{LoginFailureStore, StoreResult};
 
 #[async_trait]
@@ -20,49 +19,63 @@ impl LoginFailureStore for SqliteStore {
         Ok(until.flatten())
     }
 
-    async fn record_login_failure(
+    async fn admit_login_attempt(
         &self,
         key: &str,
         now: OffsetDateTime,
         window: time::Duration,
-    ) -> StoreResult<u32> {
-        let mut tx = self
-            .pool
-            .begin_with("begin immediate")
-            .await
-            .map_err(classify)?;
-        let previous = sqlx::query_as::<_, LoginFailureRow>(
-            "select failures, updated_at from login_failures where key = $1",
+        threshold: u32,
+        hold_until: OffsetDateTime,
+    ) -> StoreResult<Option<u32>> {
+        // One upsert: concurrent attempts serialise on the row (also while it does not exist
+        // yet), and each sees the count the one before it left.
+        let count: Option<i32> = sqlx::query_scalar(
+            "insert into login_failures (key, failures, locked_until, updated_at)
+             values ($1, 1, case when 1 >= $4 then $5 else null end, $2)
+             on conflict (key) do update set
+                 failures = case when unixepoch(login_failures.updated_at, 'subsec') <= unixepoch($3, 'subsec') then 1
+                                 else login_failures.failures + 1 end,
+                 locked_until = case when (case when unixepoch(login_failures.updated_at, 'subsec') <= unixepoch($3, 'subsec') then 1
+                                                else login_failures.failures + 1 end) >= $4
+                                     then $5 else null end,
+                 updated_at = $2
+             where login_failures.locked_until is null
+                or unixepoch(login_failures.locked_until, 'subsec') <= unixepoch($2, 'subsec')
+             returning failures",
         )
         .bind(key)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(classify)?;
-        let failures = match previous {
-            Some(row) if row.updated_at + window > now => row.failures.saturating_add(1),
-            _ => 1,
-        };
-        sqlx::query(
-            "insert into login_failures (key, failures, locked_until, updated_at) values ($1, $2, null, $3)
-             on conflict (key) do update set failures = excluded.failures, updated_at = excluded.updated_at",
-        )
-        .bind(key)
-        .bind(failures)
         .bind(now)
-        .execute(&mut *tx)
+        .bind(now - window)
+        .bind(i32::try_from(threshold).unwrap_or(i32::MAX))
+        .bind(hold_until)
+        .fetch_optional(&self.pool)
         .await
         .map_err(classify)?;
-        tx.commit().await.map_err(classify)?;
-        Ok(u32::try_from(failures).unwrap_or(0))
+        Ok(count.map(|count| u32::try_from(count).unwrap_or(u32::MAX)))
     }
 
-    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()> {
-        sqlx::query("update login_failures set locked_until = $2 where key = $1")
+    async fn lock_login(&self, key: &str, count: u32, until: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query("update login_failures set locked_until = $3 where key = $1 and failures = $2")
             .bind(key)
+            .bind(i32::try_from(count).unwrap_or(i32::MAX))
             .bind(until)
             .execute(&self.pool)
             .await
             .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn refund_login_attempt(&self, key: &str, threshold: u32) -> StoreResult<()> {
+        sqlx::query(
+            "update login_failures set failures = failures - 1,
+                 locked_until = case when failures - 1 < $2 then null else locked_until end
+             where key = $1 and failures > 0",
+        )
+        .bind(key)
+        .bind(i32::try_from(threshold).unwrap_or(i32::MAX))
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
         Ok(())
     }
 

@@ -384,52 +384,72 @@ async fn consent_is_remembered_and_replaced(backend: Backend) {
     store.close().await;
 }
 
-async fn login_failures_count_within_the_window_lock_and_clear(backend: Backend) {
+async fn login_attempts_count_before_the_check_lock_at_the_threshold_and_refund(backend: Backend) {
     let (_db, store, _, _) = open(backend).await;
     let now = clock::now();
     let window = Duration::hours(1);
+    let hold = now + Duration::hours(3);
+    let admit = |at| store.admit_login_attempt("account:x", at, window, 3, hold);
+    assert_eq!(admit(now).await.unwrap(), Some(1));
+    assert_eq!(admit(now).await.unwrap(), Some(2));
     assert_eq!(
-        store
-            .record_login_failure("account:x", now, window)
-            .await
-            .unwrap(),
-        1
+        admit(now + Duration::hours(2)).await.unwrap(),
+        Some(1),
+        "old attempts are forgotten"
+    );
+    assert_eq!(admit(now + Duration::hours(2)).await.unwrap(), Some(2));
+    let later = now + Duration::hours(2);
+    assert_eq!(
+        admit(later).await.unwrap(),
+        Some(3),
+        "the threshold is admitted"
     );
     assert_eq!(
-        store
-            .record_login_failure("account:x", now, window)
-            .await
-            .unwrap(),
-        2
+        store.login_locked_until("account:x").await.unwrap(),
+        Some(hold),
+        "and holds the lock"
     );
-    assert_eq!(
-        store
-            .record_login_failure("account:x", now + Duration::hours(2), window)
-            .await
-            .unwrap(),
-        1,
-        "old failures are forgotten"
-    );
+    assert_eq!(admit(later).await.unwrap(), None, "locked");
     store
-        .lock_login("account:x", now + Duration::minutes(5))
+        .lock_login("account:x", 3, later + Duration::seconds(30))
         .await
         .unwrap();
     assert_eq!(
         store.login_locked_until("account:x").await.unwrap(),
-        Some(now + Duration::minutes(5))
+        Some(later + Duration::seconds(30))
+    );
+    store.lock_login("account:x", 2, hold).await.unwrap();
+    assert_eq!(
+        store.login_locked_until("account:x").await.unwrap(),
+        Some(later + Duration::seconds(30)),
+        "a stale count sets nothing"
     );
     assert_eq!(
         store
-            .purge_login_failures(now + Duration::days(1), now)
+            .purge_login_failures(later + Duration::days(1), later)
             .await
             .unwrap(),
         0,
         "still locked"
     );
+    let after = later + Duration::seconds(31);
+    assert_eq!(admit(after).await.unwrap(), Some(4), "the lock is over");
+    store.refund_login_attempt("account:x", 3).await.unwrap();
+    assert_eq!(
+        store.login_locked_until("account:x").await.unwrap(),
+        Some(hold),
+        "refunded to 3: still at the threshold"
+    );
+    store.refund_login_attempt("account:x", 3).await.unwrap();
+    assert_eq!(
+        store.login_locked_until("account:x").await.unwrap(),
+        None,
+        "below the threshold the lock is lifted"
+    );
     store.clear_login_failures("account:x").await.unwrap();
     assert_eq!(store.login_locked_until("account:x").await.unwrap(), None);
     store
-        .record_login_failure("address:127.0.0.1", now, window)
+        .admit_login_attempt("address:127.0.0.1", now, window, 50, hold)
         .await
         .unwrap();
     assert_eq!(
@@ -542,7 +562,7 @@ on_both_backends!(
     revocations_are_listed_until_they_stop_mattering,
     expired_codes_tokens_and_grants_are_swept,
     consent_is_remembered_and_replaced,
-    login_failures_count_within_the_window_lock_and_clear,
+    login_attempts_count_before_the_check_lock_at_the_threshold_and_refund,
     browser_sessions_never_overwrite_on_create_and_expire,
     one_pending_signing_key_per_algorithm_even_when_racing,
 );

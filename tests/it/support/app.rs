@@ -102,9 +102,15 @@ impl TestApp {
 
     /// A second instance on the same database (several stateless instances, one database).
     pub async fn sibling(&self) -> TestApp {
+        self.sibling_with(|_| {}).await
+    }
+
+    /// A second instance with a configuration changed by `adjust`.
+    pub async fn sibling_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let shared = self.db.share();
         let mut config = test_config(&shared);
         config.server.issuer = self.base_url.parse().unwrap();
+        adjust(&mut config);
         Self::spawn_on(shared, config).await
     }
 

@@ -85,6 +85,35 @@ impl TestDatabase {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// Runs a query returning one integer (or no row) with one text parameter, to check an
+    /// invariant in the database itself.
+    pub async fn scalar(&self, sql: &str, param: &str) -> Option<i64> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut connection = PgConnection::connect(&self.url).await.unwrap();
+                let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .bind(param)
+                    .fetch_optional(&mut connection)
+                    .await
+                    .unwrap();
+                connection.close().await.ok();
+                value
+            }
+            Backend::Sqlite => {
+                let mut connection = sqlx::sqlite::SqliteConnection::connect(&self.url)
+                    .await
+                    .unwrap();
+                let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .bind(param)
+                    .fetch_optional(&mut connection)
+                    .await
+                    .unwrap();
+                connection.close().await.ok();
+                value
+            }
+        }
+    }
 }
 
 impl Drop for TestDatabase {
