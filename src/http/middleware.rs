@@ -3,3 +3,4 @@
 pub mod request_id;
 pub mod security_headers;
 pub mod session_failures;
+pub mod timeout;

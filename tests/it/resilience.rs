@@ -171,3 +171,82 @@ async fn pages_answer_an_html_503_while_postgres_is_gone_and_sign_in_works_after
     assert!(callback.contains("code="), "{callback}");
     app.stop().await;
 }
+
+/// The reproduction: two connections, the refresh-token table locked by another
+/// session, requests running past `server.request_timeout`. Each answers in its surface's format,
+/// and nothing the abandoned requests started takes effect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_timeout_answer_in_their_format_and_change_nothing() {
+    use sqlx::Connection as _;
+    let app = TestApp::spawn_with(Backend::Postgres, |config| {
+        config.database.max_connections = 2;
+        config.database.acquire_timeout = portcullis::config::Duration::from_secs(30);
+        config.server.request_timeout = portcullis::config::Duration::from_secs(2);
+    })
+    .await;
+    app.create_user("slow@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let tokens = app
+        .code_flow(&client, "slow@example.com", "openid offline_access")
+        .await;
+    let token = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    let mut locker = sqlx::postgres::PgConnection::connect(&app.db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql("begin; lock table refresh_tokens, browser_sessions in access exclusive mode")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token.as_str()),
+    ];
+    let refreshes = (0..6).map(|_| app.post_form_basic("/token", &client, &form));
+    for response in futures_util::future::join_all(refreshes).await {
+        assert_eq!(response.status(), 503);
+        let headers = response.headers().clone();
+        assert_eq!(headers["retry-after"], "5");
+        assert_eq!(headers["cache-control"], "no-store");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    }
+    // A new visitor: the page's session has to be written, and its table is locked.
+    let page = reqwest::Client::new()
+        .get(app.url("/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Temporarily unavailable")
+    );
+    sqlx::raw_sql("rollback")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+
+    let consumed = app
+        .db
+        .scalar(
+            "select count(*) from refresh_tokens where consumed_at is not null or $1 = ''",
+            "x",
+        )
+        .await;
+    assert_eq!(consumed, Some(0), "no abandoned rotation took effect");
+    let after = app.post_form_basic("/token", &client, &form).await;
+    assert_eq!(after.status(), 200, "the token still rotates once");
+    locker.close().await.ok();
+    app.stop().await;
+}
