@@ -35,6 +35,11 @@ impl Scope {
         self.0.is_subset(&other.0)
     }
 
+    /// The tokens of this scope that `allowed` also holds.
+    pub fn intersection(&self, allowed: &Scope) -> Self {
+        Self(self.0.intersection(&allowed.0).cloned().collect())
+    }
+
     pub fn without(&self, token: &str) -> Self {
         Self(self.0.iter().filter(|t| *t != token).cloned().collect())
     }

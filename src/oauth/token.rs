@@ -16,7 +16,8 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    /// Always sent, even when it equals the request (RFC 6749 §5.1 requires it only when it
+    /// differs); an empty string means the token carries no scope.
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,

@@ -30,17 +30,12 @@ pub fn exchange(
             .map(|s| s.as_str())
             .filter(|s| !USER_SCOPES.contains(s)),
     );
+    // Scopes that need an end-user, or that the client may not have, are dropped and the token
+    // carries what remains, possibly nothing (RFC 6749 §3.3: the server may issue a different
+    // scope, and says so in the response). Client libraries send their configured user scopes on
+    // every grant. Only a malformed scope is refused.
     let scope = match params.get("scope") {
-        Some(requested) => {
-            let requested = Scope::parse(requested)?;
-            if !requested.is_subset(&allowed) {
-                return Err(EndpointError::oauth(
-                    ErrorCode::InvalidScope,
-                    "a requested scope is not allowed for this client",
-                ));
-            }
-            requested
-        }
+        Some(requested) => Scope::parse(requested)?.intersection(&allowed),
         None => allowed,
     };
     let grant = access_token::Grant {

@@ -29,16 +29,18 @@ pub async fn exchange(
     let username = params.require("username")?;
     let password = params.require("password")?;
     let allowed = Scope::from_tokens(client.scopes.iter().map(|s| s.as_str()));
+    // The rule /authorize follows: scopes the client may not have are dropped, and only a
+    // request left with none is refused.
     let scope = match params.get("scope") {
         Some(requested) => {
-            let requested = Scope::parse(requested)?;
-            if !requested.is_subset(&allowed) {
+            let scope = Scope::parse(requested)?.intersection(&allowed);
+            if scope.is_empty() {
                 return Err(EndpointError::oauth(
                     ErrorCode::InvalidScope,
-                    "a requested scope is not allowed for this client",
+                    "none of the requested scopes is allowed for this client",
                 ));
             }
-            requested
+            scope
         }
         None => allowed,
     };

@@ -88,7 +88,61 @@ async fn client_secret_post_works_like_basic(backend: Backend) {
     app.stop().await;
 }
 
+/// Client libraries send their configured scope on every grant (Authlib's `fetch_token` does):
+/// scopes that need a user, or that the client may not have, are dropped, and the response says
+/// what the token carries.
+async fn user_scopes_in_the_request_are_dropped_and_the_response_says_so(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let machine = app.machine_client(&[]);
+    let mixed = app
+        .post_form_basic(
+            "/token",
+            &machine,
+            &[
+                ("grant_type", "client_credentials"),
+                (
+                    "scope",
+                    "openid profile email offline_access api:read api:admin",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(mixed.status(), 200);
+    let body: serde_json::Value = mixed.json().await.unwrap();
+    assert_eq!(body["scope"], "api:read");
+    let claims = app
+        .verify_jwt(body["access_token"].as_str().unwrap(), &app.base_url)
+        .await;
+    assert_eq!(claims["scope"], "api:read");
+
+    // A client registered with the default (user) scopes only: the token carries none.
+    let plain = app.create_client(&["--grant-type", "client_credentials"]);
+    let response = app
+        .post_form_basic(
+            "/token",
+            &plain,
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "openid profile email offline_access"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["scope"], "",
+        "no scope applies, and the response says so"
+    );
+    let claims = app
+        .verify_jwt(body["access_token"].as_str().unwrap(), &app.base_url)
+        .await;
+    assert!(claims.get("scope").is_none(), "{claims}");
+    assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
+    app.stop().await;
+}
+
 on_both_backends!(
+    user_scopes_in_the_request_are_dropped_and_the_response_says_so,
     an_es256_access_token_verifies_offline_with_rfc_9068_claims,
     a_client_can_have_rs256_its_own_audience_lifetime_and_narrower_scope,
     client_secret_post_works_like_basic,

@@ -108,14 +108,14 @@ async fn grant_and_scope_problems_have_their_own_codes(backend: Backend) {
         .post_form_basic("/token", &web, &[("grant_type", "client_credentials")])
         .await;
     expect_error(not_allowed, 400, "unauthorized_client").await;
-    let wider = app
+    let malformed = app
         .post_form_basic(
             "/token",
             &machine,
-            &[("grant_type", "client_credentials"), ("scope", "api:admin")],
+            &[("grant_type", "client_credentials"), ("scope", "api\\read")],
         )
         .await;
-    expect_error(wider, 400, "invalid_scope").await;
+    expect_error(malformed, 400, "invalid_scope").await;
     let repeated = app
         .post_form_basic(
             "/token",
