@@ -98,6 +98,10 @@ pub struct CreateClientArgs {
     /// A post-logout redirect URI (repeatable), same rules.
     #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// An origin (repeatable) whose browser code may call /token, /userinfo and /revoke (CORS),
+    /// such as https://app.example. Default: the origins of the redirect URIs.
+    #[arg(long = "web-origin", value_name = "ORIGIN")]
+    pub web_origins: Vec<String>,
     /// A grant type (repeatable): authorization_code, refresh_token, client_credentials, password.
     /// Default: authorization_code and refresh_token.
     #[arg(long = "grant-type", value_name = "TYPE")]

@@ -10,6 +10,7 @@ pub mod scope;
 pub mod signing_key;
 pub mod time;
 pub mod user;
+pub mod web_origin;
 
 pub use client::{
     Client, ClientKind, GrantType, MAX_ACCESS_TOKEN_TTL_SECONDS, NewClient, RedirectUri,
@@ -22,6 +23,7 @@ pub use role::RoleName;
 pub use scope::ScopeToken;
 pub use signing_key::{SigningAlgorithm, StoredSigningKey};
 pub use user::{Email, NewUser, Password, User, UserStatus};
+pub use web_origin::WebOrigin;
 
 /// Why a value was refused by a parse constructor: the field it belongs to and a message fit to
 /// show the person who typed it.

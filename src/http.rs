@@ -79,6 +79,29 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
+/// The endpoints single-page apps call with `fetch` from their own origin (CORS).
+fn browser_app_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            paths::TOKEN,
+            post(oauth::token::token).options(middleware::cors::options),
+        )
+        .route(
+            paths::REVOKE,
+            post(oauth::revoke::revoke).options(middleware::cors::options),
+        )
+        .route(
+            paths::USERINFO,
+            get(oauth::userinfo::userinfo)
+                .post(oauth::userinfo::userinfo)
+                .options(middleware::cors::options),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.engine.clone(),
+            middleware::cors::allow_client_origins,
+        ))
+}
+
 /// Every route, and the layers every request passes through (outermost last).
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -95,13 +118,8 @@ pub fn router(state: AppState) -> Router {
             get(oauth::discovery::openid_configuration),
         )
         .route(paths::JWKS, get(oauth::discovery::jwks))
-        .route(paths::TOKEN, post(oauth::token::token))
         .route(paths::INTROSPECT, post(oauth::introspect::introspect))
-        .route(paths::REVOKE, post(oauth::revoke::revoke))
-        .route(
-            paths::USERINFO,
-            get(oauth::userinfo::userinfo).post(oauth::userinfo::userinfo),
-        )
+        .merge(browser_app_routes(&state))
         .merge(browser_routes(&state))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)

@@ -64,6 +64,9 @@ pub trait ClientStore: Send + Sync {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client>;
     async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
     async fn list_clients(&self) -> StoreResult<Vec<Client>>;
+    /// Whether some client lists `origin` among its web origins (answers CORS preflights, which
+    /// carry no client id).
+    async fn is_web_origin(&self, origin: &str) -> StoreResult<bool>;
 }
 
 /// Signing keys. Inserting is conditional so that several instances rotating at once add one key.

@@ -4,7 +4,7 @@ use crate::config::Duration;
 use crate::crypto::token::{PlaintextToken, TokenHasher};
 use crate::domain::{
     Client, ClientId, ClientKind, GrantType, InvalidField, NewClient, RedirectUri, ScopeToken,
-    SigningAlgorithm, time,
+    SigningAlgorithm, WebOrigin, time,
 };
 use crate::store::Store;
 
@@ -17,6 +17,8 @@ pub struct CreateClient {
     pub client_id: Option<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Empty means the origins of the redirect URIs.
+    pub web_origins: Vec<String>,
     /// Empty means authorization_code and refresh_token.
     pub grant_types: Vec<String>,
     /// Empty means openid, profile, email and offline_access.
@@ -54,6 +56,13 @@ pub async fn create_client(
     let post_logout_redirect_uris = errors.check_all(&input.post_logout_redirect_uris, |uri| {
         RedirectUri::parse_for("post_logout_redirect_uri", uri)
     });
+    let mut web_origins = if input.web_origins.is_empty() {
+        redirect_uris.iter().filter_map(WebOrigin::of).collect()
+    } else {
+        errors.check_all(&input.web_origins, WebOrigin::parse)
+    };
+    web_origins.sort_by(|a: &WebOrigin, b| a.as_str().cmp(b.as_str()));
+    web_origins.dedup();
     let mut grant_types = errors.check_all(&input.grant_types, GrantType::parse);
     if input.grant_types.is_empty() {
         grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
@@ -110,6 +119,7 @@ pub async fn create_client(
         post_logout_redirect_uris,
         grant_types,
         scopes,
+        web_origins,
         audience: input.audience.map(|a| a.trim().to_owned()),
         access_token_alg: access_token_alg.unwrap_or(SigningAlgorithm::Es256),
         id_token_alg: id_token_alg.unwrap_or(SigningAlgorithm::Rs256),

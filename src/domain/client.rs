@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::{ClientId, InvalidField, ScopeToken, SigningAlgorithm};
+use super::{ClientId, InvalidField, ScopeToken, SigningAlgorithm, WebOrigin};
 
 /// The longest access-token lifetime anything may configure (a client, or `tokens.*`). Revoked
 /// grants are remembered in memory this long (plus slack), so no token may outlive it.
@@ -138,6 +138,8 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<ScopeToken>,
+    /// Origins whose browser code may call the token, userinfo and revocation endpoints.
+    pub web_origins: Vec<WebOrigin>,
     /// `aud` of this client's access tokens; `None` means the issuer.
     pub audience: Option<String>,
     pub access_token_alg: SigningAlgorithm,
@@ -162,6 +164,8 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<ScopeToken>,
+    /// Origins whose browser code may call the token, userinfo and revocation endpoints.
+    pub web_origins: Vec<WebOrigin>,
     /// `aud` of this client's access tokens; `None` means the issuer.
     pub audience: Option<String>,
     pub access_token_alg: SigningAlgorithm,

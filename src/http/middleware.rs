@@ -1,5 +1,6 @@
 //! Layers applied to every request.
 
+pub mod cors;
 pub mod request_id;
 pub mod security_headers;
 pub mod session_failures;

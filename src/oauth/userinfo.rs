@@ -8,13 +8,16 @@ use super::access_token::{self, invalid_token};
 use super::error::{EndpointError, ErrorCode};
 use super::id_token::ProfileClaims;
 use super::scope::Scope;
-use crate::domain::{UserId, UserStatus};
+use crate::domain::{ClientId, UserId, UserStatus};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UserInfo {
     pub sub: String,
     #[serde(flatten)]
     pub profile: ProfileClaims,
+    /// The client the token was issued to (not a claim: it decides who may read the answer).
+    #[serde(skip)]
+    pub client_id: ClientId,
 }
 
 impl Engine {
@@ -35,6 +38,7 @@ impl Engine {
         Ok(UserInfo {
             sub: user.id.to_string(),
             profile: ProfileClaims::for_scope(&user, &scope),
+            client_id: ClientId::parse(&claims.client_id).map_err(|_| invalid_token())?,
         })
     }
 }

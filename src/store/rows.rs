@@ -10,7 +10,7 @@ use super::StoreError;
 use crate::domain::{
     AuthorizationCode, Client, ClientId, ClientKind, Email, Grant, GrantType, InvalidField,
     RedirectUri, RefreshTokenRecord, RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey,
-    TokenHash, User, UserId, UserStatus,
+    TokenHash, User, UserId, UserStatus, WebOrigin,
 };
 
 #[derive(sqlx::FromRow)]
@@ -66,6 +66,7 @@ pub(super) struct ClientRow {
     pub post_logout_redirect_uris: Json<Vec<String>>,
     pub grant_types: Json<Vec<String>>,
     pub scopes: Json<Vec<String>>,
+    pub web_origins: Json<Vec<String>>,
     pub audience: Option<String>,
     pub access_token_alg: String,
     pub id_token_alg: String,
@@ -94,6 +95,7 @@ impl ClientRow {
             )?,
             grant_types: parse_all(&self.grant_types.0, GrantType::parse)?,
             scopes: parse_all(&self.scopes.0, ScopeToken::parse)?,
+            web_origins: parse_all(&self.web_origins.0, WebOrigin::parse)?,
             audience: self.audience,
             access_token_alg: SigningAlgorithm::parse(&self.access_token_alg).map_err(corrupt)?,
             id_token_alg: SigningAlgorithm::parse(&self.id_token_alg).map_err(corrupt)?,

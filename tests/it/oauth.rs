@@ -5,6 +5,7 @@ mod authorize_errors;
 mod change_feed;
 mod client_credentials;
 mod code_exchange;
+mod cors;
 mod discovery;
 mod end_session;
 mod introspection;

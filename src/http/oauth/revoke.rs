@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::token::no_store;
 use crate::http::extract::oauth_request::OAuthRequest;
+use crate::http::middleware::cors::CorsClient;
 use crate::http::responses::oauth_error::from_endpoint_error;
 use crate::oauth::Engine;
 
@@ -14,8 +15,15 @@ pub async fn revoke(State(engine): State<Engine>, request: OAuthRequest) -> Resp
         Ok(credentials) => credentials,
         Err(rejection) => return rejection.into_response(),
     };
-    match engine.revoke(credentials, &request.params).await {
+    let cors = crate::domain::ClientId::parse(&credentials.client_id)
+        .ok()
+        .map(CorsClient);
+    let mut response = match engine.revoke(credentials, &request.params).await {
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(error) => from_endpoint_error(error, Some(credentials.method)).into_response(),
+    };
+    if let Some(cors) = cors {
+        response.extensions_mut().insert(cors);
     }
+    response
 }

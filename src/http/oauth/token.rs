@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::oauth_request::OAuthRequest;
+use crate::http::middleware::cors::CorsClient;
 use crate::http::responses::oauth_error::from_endpoint_error;
 use crate::oauth::Engine;
 
@@ -19,10 +20,17 @@ pub async fn token(
         Ok(credentials) => credentials,
         Err(rejection) => return rejection.into_response(),
     };
-    match engine.exchange(credentials, &request.params, address).await {
+    let cors = crate::domain::ClientId::parse(&credentials.client_id)
+        .ok()
+        .map(CorsClient);
+    let mut response = match engine.exchange(credentials, &request.params, address).await {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(error) => from_endpoint_error(error, Some(credentials.method)).into_response(),
+    };
+    if let Some(cors) = cors {
+        response.extensions_mut().insert(cors);
     }
+    response
 }
 
 /// RFC 6749 §5.1: token responses are never cached.

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::token::no_store;
+use crate::http::middleware::cors::CorsClient;
 use crate::http::responses::oauth_error::{Challenge, OAuthErrorResponse, from_endpoint_error};
 use crate::oauth::Engine;
 use crate::oauth::error::{ErrorCode, OAuthError};
@@ -67,7 +68,12 @@ pub async fn userinfo(
         (None, None) => return missing_token(),
     };
     match engine.userinfo(&token).await {
-        Ok(claims) => no_store(Json(claims).into_response()),
+        Ok(claims) => {
+            let client = claims.client_id.clone();
+            let mut response = no_store(Json(claims).into_response());
+            response.extensions_mut().insert(CorsClient(client));
+            response
+        }
         Err(error) => from_endpoint_error(error, None).into_response(),
     }
 }

@@ -14,8 +14,8 @@ impl ClientStore for SqliteStore {
         let row = sqlx::query_as::<_, ClientRow>(
             "insert into clients (id, name, secret_hash, kind, first_party, redirect_uris,
                  post_logout_redirect_uris, grant_types, scopes, audience, access_token_alg,
-                 id_token_alg, access_token_ttl_seconds, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+                 id_token_alg, access_token_ttl_seconds, created_at, updated_at, web_origins)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
              returning *",
         )
         .bind(client.id.as_str())
@@ -34,6 +34,7 @@ impl ClientStore for SqliteStore {
         .bind(client.id_token_alg.as_str())
         .bind(client.access_token_ttl_seconds.map(i64::from))
         .bind(client.created_at)
+        .bind(string_list(&client.web_origins, |o| o.as_str()))
         .fetch_one(&self.pool)
         .await
         .map_err(|e| classify_conflict(e, Conflict::ClientId))?;
@@ -58,5 +59,13 @@ impl ClientStore for SqliteStore {
             .into_iter()
             .map(ClientRow::into_client)
             .collect()
+    }
+
+    async fn is_web_origin(&self, origin: &str) -> StoreResult<bool> {
+        sqlx::query_scalar("select exists (select 1 from clients, json_each(clients.web_origins) as o where o.value = $1)")
+            .bind(origin)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)
     }
 }

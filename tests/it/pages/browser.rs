@@ -2,7 +2,7 @@
 
 use crate::support::browser::Browser;
 use crate::support::browser_flow::{AuthRequest, PASSWORD, pkce_pair};
-use crate::support::client_app::ClientApp;
+use crate::support::client_app::{ClientApp, SpaConfig};
 use crate::support::{Backend, TestApp};
 
 /// Fills in and sends the sign-in form the browser is showing.
@@ -208,7 +208,75 @@ async fn the_login_page_cannot_be_framed_and_loads_only_our_assets(backend: Back
 
 on_both_backends!(
     consent_allow_and_deny_reach_the_app_on_its_own_origin,
+    a_browser_app_on_its_own_origin_signs_in_and_calls_the_api,
     first_party_sign_in_silent_sign_in_and_logout_reach_the_app,
     form_post_delivers_the_code_to_the_app,
     the_login_page_cannot_be_framed_and_loads_only_our_assets,
 );
+
+/// A single-page app with a public client, on its own origin: the code flow with PKCE, then
+/// `/token`, `/userinfo` and `/revoke` with `fetch`. A page on an origin no client lists can
+/// read none of those answers.
+async fn a_browser_app_on_its_own_origin_signs_in_and_calls_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let spa = ClientApp::start().await;
+    let stranger = ClientApp::start().await;
+    let user_id = app.create_user("spa@example.com", &[]);
+    let client = app.create_client(&[
+        "--public",
+        "--first-party",
+        "--redirect-uri",
+        &spa.url("/spa"),
+    ]);
+    let config = SpaConfig {
+        issuer: app.base_url.clone(),
+        client_id: client.id.clone(),
+        scope: "openid offline_access".to_owned(),
+    };
+    spa.serve_spa(config.clone());
+    stranger.serve_spa(config);
+
+    let browser = Browser::start().await;
+    browser.goto(&spa.url("/spa")).await;
+    sign_in(&browser, &app, "spa@example.com").await;
+    let token = spa.spa_report("token").await;
+    assert_eq!(token["status"], 200, "{token}");
+    let tokens: serde_json::Value = serde_json::from_str(token["body"].as_str().unwrap()).unwrap();
+    let userinfo = spa.spa_report("userinfo").await;
+    assert_eq!(userinfo["status"], 200, "{userinfo}");
+    let claims: serde_json::Value =
+        serde_json::from_str(userinfo["body"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["sub"], user_id.as_str());
+    let revoke = spa.spa_report("revoke").await;
+    assert_eq!(revoke["status"], 200, "{revoke}");
+    spa.spa_report("done").await;
+    browser.assert_no_csp_violation().await;
+    let refreshed = app
+        .http
+        .post(app.url("/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", client.id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 400, "the app's revocation took effect");
+
+    let access_token = tokens["access_token"].as_str().unwrap();
+    browser
+        .goto(&stranger.url(&format!("/spa?probe={access_token}")))
+        .await;
+    for step in ["probe-token", "probe-userinfo"] {
+        let probed = stranger.spa_report(step).await;
+        assert!(
+            probed["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("Failed to fetch")),
+            "{step} was readable from an origin no client lists: {probed}"
+        );
+    }
+    browser.quit().await;
+    app.stop().await;
+}

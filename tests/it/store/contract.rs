@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use portcullis::domain::{
     ClientId, ClientKind, Email, GrantType, NewClient, NewUser, RedirectUri, RoleName, ScopeToken,
-    SigningAlgorithm, UserId, UserStatus, time,
+    SigningAlgorithm, UserId, UserStatus, WebOrigin, time,
 };
 use portcullis::store::{Conflict, Store, StoreError};
 
@@ -39,6 +39,7 @@ fn new_client(id: &str) -> NewClient {
         post_logout_redirect_uris: vec![],
         grant_types: vec![GrantType::AuthorizationCode, GrantType::ClientCredentials],
         scopes: vec![ScopeToken::parse("openid").unwrap()],
+        web_origins: vec![WebOrigin::parse("https://app.example.com").unwrap()],
         audience: Some("https://api.example.com".into()),
         access_token_alg: SigningAlgorithm::Rs256,
         id_token_alg: SigningAlgorithm::Es256,
@@ -173,6 +174,15 @@ async fn clients_round_trip_and_ids_are_unique(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(store.list_clients().await.unwrap().len(), 2);
+    assert_eq!(found.web_origins[0].as_str(), "https://app.example.com");
+    assert!(
+        store
+            .is_web_origin("https://app.example.com")
+            .await
+            .unwrap()
+    );
+    assert!(!store.is_web_origin("https://app.example.co").await.unwrap());
+    assert!(!store.is_web_origin("https://evil.example").await.unwrap());
     assert!(
         store
             .find_client(&ClientId::parse("nope").unwrap())

@@ -88,10 +88,10 @@ async function call(step, url, init) {
     throw error;
   }
 }
+const form = body => ({ method: 'POST', body: new URLSearchParams(body) });
 async function finish(params) {
   const { verifier, state } = JSON.parse(sessionStorage.getItem('pkce'));
   if (params.get('state') !== state) { await report('state', { error: 'state mismatch' }); return; }
-  const form = body => ({ method: 'POST', body: new URLSearchParams(body) });
   const tokens = await call('token', CONFIG.issuer + '/token', form({ grant_type: 'authorization_code',
     code: params.get('code'), redirect_uri: redirectUri, code_verifier: verifier, client_id: CONFIG.client_id }));
   await call('userinfo', CONFIG.issuer + '/userinfo',
@@ -100,8 +100,17 @@ async function finish(params) {
     token_type_hint: 'refresh_token', client_id: CONFIG.client_id }));
   await report('done', {});
 }
+// From an origin that may not be allowed: what can this page read?
+async function probe(token) {
+  await call('probe-token', CONFIG.issuer + '/token', form({ grant_type: 'authorization_code',
+    code: 'no-such-code', redirect_uri: redirectUri, code_verifier: 'v'.repeat(43),
+    client_id: CONFIG.client_id })).catch(() => {});
+  await call('probe-userinfo', CONFIG.issuer + '/userinfo',
+    { headers: { authorization: 'Bearer ' + token } }).catch(() => {});
+}
 const params = new URLSearchParams(location.search);
-if (params.has('code')) { finish(params); }
+if (params.has('probe')) { probe(params.get('probe')); }
+else if (params.has('code')) { finish(params); }
 else if (params.has('error')) { report('authorize', { error: params.get('error') }); }
 else if (CONFIG.client_id) { start(); }
 "#;

@@ -1,0 +1,8 @@
+-- Origins whose browser code may call /token, /userinfo and /revoke (CORS). Clients registered
+-- before this get the origins of their redirect URIs, as new clients do by default.
+alter table clients add column web_origins jsonb not null default '[]';
+update clients set web_origins = coalesce((
+    select jsonb_agg(distinct substring(uri from '^(https?://[^/?#]+)'))
+    from jsonb_array_elements_text(redirect_uris) as uri
+    where uri ~ '^https?://'
+), '[]');
