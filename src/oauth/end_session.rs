@@ -11,13 +11,30 @@ use crate::crypto::jwt;
 use crate::domain::ClientId;
 use crate::store::StoreError;
 
+/// The claims that make a JWT of ours an ID token (OpenID Connect Core §2); an access token
+/// (RFC 9068) has `client_id`, `scope` and `jti` instead of `azp`, `amr` and `at_hash`.
 #[derive(Debug, Deserialize)]
 struct HintClaims {
     iss: String,
     sub: String,
     aud: String,
+    azp: String,
+    #[expect(dead_code, reason = "required to be present: ID tokens carry it")]
+    amr: Vec<String>,
+    #[expect(dead_code, reason = "required to be present: ID tokens carry it")]
+    at_hash: String,
     #[serde(default)]
     sid: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    jti: Option<String>,
+}
+
+impl HintClaims {
+    fn is_id_token(&self) -> bool {
+        self.azp == self.aud && self.client_id.is_none() && self.jti.is_none()
+    }
 }
 
 /// A validated logout request.
@@ -52,10 +69,16 @@ impl Engine {
         let hint = match params.get("id_token_hint") {
             Some(token) => {
                 let ring = self.keys();
-                let (_, claims): (_, HintClaims) =
+                let (header, claims): (_, HintClaims) =
                     jwt::verify(token, |kid| ring.verification_key(kid, now))
                         .map_err(|_| invalid("the id_token_hint is not an ID token we issued"))?;
-                if claims.iss != self.issuer {
+                // Our access tokens are signed by the same keys: only an ID token may stand in
+                // for the user's confirmation.
+                let typed_as_id_token = header
+                    .typ
+                    .as_deref()
+                    .is_none_or(|typ| typ.eq_ignore_ascii_case("JWT"));
+                if claims.iss != self.issuer || !typed_as_id_token || !claims.is_id_token() {
                     return Err(invalid("the id_token_hint is not an ID token we issued"));
                 }
                 Some(claims)

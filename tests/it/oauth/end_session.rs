@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::support::browser_flow::{hidden_field, location};
+use crate::support::browser_flow::{AuthRequest, hidden_field, location, param};
 use crate::support::{Backend, TestApp};
 
 async fn a_valid_hint_signs_out_and_returns_to_the_registered_uri(backend: Backend) {
@@ -105,7 +105,47 @@ async fn without_a_hint_the_user_confirms_with_a_csrf_protected_form(backend: Ba
     app.stop().await;
 }
 
+/// Every token we issue is signed by the same keys; only an ID token may end a session without
+/// asking. Nothing else given as the hint ends it.
+async fn only_an_id_token_is_taken_as_the_hint(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("hint@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let tokens = app
+        .code_flow(&client, "hint@example.com", "openid offline_access")
+        .await;
+    let machine = app.machine_client(&[]);
+    let machine_token = app.client_credentials_token(&machine).await;
+    let hints = [
+        tokens["access_token"].as_str().unwrap(),
+        tokens["refresh_token"].as_str().unwrap(),
+        machine_token["access_token"].as_str().unwrap(),
+        "garbage",
+        "a.b.c",
+    ];
+    for hint in hints {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("id_token_hint", hint)
+            .finish();
+        let response = app
+            .http
+            .get(app.url(&format!("/end_session?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status(), 303, "{hint}");
+        let silent = AuthRequest::to_callback(&client, "openid").with("prompt", "none");
+        let answer = location(&app.start_authorization(&silent).await);
+        assert!(
+            param(&answer, "code").is_some(),
+            "the session survived the hint {hint}: {answer}"
+        );
+    }
+    app.stop().await;
+}
+
 on_both_backends!(
+    only_an_id_token_is_taken_as_the_hint,
     a_valid_hint_signs_out_and_returns_to_the_registered_uri,
     unregistered_redirects_and_forged_hints_are_refused,
     without_a_hint_the_user_confirms_with_a_csrf_protected_form,
