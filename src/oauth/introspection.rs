@@ -1,5 +1,8 @@
 //! Token introspection (RFC 7662) for authenticated confidential clients. An inactive token of
-//! any kind answers exactly `{"active": false}`.
+//! any kind answers exactly `{"active": false}`, and so does a live token the caller has no
+//! business with (RFC 7662 §2.1, §4: no token scanning): only the client the token was issued
+//! to, or the resource server it is meant for (a client whose id, or whose registered
+//! audience, is the token's `aud`), learns that it is active and what it carries.
 
 use serde::Serialize;
 
@@ -53,6 +56,20 @@ impl Engine {
             ));
         }
         let token = params.require("token")?;
+        let answer = self.introspect_token(token).await?;
+        let concerned = answer.details.as_ref().is_some_and(|details| {
+            details.client_id == client.id.as_str()
+                || details.aud == client.id.as_str()
+                || client.audience.as_deref() == Some(details.aud.as_str())
+        });
+        Ok(if concerned {
+            answer
+        } else {
+            Introspection::inactive()
+        })
+    }
+
+    async fn introspect_token(&self, token: &str) -> Result<Introspection, EndpointError> {
         // token_type_hint is only a hint (RFC 7662 §2.1); every kind we issue is tried.
         let now = self.now();
         let Some(claims) = access_token::validate(self, token, now) else {

@@ -16,22 +16,61 @@ async fn introspect(app: &TestApp, caller: &TestClient, token: &str) -> Value {
 
 async fn an_active_access_token_introspects_with_its_details(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let issuer_client = app.machine_client(&[]);
-    let resource_server = app.machine_client(&[]);
+    let issuer_client = app.machine_client(&["--audience", "orders-api"]);
+    let resource_server = app.machine_client(&["--client-id", "orders-api"]);
     let token = app.client_credentials_token(&issuer_client).await;
-    let answer = introspect(
-        &app,
-        &resource_server,
-        token["access_token"].as_str().unwrap(),
-    )
-    .await;
+    let token = token["access_token"].as_str().unwrap();
+    let answer = introspect(&app, &resource_server, token).await;
     assert_eq!(answer["active"], true);
     assert_eq!(answer["client_id"], issuer_client.id.as_str());
     assert_eq!(answer["sub"], issuer_client.id.as_str());
+    assert_eq!(answer["aud"], "orders-api");
     assert_eq!(answer["scope"], "api:read api:write");
     assert_eq!(answer["iss"], app.base_url);
     assert_eq!(answer["token_type"], "Bearer");
     assert!(answer["exp"].as_i64().unwrap() > answer["iat"].as_i64().unwrap());
+    assert_eq!(
+        introspect(&app, &issuer_client, token).await["active"],
+        true,
+        "the client the token was issued to"
+    );
+    app.stop().await;
+}
+
+/// RFC 7662 §2.1, §4: a confidential client that neither holds the token nor is its audience
+/// learns nothing, not even that the token is live.
+async fn a_client_the_token_does_not_concern_sees_it_inactive(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let holder = app.machine_client(&["--audience", "https://api.example.com"]);
+    let api = app.machine_client(&["--audience", "https://api.example.com"]);
+    let stranger = app.machine_client(&[]);
+    let token = app.client_credentials_token(&holder).await;
+    let token = token["access_token"].as_str().unwrap();
+    assert_eq!(
+        introspect(&app, &stranger, token).await,
+        json!({ "active": false })
+    );
+    assert_eq!(
+        introspect(&app, &api, token).await["active"],
+        true,
+        "a resource server registered with the token's audience"
+    );
+
+    app.create_user("owner@example.com", &[]);
+    let web = app.web_client(&["--first-party"]);
+    let tokens = app
+        .code_flow(&web, "owner@example.com", "openid offline_access")
+        .await;
+    for token in [&tokens["access_token"], &tokens["refresh_token"]] {
+        assert_eq!(
+            introspect(&app, &stranger, token.as_str().unwrap()).await,
+            json!({ "active": false })
+        );
+        assert_eq!(
+            introspect(&app, &web, token.as_str().unwrap()).await["active"],
+            true
+        );
+    }
     app.stop().await;
 }
 
@@ -102,6 +141,7 @@ fn base64_url(bytes: &[u8]) -> String {
 
 on_both_backends!(
     an_active_access_token_introspects_with_its_details,
+    a_client_the_token_does_not_concern_sees_it_inactive,
     anything_else_is_exactly_inactive,
     only_authenticated_confidential_clients_may_introspect,
 );
