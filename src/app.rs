@@ -13,6 +13,7 @@ use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
 use crate::config::{Backend, Config, DatabaseConfig};
+use crate::domain::time::Clock;
 use crate::http::{self, AppState};
 use crate::jobs::key_rotation::KeyRotation;
 use crate::oauth::Engine;
@@ -64,6 +65,7 @@ impl App {
             hasher.clone(),
             ring,
             http::paths::ENDPOINTS,
+            Clock::default(),
         );
         engine
             .refresh_discovery()
@@ -93,6 +95,11 @@ impl App {
             rotation,
             changes,
         })
+    }
+
+    /// The clock the server's rules read; tests move it forward instead of waiting.
+    pub fn clock(&self) -> Clock {
+        self.engine.clock()
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {

@@ -48,6 +48,9 @@ pub struct TokensConfig {
     pub authorization_code_ttl: Duration,
     pub refresh_token_idle_ttl: Duration,
     pub refresh_token_absolute_ttl: Duration,
+    /// How long after a rotation the same refresh token, retried by the same client, gets the
+    /// same successor again ("0s": never).
+    pub refresh_token_retry_window: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -293,6 +296,12 @@ impl Config {
             return Err((
                 "tokens.authorization_code_ttl",
                 "must be at most 10m (RFC 6749 §4.1.2)".into(),
+            ));
+        }
+        if tokens.refresh_token_retry_window > Duration::from_secs(60) {
+            return Err((
+                "tokens.refresh_token_retry_window",
+                "must be at most 60s".into(),
             ));
         }
         if tokens.refresh_token_absolute_ttl < tokens.refresh_token_idle_ttl {

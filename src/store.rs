@@ -124,12 +124,15 @@ pub trait GrantStore: Send + Sync {
         token: &TokenHash,
     ) -> StoreResult<Option<RefreshTokenRecord>>;
     /// Consumes `token` and stores `next` in its family, atomically. Reuse of a consumed token
-    /// revokes the family.
+    /// revokes the family, except for a retry: the token was consumed at or after
+    /// `retry_since` and its successor is `next` (derived from the token, so a retry presents
+    /// the same one), still unused and live; then nothing changes and the answer is `Retried`.
     async fn rotate_refresh_token(
         &self,
         token: &TokenHash,
         now: OffsetDateTime,
         next: NewRefreshToken,
+        retry_since: Option<OffsetDateTime>,
     ) -> StoreResult<Rotation>;
     async fn find_grant(&self, id: uuid::Uuid) -> StoreResult<Option<Grant>>;
     /// Revokes a family: its refresh tokens stop working and its access tokens introspect inactive.

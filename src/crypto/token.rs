@@ -40,13 +40,26 @@ impl std::fmt::Debug for PlaintextToken {
 #[derive(Clone)]
 pub struct TokenHasher {
     key: hmac::Key,
+    /// A key of its own for deriving refresh-token successors, so a derived token can never
+    /// equal a stored hash.
+    successor_key: hmac::Key,
 }
 
 impl TokenHasher {
     pub fn new(key_bytes: &[u8]) -> Self {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, key_bytes);
+        let derived = hmac::sign(&key, b"portcullis: refresh-token successor key v1");
         Self {
-            key: hmac::Key::new(hmac::HMAC_SHA256, key_bytes),
+            successor_key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+            key,
         }
+    }
+
+    /// The refresh token that succeeds `token`: the same every time, so a retried rotation can
+    /// answer with the successor again without storing it, and unguessable without the key.
+    pub fn successor(&self, token: &PlaintextToken) -> PlaintextToken {
+        let tag = hmac::sign(&self.successor_key, token.expose().as_bytes());
+        PlaintextToken(URL_SAFE_NO_PAD.encode(tag.as_ref()))
     }
 
     pub fn hash(&self, token: &PlaintextToken) -> TokenHash {
@@ -92,5 +105,17 @@ mod tests {
         assert!(!hasher.verify(&PlaintextToken::generate(), &stored));
         assert_ne!(other_key.hash(&token), stored);
         assert_ne!(stored.as_str(), token.expose());
+    }
+
+    #[test]
+    fn successors_are_deterministic_keyed_and_unlike_the_stored_hash() {
+        let token = PlaintextToken::generate();
+        let hasher = TokenHasher::new(&[7; 32]);
+        let next = hasher.successor(&token);
+        assert_eq!(next, hasher.successor(&token));
+        assert_eq!(next.expose().len(), 43);
+        assert_ne!(next, hasher.successor(&PlaintextToken::generate()));
+        assert_ne!(next, TokenHasher::new(&[8; 32]).successor(&token));
+        assert_ne!(next.expose(), hasher.hash(&token).as_str());
     }
 }

@@ -91,6 +91,9 @@ pub enum Redemption {
 pub enum Rotation {
     /// The token was consumed and its successor stored.
     Rotated(Grant),
+    /// The token was consumed moments ago and its successor is still unused: the same
+    /// successor answers again (a client retrying after a lost response).
+    Retried(Grant),
     /// The token had been used before: the whole family is now revoked.
     Reused,
     /// No such token, expired, revoked family, or another client's.

@@ -11,6 +11,7 @@ use super::revocation_list::{self, RevocationList};
 use crate::config::Config;
 use crate::crypto::key_ring::{KeyRing, SharedKeyRing};
 use crate::crypto::token::TokenHasher;
+use crate::domain::time::Clock;
 use crate::domain::{Client, ClientId, GrantType, User, UserId};
 use crate::store::{Change, Store, StoreError, StoreResult};
 
@@ -28,6 +29,7 @@ pub struct Inner {
     keys: SharedKeyRing,
     paths: EndpointPaths,
     discovery: RwLock<Arc<str>>,
+    clock: Clock,
 }
 
 impl std::ops::Deref for Engine {
@@ -44,6 +46,7 @@ impl Engine {
         hasher: TokenHasher,
         ring: KeyRing,
         paths: EndpointPaths,
+        clock: Clock,
     ) -> Self {
         let issuer = config.issuer();
         let ttl = config.keys.reload_interval.get();
@@ -59,6 +62,7 @@ impl Engine {
             keys: SharedKeyRing::new(ring),
             paths,
             discovery: RwLock::new(document.into()),
+            clock,
         }))
     }
 
@@ -96,7 +100,11 @@ impl Engine {
     }
 
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 }
 

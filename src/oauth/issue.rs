@@ -82,9 +82,30 @@ pub fn refresh_token(
     family_expires_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
+    stored_refresh_token(engine, PlaintextToken::generate(), family_expires_at, now)
+}
+
+/// The successor of a presented refresh token (derived from it: see [`TokenHasher::successor`]).
+///
+/// [`TokenHasher::successor`]: crate::crypto::token::TokenHasher::successor
+pub fn successor_refresh_token(
+    engine: &Engine,
+    presented: &PlaintextToken,
+    family_expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
+    let token = engine.hasher.successor(presented);
+    stored_refresh_token(engine, token, family_expires_at, now)
+}
+
+fn stored_refresh_token(
+    engine: &Engine,
+    token: PlaintextToken,
+    family_expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
     let idle = time::Duration::try_from(engine.config.tokens.refresh_token_idle_ttl.get())
         .map_err(EndpointError::internal)?;
-    let token = PlaintextToken::generate();
     let stored = NewRefreshToken {
         token_hash: engine.hasher.hash(&token),
         created_at: now,

@@ -20,10 +20,8 @@ pub async fn exchange(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, EndpointError> {
-    let presented = params.require("refresh_token")?;
-    let hash = engine
-        .hasher
-        .hash(&PlaintextToken::from_presented(presented));
+    let presented = PlaintextToken::from_presented(params.require("refresh_token")?);
+    let hash = engine.hasher.hash(&presented);
     let now = engine.now();
     let Some(record) = engine.store.find_refresh_token(&hash).await? else {
         return Err(invalid_grant("the refresh token is invalid"));
@@ -52,13 +50,22 @@ pub async fn exchange(
         Some(user) if user.status == UserStatus::Active => user,
         _ => return Err(invalid_grant("the user can no longer sign in")),
     };
-    let (next, new_token) = issue::refresh_token(engine, record.grant.expires_at, now)?;
+    let (next, new_token) =
+        issue::successor_refresh_token(engine, &presented, record.grant.expires_at, now)?;
+    let retry_window =
+        time::Duration::try_from(engine.config.tokens.refresh_token_retry_window.get())
+            .map_err(EndpointError::internal)?;
+    let retry_since = (!retry_window.is_zero()).then(|| now - retry_window);
     let grant = match engine
         .store
-        .rotate_refresh_token(&hash, now, new_token)
+        .rotate_refresh_token(&hash, now, new_token, retry_since)
         .await?
     {
         Rotation::Rotated(grant) => grant,
+        Rotation::Retried(grant) => {
+            tracing::info!(client_id = %client.id, "refresh retried: same successor");
+            grant
+        }
         Rotation::Reused => {
             engine.grant_revoked(record.grant.id, now);
             tracing::warn!(client_id = %client.id, "refresh token reused: family revoked");

@@ -207,6 +207,7 @@ impl GrantStore for PostgresStore {
         token: &TokenHash,
         now: OffsetDateTime,
         next: NewRefreshToken,
+        retry_since: Option<OffsetDateTime>,
     ) -> StoreResult<Rotation> {
         // One statement, so one round trip: consume the token (compare-and-set on consumed_at)
         // only while it and its grant are live, and insert its successor in the same family.
@@ -233,6 +234,26 @@ impl GrantStore for PostgresStore {
         .map_err(classify)?;
         if let Some(grant) = rotated {
             return Ok(Rotation::Rotated(grant.into_grant()?));
+        }
+        if let Some(since) = retry_since {
+            let retried = sqlx::query_as::<_, GrantRow>(
+                "select g.* from refresh_tokens rt
+                 join refresh_tokens next on next.token_hash = $2 and next.grant_id = rt.grant_id
+                 join grants g on g.id = rt.grant_id
+                 where rt.token_hash = $1 and rt.consumed_at >= $3
+                   and next.consumed_at is null and next.expires_at > $4
+                   and g.revoked_at is null and g.expires_at > $4",
+            )
+            .bind(token.as_str())
+            .bind(next.token_hash.as_str())
+            .bind(since)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+            if let Some(grant) = retried {
+                return Ok(Rotation::Retried(grant.into_grant()?));
+            }
         }
         // Not rotated. A token that was consumed before came back: assume theft and end the
         // family (RFC 9700 §4.14.2). Anything else (unknown, expired, revoked) changes nothing.

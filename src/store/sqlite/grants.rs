@@ -226,6 +226,7 @@ impl GrantStore for SqliteStore {
         token: &TokenHash,
         now: OffsetDateTime,
         next: NewRefreshToken,
+        retry_since: Option<OffsetDateTime>,
     ) -> StoreResult<Rotation> {
         let mut tx = self
             .pool
@@ -242,6 +243,30 @@ impl GrantStore for SqliteStore {
         .await
         .map_err(classify)?;
         let Some((grant_id, expires_at)) = consumed else {
+            if let Some(since) = retry_since {
+                let retried = sqlx::query_as::<_, GrantRow>(
+                    "select g.* from refresh_tokens rt
+                     join refresh_tokens next on next.token_hash = $2 and next.grant_id = rt.grant_id
+                     join grants g on g.id = rt.grant_id
+                     where rt.token_hash = $1
+                       and unixepoch(rt.consumed_at, 'subsec') >= unixepoch($3, 'subsec')
+                       and next.consumed_at is null
+                       and unixepoch(next.expires_at, 'subsec') > unixepoch($4, 'subsec')
+                       and g.revoked_at is null
+                       and unixepoch(g.expires_at, 'subsec') > unixepoch($4, 'subsec')",
+                )
+                .bind(token.as_str())
+                .bind(next.token_hash.as_str())
+                .bind(since)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(classify)?;
+                if let Some(grant) = retried {
+                    tx.commit().await.map_err(classify)?;
+                    return Ok(Rotation::Retried(grant.into_grant()?));
+                }
+            }
             let family: Option<Uuid> =
                 sqlx::query_scalar("select grant_id from refresh_tokens where token_hash = $1")
                     .bind(token.as_str())

@@ -1,5 +1,6 @@
 //! Refresh tokens: strict rotation, reuse revokes the family, scope narrows but never widens,
-//! bound to the client, and one winner under concurrency.
+//! bound to the client, a retry after a lost response gets the same successor, and at most one
+//! successor ever exists under concurrency.
 
 use serde_json::{Value, json};
 
@@ -50,12 +51,19 @@ async fn every_refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
         "same subject after refresh"
     );
 
+    // The successor is used; the original coming back now is a reuse.
+    let third: Value = refresh(&app, &client, rotated, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let newest = third["refresh_token"].as_str().unwrap();
     assert_eq!(
         error_of(refresh(&app, &client, original, None).await).await,
         "invalid_grant"
     );
     assert_eq!(
-        error_of(refresh(&app, &client, rotated, None).await).await,
+        error_of(refresh(&app, &client, newest, None).await).await,
         "invalid_grant",
         "the family is revoked"
     );
@@ -194,8 +202,108 @@ async fn refresh_tokens_introspect_and_revoking_one_ends_the_family(backend: Bac
     app.stop().await;
 }
 
-async fn concurrent_refreshes_of_one_token_have_exactly_one_winner(backend: Backend) {
+/// A client that lost the response retries with the same token: it gets the same successor and
+/// the family survives, while that successor is unused and within the window.
+async fn a_retry_after_a_lost_response_gets_the_same_successor(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.create_user("retry@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    let other = app.web_client(&["--first-party"]);
+    let tokens = app
+        .code_flow(&client, "retry@example.com", "openid offline_access")
+        .await;
+    let original = tokens["refresh_token"].as_str().unwrap();
+    let lost: Value = refresh(&app, &client, original, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.clock.advance(time::Duration::seconds(20));
+    let retried = refresh(&app, &client, original, None).await;
+    assert_eq!(retried.status(), 200);
+    let retried: Value = retried.json().await.unwrap();
+    assert_eq!(retried["refresh_token"], lost["refresh_token"]);
+    assert_ne!(retried["access_token"], lost["access_token"]);
+    assert_eq!(
+        error_of(refresh(&app, &other, original, None).await).await,
+        "invalid_grant",
+        "another client is never a retry"
+    );
+    let successor = retried["refresh_token"].as_str().unwrap();
+    let next = refresh(&app, &client, successor, None).await;
+    assert_eq!(next.status(), 200, "the family survived the retry");
+    let next: Value = next.json().await.unwrap();
+
+    // The window passes: the next token retried now is a reuse, and ends the family.
+    let latest = next["refresh_token"].as_str().unwrap();
+    let after: Value = refresh(&app, &client, latest, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.clock.advance(time::Duration::seconds(31));
+    assert_eq!(
+        error_of(refresh(&app, &client, latest, None).await).await,
+        "invalid_grant"
+    );
+    assert_eq!(
+        error_of(
+            refresh(
+                &app,
+                &client,
+                after["refresh_token"].as_str().unwrap(),
+                None
+            )
+            .await
+        )
+        .await,
+        "invalid_grant",
+        "the family is revoked"
+    );
+    app.stop().await;
+}
+
+/// Parallel retries of one token: every answer carries the one successor, and the store holds
+/// exactly one.
+async fn concurrent_refreshes_of_one_token_share_one_successor(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_user("share@example.com", &[]);
+    let client = app.web_client(&["--first-party"]);
+    for round in 0..5 {
+        let tokens = app
+            .code_flow(&client, "share@example.com", "openid offline_access")
+            .await;
+        let token = tokens["refresh_token"].as_str().unwrap();
+        let attempts = (0..8).map(|_| refresh(&app, &client, token, None));
+        let mut successors = std::collections::BTreeSet::new();
+        for response in futures_util::future::join_all(attempts).await {
+            assert_eq!(response.status(), 200, "round {round}");
+            let body: Value = response.json().await.unwrap();
+            successors.insert(body["refresh_token"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(successors.len(), 1, "round {round}: {successors:?}");
+        let stored = app
+            .db
+            .scalar(
+                "select count(*) from refresh_tokens where consumed_at is null and $1 <> ''",
+                "x",
+            )
+            .await;
+        assert_eq!(
+            stored,
+            Some(round + 1),
+            "one live successor per family (round {round})"
+        );
+    }
+    app.stop().await;
+}
+
+/// With retries turned off, rotation is strictly one winner.
+async fn concurrent_refreshes_of_one_token_have_exactly_one_winner(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.tokens.refresh_token_retry_window = portcullis::config::Duration::from_secs(0);
+    })
+    .await;
     app.create_user("race-refresh@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
     let tokens = app
@@ -226,4 +334,6 @@ on_both_backends!(
     refresh_tokens_are_bound_to_their_client_and_need_offline_access,
     refresh_tokens_introspect_and_revoking_one_ends_the_family,
     concurrent_refreshes_of_one_token_have_exactly_one_winner,
+    concurrent_refreshes_of_one_token_share_one_successor,
+    a_retry_after_a_lost_response_gets_the_same_successor,
 );

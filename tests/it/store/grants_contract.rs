@@ -181,7 +181,7 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
     assert_eq!(record.grant, family);
     assert!(record.consumed_at.is_none());
     let rotated = store
-        .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-b", now))
+        .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-b", now), None)
         .await
         .unwrap();
     assert_eq!(rotated, Rotation::Rotated(family.clone()));
@@ -193,7 +193,7 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
     assert_eq!(successor.grant.id, family.id);
     assert!(successor.consumed_at.is_none());
     let reused = store
-        .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-c", now))
+        .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-c", now), None)
         .await
         .unwrap();
     assert_eq!(reused, Rotation::Reused);
@@ -206,17 +206,86 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
         "no successor for a reused token"
     );
     let after = store
-        .rotate_refresh_token(&hash("rt-b"), now, refresh("rt-d", now))
+        .rotate_refresh_token(&hash("rt-b"), now, refresh("rt-d", now), None)
         .await
         .unwrap();
     assert_eq!(after, Rotation::Invalid, "the family is revoked");
     assert_eq!(
         store
-            .rotate_refresh_token(&hash("nope"), now, refresh("rt-e", now))
+            .rotate_refresh_token(&hash("nope"), now, refresh("rt-e", now), None)
             .await
             .unwrap(),
         Rotation::Invalid
     );
+    store.close().await;
+}
+
+async fn a_retried_rotation_gets_the_same_successor_only_while_it_is_unused(backend: Backend) {
+    let (_db, store, user, client) = open(backend).await;
+    let now = clock::now();
+    let since = Some(now - Duration::seconds(30));
+    let family = |name: &str| {
+        let family = grant(user, &client, now);
+        let first = refresh(&format!("{name}-0"), now);
+        (family, first)
+    };
+    let rotate = |token: String, next: String, since| {
+        let store = &store;
+        async move {
+            store
+                .rotate_refresh_token(&hash(&token), now, refresh(&next, now), since)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Within the window, with the same successor still unused: the same answer again.
+    let (retried, first) = family("retry");
+    store
+        .insert_grant(retried.clone(), Some(first))
+        .await
+        .unwrap();
+    let once = rotate("retry-0".into(), "retry-1".into(), since).await;
+    assert_eq!(once, Rotation::Rotated(retried.clone()));
+    let again = rotate("retry-0".into(), "retry-1".into(), since).await;
+    assert_eq!(again, Rotation::Retried(retried.clone()));
+    let successor = store
+        .find_refresh_token(&hash("retry-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(successor.consumed_at.is_none(), "a retry consumes nothing");
+    // Once the successor is used, the old token is a reuse.
+    assert!(matches!(
+        rotate("retry-1".into(), "retry-2".into(), since).await,
+        Rotation::Rotated(_)
+    ));
+    assert_eq!(
+        rotate("retry-0".into(), "retry-1".into(), since).await,
+        Rotation::Reused
+    );
+    assert_eq!(
+        rotate("retry-2".into(), "retry-3".into(), since).await,
+        Rotation::Invalid,
+        "the family is revoked"
+    );
+
+    // Past the window, or naming another successor, or with retries off: a reuse.
+    for (name, next, since) in [
+        ("late", "late-1", Some(now + Duration::seconds(1))),
+        ("other", "other-x", since),
+        ("off", "off-1", None),
+    ] {
+        let (family, first) = family(name);
+        store.insert_grant(family, Some(first)).await.unwrap();
+        let rotated = rotate(format!("{name}-0"), format!("{name}-1"), since).await;
+        assert!(matches!(rotated, Rotation::Rotated(_)), "{name}");
+        assert_eq!(
+            rotate(format!("{name}-0"), next.to_owned(), since).await,
+            Rotation::Reused,
+            "{name}"
+        );
+    }
     store.close().await;
 }
 
@@ -297,7 +366,12 @@ async fn tokens_that_may_not_rotate_are_left_as_they_were(backend: Backend) {
     store.revoke_grant(revoked.id, now).await.unwrap();
     for token in ["rt-expired", "rt-revoked"] {
         let outcome = store
-            .rotate_refresh_token(&hash(token), now, refresh(&format!("{token}-next"), now))
+            .rotate_refresh_token(
+                &hash(token),
+                now,
+                refresh(&format!("{token}-next"), now),
+                Some(now - Duration::seconds(30)),
+            )
             .await
             .unwrap();
         assert_eq!(outcome, Rotation::Invalid, "{token}: not a reuse");
@@ -555,6 +629,7 @@ async fn one_pending_signing_key_per_algorithm_even_when_racing(backend: Backend
 }
 
 on_both_backends!(
+    a_retried_rotation_gets_the_same_successor_only_while_it_is_unused,
     a_code_redeems_once_and_a_replay_revokes_its_grant,
     burned_and_expired_codes_grant_nothing,
     refresh_tokens_rotate_once_and_reuse_revokes_the_family,

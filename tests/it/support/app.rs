@@ -19,6 +19,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// Dropped with the app: the database lives exactly as long as the test.
     pub db: TestDatabase,
+    /// The server's clock: move it with `clock.advance(..)` instead of sleeping.
+    pub clock: portcullis::domain::time::Clock,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -82,6 +84,7 @@ impl TestApp {
             config.server.issuer = base_url.parse().unwrap();
         }
         let app = App::build_on(config, listener).await.unwrap();
+        let clock = app.clock();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run(async move {
             let _ = stopped.await;
@@ -95,6 +98,7 @@ impl TestApp {
             base_url,
             http,
             db,
+            clock,
             shutdown: Some(shutdown),
             server: Some(server),
         }
