@@ -321,10 +321,17 @@ impl Engine {
                 .is_some_and(|user| user.status == UserStatus::Active),
             None => false,
         };
-        if let (Some(sign_in), Some(max_age)) = (sign_in, request.max_age)
-            && now.unix_timestamp() - sign_in.auth_time > max_age
-        {
-            signed_in = false;
+        // `max_age=0` asks for a sign-in now, like `prompt=login`: auth_time has whole seconds,
+        // so "older than 0 s" would let a sign-in of a moment ago through.
+        if let (Some(sign_in), Some(max_age)) = (sign_in, request.max_age) {
+            let too_old = if max_age == 0 {
+                !fresh
+            } else {
+                now.unix_timestamp() - sign_in.auth_time > max_age
+            };
+            if too_old {
+                signed_in = false;
+            }
         }
         if request.prompt.login && !fresh {
             signed_in = false;
