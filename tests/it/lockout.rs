@@ -54,8 +54,13 @@ fn classify(answers: &[serde_json::Value]) -> Outcomes {
     outcomes
 }
 
-/// `BURST` wrong passwords for `email`, released together, spread over `instances`.
-async fn burst(instances: &[&TestApp], client: &TestClient, email: &str) -> Outcomes {
+/// `BURST` wrong passwords, for the usernames `username(i)` gives, released together and spread
+/// over `instances`.
+async fn burst(
+    instances: &[&TestApp],
+    client: &TestClient,
+    username: impl Fn(usize) -> String,
+) -> Outcomes {
     let barrier = Arc::new(Barrier::new(BURST));
     let mut tasks = Vec::new();
     for i in 0..BURST {
@@ -63,7 +68,7 @@ async fn burst(instances: &[&TestApp], client: &TestClient, email: &str) -> Outc
         let http = app.http.clone();
         let url = app.url("/token");
         let (id, secret) = (client.id.clone(), client.secret.clone());
-        let email = email.to_owned();
+        let email = username(i);
         let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
@@ -104,7 +109,7 @@ async fn check_bursts(instances: &[&TestApp]) {
     for iteration in 0..ITERATIONS {
         let email = format!("burst{iteration}@example.com");
         app.create_user(&email, &[]);
-        let outcomes = burst(instances, &client, &email).await;
+        let outcomes = burst(instances, &client, |_| email.clone()).await;
         assert_eq!(
             outcomes,
             Outcomes {
@@ -159,35 +164,9 @@ async fn a_burst_from_one_address_is_limited_per_address(backend: Backend) {
     .await;
     app.create_user("victim@example.com", &[]);
     let client = app.create_client(&["--first-party", "--grant-type", "password"]);
-    let barrier = Arc::new(Barrier::new(BURST));
-    let mut tasks = Vec::new();
-    for i in 0..BURST {
-        let (http, url) = (app.http.clone(), app.url("/token"));
-        let (id, secret) = (client.id.clone(), client.secret.clone());
-        let barrier = barrier.clone();
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let form = [
-                ("grant_type", "password".to_owned()),
-                ("username", format!("spray{i}@example.com")),
-                ("password", "a wrong guess".to_owned()),
-            ];
-            let response = http
-                .post(url)
-                .basic_auth(id, secret)
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            response.json::<serde_json::Value>().await.unwrap()
-        }));
-    }
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.unwrap());
-    }
+    let outcomes = burst(&[&app], &client, |i| format!("spray{i}@example.com")).await;
     assert_eq!(
-        classify(&answers),
+        outcomes,
         Outcomes {
             checked: 10,
             locked: BURST - 10
