@@ -16,7 +16,8 @@ pub use client::{
     Client, ClientKind, GrantType, MAX_ACCESS_TOKEN_TTL_SECONDS, NewClient, RedirectUri,
 };
 pub use grant::{
-    AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
+    Admission, AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation,
+    TokenHash,
 };
 pub use ids::{ClientId, UserId};
 pub use role::RoleName;

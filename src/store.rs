@@ -14,9 +14,9 @@ use time::OffsetDateTime;
 
 use crate::config::{Backend, DatabaseConfig};
 use crate::domain::{
-    AuthorizationCode, Client, ClientId, Email, Grant, NewClient, NewRefreshToken, NewUser,
-    Redemption, RefreshTokenRecord, RoleName, Rotation, SigningAlgorithm, StoredSigningKey,
-    TokenHash, User, UserId, UserStatus,
+    Admission, AuthorizationCode, Client, ClientId, Email, Grant, NewClient, NewRefreshToken,
+    NewUser, Redemption, RefreshTokenRecord, RoleName, Rotation, SigningAlgorithm,
+    StoredSigningKey, TokenHash, User, UserId, UserStatus,
 };
 
 pub use error::{Conflict, StoreError};
@@ -167,33 +167,44 @@ pub trait ConsentStore: Send + Sync {
 }
 
 /// Password guesses per key ("account:<email>", "address:<ip>"), behind the temporary lockout.
-/// An attempt is counted *before* its guess is checked, so a burst of parallel guesses cannot
-/// get more checks than the threshold allows.
+/// An attempt is admitted *before* its password is checked: failures and attempts still in
+/// flight together never exceed the threshold, so a burst of parallel guesses cannot get more
+/// checks than the threshold allows, and a right password leaves no failure behind.
 #[async_trait]
 pub trait LoginFailureStore: Send + Sync {
     async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>>;
-    /// Counts an attempt on `key` unless it is locked at `now`, in one atomic statement, and
-    /// returns the count within the window (this attempt included; the count restarts when the
-    /// last attempt is older than `window`), or `None` when locked. The attempt that reaches
-    /// `threshold` also locks the key until `hold_until` in the same statement, so no other
-    /// attempt is admitted before the caller sets the exact lockout with [`lock_login`].
-    ///
-    /// [`lock_login`]: LoginFailureStore::lock_login
+    /// Admits an attempt on `key`, in one atomic statement: refused while locked, or while the
+    /// failures in the window plus the attempts in flight reach `threshold` (after a lockout has
+    /// run out, one attempt at a time). Failures older than `window` are forgotten, and so are
+    /// attempts in flight when the key was last touched before `stale_before` (their requests
+    /// ended without deciding).
     async fn admit_login_attempt(
         &self,
         key: &str,
         now: OffsetDateTime,
-        window: time::Duration,
+        window_start: OffsetDateTime,
+        stale_before: OffsetDateTime,
+        threshold: u32,
+    ) -> StoreResult<Admission>;
+    /// Decides an admitted attempt as failed and returns the failure count; the attempt that
+    /// reaches `threshold` locks the key until `hold_until` in the same statement, so nothing
+    /// is admitted before the caller sets the exact lockout with [`lock_login`].
+    ///
+    /// [`lock_login`]: LoginFailureStore::lock_login
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
         threshold: u32,
         hold_until: OffsetDateTime,
-    ) -> StoreResult<Option<u32>>;
-    /// Sets the lockout for the attempt that was counted as number `count` (nothing if the
-    /// counter has moved on or was cleared since).
+    ) -> StoreResult<u32>;
+    /// Sets the lockout that failure number `count` earned (nothing if the count has moved on).
     async fn lock_login(&self, key: &str, count: u32, until: OffsetDateTime) -> StoreResult<()>;
-    /// Gives back one counted attempt whose guess was not wrong (it was never checked, or it
-    /// was right), lifting the lock once the count is below `threshold` again.
-    async fn refund_login_attempt(&self, key: &str, threshold: u32) -> StoreResult<()>;
-    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    /// Decides an admitted attempt as a success: the failures are forgotten and the lock lifted.
+    async fn record_login_success(&self, key: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// Ends an admitted attempt without deciding it (its password was not checked, or it was
+    /// right and this key does not forgive failures, like a source address).
+    async fn release_login_attempt(&self, key: &str) -> StoreResult<()>;
     /// Forgets counters last touched before `before` whose lockout (if any) is over.
     async fn purge_login_failures(
         &self,

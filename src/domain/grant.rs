@@ -99,3 +99,14 @@ pub enum Rotation {
     /// No such token, expired, revoked family, or another client's.
     Invalid,
 }
+
+/// The answer to a sign-in attempt asking to be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Counted as in flight: check the password, then record the outcome.
+    Admitted,
+    /// The key is locked out.
+    Locked,
+    /// Enough attempts are in flight to reach the threshold: wait for them to be decided.
+    Busy,
+}

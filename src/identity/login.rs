@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::config::LoginConfig;
 use crate::crypto::password::{self, PasswordError};
-use crate::domain::{Email, User, UserStatus};
+use crate::domain::{Admission, Email, User, UserStatus};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,9 +43,11 @@ impl From<PasswordError> for LoginError {
 
 /// Checks `email` and `password`. `address` is the client's IP when known.
 ///
-/// The attempt is counted against the account (and the address) *before* the password is
-/// checked, so however many guesses arrive at once, at most `max_failures` of them are checked
-/// per lockout; a right password gives its attempt back.
+/// The attempt is admitted against the account (and the address) *before* the password is
+/// checked: failures and attempts in flight together never pass the threshold, so however many
+/// guesses arrive at once, at most `max_failures` of them are checked per lockout. Attempts over
+/// the budget wait briefly for those in flight (a right password frees its place), then are
+/// refused as locked out.
 pub async fn verify_password(
     store: &dyn Store,
     policy: &LoginConfig,
@@ -68,7 +70,7 @@ pub async fn verify_password(
     if let Some(address) = &address
         && !address.admit(store, policy, now).await?
     {
-        account.refund(store).await?;
+        store.release_login_attempt(&account.key).await?;
         return Err(LoginError::LockedOut);
     }
     let credentials = match Email::parse(email) {
@@ -81,16 +83,29 @@ pub async fn verify_password(
     };
     match credentials {
         Some((user, _)) if verified && user.status == UserStatus::Active => {
-            store.clear_login_failures(&account.key).await?;
+            store.record_login_success(&account.key, now).await?;
             if let Some(address) = &address {
-                address.refund(store).await?;
+                // A source address is not forgiven by one account's success.
+                store.release_login_attempt(&address.key).await?;
             }
             Ok(user)
         }
-        // The failure was counted when the attempt was admitted.
-        _ => Err(LoginError::InvalidCredentials),
+        _ => {
+            account.fail(store, policy, now).await?;
+            if let Some(address) = &address {
+                address.fail(store, policy, now).await?;
+            }
+            Err(LoginError::InvalidCredentials)
+        }
     }
 }
+
+/// An attempt still counted as in flight this long after its key was last touched has ended
+/// without being decided (its request was cut off: `server.request_timeout` is 30 s by default).
+const IN_FLIGHT_STALE: time::Duration = time::Duration::minutes(2);
+/// How long an attempt over the budget waits for those in flight to be decided.
+const ADMISSION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const ADMISSION_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One guessing counter: an account or a source address.
 struct Counter {
@@ -99,36 +114,51 @@ struct Counter {
 }
 
 impl Counter {
-    /// Counts an attempt; false when the key is locked. The attempt that reaches the threshold
-    /// holds the lock at its longest until the exact lockout is set a moment later.
+    /// Admits an attempt, waiting a little while the budget is taken by attempts in flight;
+    /// false when the key is locked.
     async fn admit(
         &self,
         store: &dyn Store,
         policy: &LoginConfig,
         now: OffsetDateTime,
     ) -> Result<bool, LoginError> {
-        let window =
-            time::Duration::try_from(policy.failure_window.get()).unwrap_or(time::Duration::HOUR);
-        let longest =
-            time::Duration::try_from(policy.max_lockout.get()).unwrap_or(time::Duration::HOUR);
-        let Some(count) = store
-            .admit_login_attempt(&self.key, now, window, self.threshold, now + longest)
-            .await?
-        else {
-            return Ok(false);
-        };
-        if let Some(lockout) = lockout_for(policy, count, self.threshold) {
-            store.lock_login(&self.key, count, now + lockout).await?;
+        let window = duration(policy.failure_window.get());
+        let window_start = now - window;
+        let stale_before = now - IN_FLIGHT_STALE.min(window);
+        let started = std::time::Instant::now();
+        loop {
+            let admission = store
+                .admit_login_attempt(&self.key, now, window_start, stale_before, self.threshold)
+                .await?;
+            match admission {
+                Admission::Admitted => return Ok(true),
+                Admission::Locked => return Ok(false),
+                Admission::Busy if started.elapsed() >= ADMISSION_WAIT => return Ok(false),
+                Admission::Busy => tokio::time::sleep(ADMISSION_POLL).await,
+            }
         }
-        Ok(true)
     }
 
-    async fn refund(&self, store: &dyn Store) -> Result<(), LoginError> {
-        store
-            .refund_login_attempt(&self.key, self.threshold)
-            .await
-            .map_err(LoginError::from)
+    /// Records a wrong guess; the one that reaches the threshold locks the key.
+    async fn fail(
+        &self,
+        store: &dyn Store,
+        policy: &LoginConfig,
+        now: OffsetDateTime,
+    ) -> Result<(), LoginError> {
+        let longest = duration(policy.max_lockout.get());
+        let failures = store
+            .record_login_failure(&self.key, now, self.threshold, now + longest)
+            .await?;
+        if let Some(lockout) = lockout_for(policy, failures, self.threshold) {
+            store.lock_login(&self.key, failures, now + lockout).await?;
+        }
+        Ok(())
     }
+}
+
+fn duration(value: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(value).unwrap_or(time::Duration::HOUR)
 }
 
 /// The lockout after `failures` failures: none below the threshold, then `lockout` doubling per

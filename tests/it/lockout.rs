@@ -1,6 +1,6 @@
-//! The lockout under bursts of parallel guesses: an attempt is counted before its password is
+//! The lockout under bursts of parallel guesses: an attempt is admitted before its password is
 //! checked, so however many guesses arrive at once, no more than the threshold are checked, on
-//! one instance or two sharing a database.
+//! one instance or two sharing a database; parallel right passwords all get in.
 
 use std::sync::Arc;
 
@@ -232,7 +232,38 @@ async fn a_burst_on_the_sign_in_page_gets_no_more_checks_than_the_threshold(back
     app.stop().await;
 }
 
+/// Right passwords in parallel for one account (a busy service account, a login storm) are
+/// never refused: those over the budget wait for the ones in flight, and none leaves a failure.
+async fn parallel_right_passwords_are_all_let_in(backend: Backend) {
+    let app = TestApp::spawn_with(backend, per_account).await;
+    app.create_user("busy@example.com", &[]);
+    let client = app.create_client(&["--first-party", "--grant-type", "password"]);
+    let barrier = Arc::new(Barrier::new(BURST / 2));
+    let mut tasks = Vec::new();
+    for _ in 0..BURST / 2 {
+        let (http, url) = (app.http.clone(), app.url("/token"));
+        let (id, secret) = (client.id.clone(), client.secret.clone());
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let form = [
+                ("grant_type", "password"),
+                ("username", "busy@example.com"),
+                ("password", PASSWORD),
+            ];
+            let response = http.post(url).basic_auth(id, secret).form(&form).send();
+            response.await.unwrap().status().as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    assert_eq!(recorded_failures(&app, "account:busy@example.com").await, 0);
+    app.stop().await;
+}
+
 on_both_backends!(
+    parallel_right_passwords_are_all_let_in,
     a_burst_of_guesses_gets_no_more_checks_than_the_threshold,
     two_instances_enforce_one_budget,
     a_burst_from_one_address_is_limited_per_address,

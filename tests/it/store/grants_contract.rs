@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use portcullis::domain::{
-    AuthorizationCode, ClientId, Email, Grant, NewRefreshToken, NewUser, Redemption, Rotation,
-    SigningAlgorithm, StoredSigningKey, TokenHash, UserId, time as clock,
+    Admission, AuthorizationCode, ClientId, Email, Grant, NewRefreshToken, NewUser, Redemption,
+    Rotation, SigningAlgorithm, StoredSigningKey, TokenHash, UserId, time as clock,
 };
 use portcullis::store::{Revocations, Store};
 use time::{Duration, OffsetDateTime};
@@ -458,80 +458,97 @@ async fn consent_is_remembered_and_replaced(backend: Backend) {
     store.close().await;
 }
 
-async fn login_attempts_count_before_the_check_lock_at_the_threshold_and_refund(backend: Backend) {
+async fn login_attempts_are_admitted_within_the_budget_and_lock_at_the_threshold(backend: Backend) {
     let (_db, store, _, _) = open(backend).await;
     let now = clock::now();
-    let window = Duration::hours(1);
     let hold = now + Duration::hours(3);
-    let admit = |at| store.admit_login_attempt("account:x", at, window, 3, hold);
-    assert_eq!(admit(now).await.unwrap(), Some(1));
-    assert_eq!(admit(now).await.unwrap(), Some(2));
+    let admit = |at: OffsetDateTime| {
+        store.admit_login_attempt(
+            "account:x",
+            at,
+            at - Duration::hours(1),
+            at - Duration::minutes(2),
+            3,
+        )
+    };
+    // Three in flight fill the budget; the fourth waits.
+    for _ in 0..3 {
+        assert_eq!(admit(now).await.unwrap(), Admission::Admitted);
+    }
+    assert_eq!(admit(now).await.unwrap(), Admission::Busy);
+    // A right password frees its place and forgets nothing else in flight.
+    store.record_login_success("account:x", now).await.unwrap();
+    assert_eq!(admit(now).await.unwrap(), Admission::Admitted);
+    assert_eq!(admit(now).await.unwrap(), Admission::Busy);
+    // Wrong guesses: the third failure locks.
     assert_eq!(
-        admit(now + Duration::hours(2)).await.unwrap(),
-        Some(1),
-        "old attempts are forgotten"
+        store
+            .record_login_failure("account:x", now, 3, hold)
+            .await
+            .unwrap(),
+        1
     );
-    assert_eq!(admit(now + Duration::hours(2)).await.unwrap(), Some(2));
-    let later = now + Duration::hours(2);
     assert_eq!(
-        admit(later).await.unwrap(),
-        Some(3),
-        "the threshold is admitted"
+        store
+            .record_login_failure("account:x", now, 3, hold)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(store.login_locked_until("account:x").await.unwrap(), None);
+    assert_eq!(
+        store
+            .record_login_failure("account:x", now, 3, hold)
+            .await
+            .unwrap(),
+        3
     );
     assert_eq!(
         store.login_locked_until("account:x").await.unwrap(),
-        Some(hold),
-        "and holds the lock"
+        Some(hold)
     );
-    assert_eq!(admit(later).await.unwrap(), None, "locked");
-    store
-        .lock_login("account:x", 3, later + Duration::seconds(30))
-        .await
-        .unwrap();
-    assert_eq!(
-        store.login_locked_until("account:x").await.unwrap(),
-        Some(later + Duration::seconds(30))
-    );
+    assert_eq!(admit(now).await.unwrap(), Admission::Locked);
+    let until = now + Duration::seconds(30);
+    store.lock_login("account:x", 3, until).await.unwrap();
     store.lock_login("account:x", 2, hold).await.unwrap();
     assert_eq!(
         store.login_locked_until("account:x").await.unwrap(),
-        Some(later + Duration::seconds(30)),
+        Some(until),
         "a stale count sets nothing"
     );
     assert_eq!(
         store
-            .purge_login_failures(later + Duration::days(1), later)
+            .purge_login_failures(now + Duration::days(1), now)
             .await
             .unwrap(),
         0,
         "still locked"
     );
-    let after = later + Duration::seconds(31);
-    assert_eq!(admit(after).await.unwrap(), Some(4), "the lock is over");
-    store.refund_login_attempt("account:x", 3).await.unwrap();
-    assert_eq!(
-        store.login_locked_until("account:x").await.unwrap(),
-        Some(hold),
-        "refunded to 3: still at the threshold"
-    );
-    store.refund_login_attempt("account:x", 3).await.unwrap();
-    assert_eq!(
-        store.login_locked_until("account:x").await.unwrap(),
-        None,
-        "below the threshold the lock is lifted"
-    );
-    store.clear_login_failures("account:x").await.unwrap();
-    assert_eq!(store.login_locked_until("account:x").await.unwrap(), None);
+    // Once the lockout is over: one attempt at a time.
+    let later = until + Duration::seconds(1);
+    assert_eq!(admit(later).await.unwrap(), Admission::Admitted);
+    assert_eq!(admit(later).await.unwrap(), Admission::Busy);
+    store.release_login_attempt("account:x").await.unwrap();
+    assert_eq!(admit(later).await.unwrap(), Admission::Admitted);
+    // Attempts left in flight by requests that ended are forgotten after a while, and failures
+    // after the window.
+    let much_later = later + Duration::hours(2);
+    assert_eq!(admit(much_later).await.unwrap(), Admission::Admitted);
+    assert_eq!(admit(much_later).await.unwrap(), Admission::Admitted);
+    assert_eq!(admit(much_later).await.unwrap(), Admission::Admitted);
+    assert_eq!(admit(much_later).await.unwrap(), Admission::Busy);
+
     store
-        .admit_login_attempt("address:127.0.0.1", now, window, 50, hold)
+        .admit_login_attempt("address:127.0.0.1", now, now, now, 50)
         .await
         .unwrap();
     assert_eq!(
         store
-            .purge_login_failures(now + Duration::seconds(1), now)
+            .purge_login_failures(much_later - Duration::seconds(1), much_later)
             .await
             .unwrap(),
-        1
+        1,
+        "the idle address counter goes; the account was touched since"
     );
     store.close().await;
 }
@@ -637,7 +654,7 @@ on_both_backends!(
     revocations_are_listed_until_they_stop_mattering,
     expired_codes_tokens_and_grants_are_swept,
     consent_is_remembered_and_replaced,
-    login_attempts_count_before_the_check_lock_at_the_threshold_and_refund,
+    login_attempts_are_admitted_within_the_budget_and_lock_at_the_threshold,
     browser_sessions_never_overwrite_on_create_and_expire,
     one_pending_signing_key_per_algorithm_even_when_racing,
 );
