@@ -1,4 +1,5 @@
 //! End-user accounts: signing in with a password (with the lockout every path shares). Depends on
 //! domain, store, crypto and config; never on oauth.
 
+mod keyed_permits;
 pub mod login;

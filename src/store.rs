@@ -174,10 +174,10 @@ pub trait ConsentStore: Send + Sync {
 pub trait LoginFailureStore: Send + Sync {
     async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>>;
     /// Admits an attempt on `key`, in one atomic statement: refused while locked, or while the
-    /// failures in the window plus the attempts in flight reach `threshold` (after a lockout has
-    /// run out, one attempt at a time). Failures older than `window` are forgotten, and so are
-    /// attempts in flight when the key was last touched before `stale_before` (their requests
-    /// ended without deciding).
+    /// failures plus the attempts in flight reach `threshold` (after a lockout has run out, one
+    /// attempt at a time). Failures are forgotten when the last one is older than
+    /// `window_start`, and attempts in flight when the key was last touched before
+    /// `stale_before` (their requests ended without deciding).
     async fn admit_login_attempt(
         &self,
         key: &str,

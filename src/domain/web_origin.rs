@@ -32,6 +32,20 @@ impl WebOrigin {
         Ok(Self(origin))
     }
 
+    /// An origin read back from the store, in browser form whatever form it was written in (the
+    /// migration that introduced web origins derived them from redirect URIs as registered).
+    pub fn from_stored(value: &str) -> Result<Self, InvalidField> {
+        let url = Url::parse(value)
+            .map_err(|_| InvalidField::new("web_origin", format!("`{value}` is not an origin")))?;
+        match url.origin() {
+            origin @ url::Origin::Tuple(..) => Ok(Self(origin.ascii_serialization())),
+            url::Origin::Opaque(_) => Err(InvalidField::new(
+                "web_origin",
+                format!("`{value}` is not an origin"),
+            )),
+        }
+    }
+
     /// The origin of a redirect URI, if it has one (a native app's private-use scheme has none).
     pub fn of(redirect_uri: &RedirectUri) -> Option<Self> {
         let url = Url::parse(redirect_uri.as_str()).ok()?;
@@ -65,6 +79,19 @@ mod tests {
         ] {
             assert!(WebOrigin::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn stored_origins_read_back_in_browser_form() {
+        for (stored, origin) in [
+            ("https://App.Example", "https://app.example"),
+            ("https://app.example:443", "https://app.example"),
+            ("https://app.example?x=", "https://app.example"),
+            ("http://127.0.0.1:7001", "http://127.0.0.1:7001"),
+        ] {
+            assert_eq!(WebOrigin::from_stored(stored).unwrap().as_str(), origin);
+        }
+        assert!(WebOrigin::from_stored("com.example.app:/cb").is_err());
     }
 
     #[test]

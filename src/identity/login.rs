@@ -4,6 +4,7 @@
 //! per source address.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -11,6 +12,8 @@ use crate::config::LoginConfig;
 use crate::crypto::password::{self, PasswordError};
 use crate::domain::{Admission, Email, User, UserStatus};
 use crate::store::{Store, StoreError};
+
+use super::keyed_permits::KeyedPermits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -41,38 +44,133 @@ impl From<PasswordError> for LoginError {
     }
 }
 
-/// Checks `email` and `password`. `address` is the client's IP when known.
-///
-/// The attempt is admitted against the account (and the address) *before* the password is
-/// checked: failures and attempts in flight together never pass the threshold, so however many
-/// guesses arrive at once, at most `max_failures` of them are checked per lockout. Attempts over
-/// the budget wait briefly for those in flight (a right password frees its place), then are
-/// refused as locked out.
-pub async fn verify_password(
+/// Password sign-in for the sign-in page and the password grant alike; one per server process,
+/// cheap to clone.
+#[derive(Clone)]
+pub struct PasswordLogins(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn Store>,
+    policy: LoginConfig,
+    /// Attempts for one key queue here before they ask the store (see [`KeyedPermits`]).
+    places: KeyedPermits,
+}
+
+impl PasswordLogins {
+    pub fn new(store: Arc<dyn Store>, policy: LoginConfig) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            policy,
+            places: KeyedPermits::default(),
+        }))
+    }
+
+    /// Checks `email` and `password`. `address` is the client's IP when known.
+    ///
+    /// The attempt is admitted against the account (and the address) *before* the password is
+    /// checked: failures and attempts in flight together never pass the threshold, so however
+    /// many guesses arrive at once, at most `max_failures` of them are checked per lockout.
+    /// Attempts over the budget wait briefly for those in flight (a right password frees its
+    /// place), then are refused as locked out. The check runs to its end even when the request
+    /// is abandoned (the client left, the request timed out): an admitted attempt is always
+    /// decided.
+    pub async fn verify(
+        &self,
+        email: &str,
+        password: String,
+        address: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<User, LoginError> {
+        let this = self.clone();
+        let email = email.to_owned();
+        let attempt =
+            tokio::spawn(async move { this.attempt(&email, password, address, now).await });
+        attempt
+            .await
+            .unwrap_or_else(|failed| Err(LoginError::Internal(Box::new(failed))))
+    }
+
+    async fn attempt(
+        &self,
+        email: &str,
+        password: String,
+        address: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<User, LoginError> {
+        let store = self.0.store.as_ref();
+        let policy = &self.0.policy;
+        let account = Counter {
+            key: format!("account:{}", email.trim().to_lowercase()),
+            threshold: policy.max_failures,
+        };
+        let address = address.map(|ip| Counter {
+            key: format!("address:{ip}"),
+            threshold: policy.max_failures_per_address,
+        });
+        let places = &self.0.places;
+        let Some(_account_place) = places
+            .acquire(&account.key, account.threshold, ADMISSION_WAIT)
+            .await
+        else {
+            return Err(LoginError::LockedOut);
+        };
+        let _address_place = match &address {
+            Some(address) => Some(
+                places
+                    .acquire(&address.key, address.threshold, ADMISSION_WAIT)
+                    .await
+                    .ok_or(LoginError::LockedOut)?,
+            ),
+            None => None,
+        };
+        if !account.admit(store, policy, now).await? {
+            return Err(LoginError::LockedOut);
+        }
+        if let Some(address) = &address
+            && !address.admit(store, policy, now).await?
+        {
+            store.release_login_attempt(&account.key).await?;
+            return Err(LoginError::LockedOut);
+        }
+        let checked = check(store, email, password).await;
+        let credentials = match checked {
+            Ok(credentials) => credentials,
+            Err(error) => {
+                // Undecided: give the places back (best effort: the store may be what failed).
+                let _ = store.release_login_attempt(&account.key).await;
+                if let Some(address) = &address {
+                    let _ = store.release_login_attempt(&address.key).await;
+                }
+                return Err(error);
+            }
+        };
+        match credentials {
+            Some(user) if user.status == UserStatus::Active => {
+                store.record_login_success(&account.key, now).await?;
+                if let Some(address) = &address {
+                    // A source address is not forgiven by one account's success.
+                    store.release_login_attempt(&address.key).await?;
+                }
+                Ok(user)
+            }
+            _ => {
+                account.fail(store, policy, now).await?;
+                if let Some(address) = &address {
+                    address.fail(store, policy, now).await?;
+                }
+                Err(LoginError::InvalidCredentials)
+            }
+        }
+    }
+}
+
+/// The user whose password this is, if any (`None` for a wrong password or an unknown email,
+/// checked in the same time).
+async fn check(
     store: &dyn Store,
-    policy: &LoginConfig,
     email: &str,
     password: String,
-    address: Option<IpAddr>,
-    now: OffsetDateTime,
-) -> Result<User, LoginError> {
-    let account = Counter {
-        key: format!("account:{}", email.trim().to_lowercase()),
-        threshold: policy.max_failures,
-    };
-    let address = address.map(|ip| Counter {
-        key: format!("address:{ip}"),
-        threshold: policy.max_failures_per_address,
-    });
-    if !account.admit(store, policy, now).await? {
-        return Err(LoginError::LockedOut);
-    }
-    if let Some(address) = &address
-        && !address.admit(store, policy, now).await?
-    {
-        store.release_login_attempt(&account.key).await?;
-        return Err(LoginError::LockedOut);
-    }
+) -> Result<Option<User>, LoginError> {
     let credentials = match Email::parse(email) {
         Ok(email) => store.find_credentials(&email).await?,
         Err(_) => None,
@@ -81,23 +179,7 @@ pub async fn verify_password(
         Some((_, Some(hash))) => password::verify(password, hash.clone()).await?,
         _ => password::verify_dummy(password).await?,
     };
-    match credentials {
-        Some((user, _)) if verified && user.status == UserStatus::Active => {
-            store.record_login_success(&account.key, now).await?;
-            if let Some(address) = &address {
-                // A source address is not forgiven by one account's success.
-                store.release_login_attempt(&address.key).await?;
-            }
-            Ok(user)
-        }
-        _ => {
-            account.fail(store, policy, now).await?;
-            if let Some(address) = &address {
-                address.fail(store, policy, now).await?;
-            }
-            Err(LoginError::InvalidCredentials)
-        }
-    }
+    Ok(credentials.filter(|_| verified).map(|(user, _)| user))
 }
 
 /// An attempt still counted as in flight this long after its key was last touched has ended

@@ -13,6 +13,7 @@ use crate::crypto::key_ring::{KeyRing, SharedKeyRing};
 use crate::crypto::token::TokenHasher;
 use crate::domain::time::Clock;
 use crate::domain::{Client, ClientId, GrantType, User, UserId};
+use crate::identity::login::PasswordLogins;
 use crate::store::{Change, Store, StoreError, StoreResult};
 
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
     pub issuer: String,
+    /// Password sign-in with the shared lockout (the sign-in page and the password grant).
+    pub logins: PasswordLogins,
     clients: Cache<ClientId, Client>,
     users: Cache<UserId, User>,
     revocations: RevocationList,
@@ -51,7 +54,9 @@ impl Engine {
         let issuer = config.issuer();
         let ttl = config.keys.reload_interval.get();
         let document = discovery::document(&issuer, &paths, false).to_string();
+        let logins = PasswordLogins::new(store.clone(), config.login.clone());
         Self(Arc::new(Inner {
+            logins,
             config,
             store,
             hasher,

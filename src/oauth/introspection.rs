@@ -1,8 +1,9 @@
 //! Token introspection (RFC 7662) for authenticated confidential clients. An inactive token of
 //! any kind answers exactly `{"active": false}`, and so does a live token the caller has no
 //! business with (RFC 7662 §2.1, §4: no token scanning): only the client the token was issued
-//! to, or the resource server it is meant for (a client whose id, or whose registered
-//! audience, is the token's `aud`), learns that it is active and what it carries.
+//! to, or the resource server it is meant for (a client whose id is the token's `aud`), learns
+//! that it is active and what it carries. A client's `audience` setting names the `aud` of the
+//! tokens it receives, so it proves nothing about who may read other clients' tokens.
 
 use serde::Serialize;
 
@@ -58,9 +59,7 @@ impl Engine {
         let token = params.require("token")?;
         let answer = self.introspect_token(token).await?;
         let concerned = answer.details.as_ref().is_some_and(|details| {
-            details.client_id == client.id.as_str()
-                || details.aud == client.id.as_str()
-                || client.audience.as_deref() == Some(details.aud.as_str())
+            details.client_id == client.id.as_str() || details.aud == client.id.as_str()
         });
         Ok(if concerned {
             answer

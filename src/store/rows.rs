@@ -95,7 +95,7 @@ impl ClientRow {
             )?,
             grant_types: parse_all(&self.grant_types.0, GrantType::parse)?,
             scopes: parse_all(&self.scopes.0, ScopeToken::parse)?,
-            web_origins: parse_all(&self.web_origins.0, WebOrigin::parse)?,
+            web_origins: parse_all(&self.web_origins.0, WebOrigin::from_stored)?,
             audience: self.audience,
             access_token_alg: SigningAlgorithm::parse(&self.access_token_alg).map_err(corrupt)?,
             id_token_alg: SigningAlgorithm::parse(&self.id_token_alg).map_err(corrupt)?,

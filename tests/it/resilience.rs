@@ -247,6 +247,46 @@ async fn requests_past_the_timeout_answer_in_their_format_and_change_nothing() {
     assert_eq!(consumed, Some(0), "no abandoned rotation took effect");
     let after = app.post_form_basic("/token", &client, &form).await;
     assert_eq!(after.status(), 200, "the token still rotates once");
+    let after: serde_json::Value = after.json().await.unwrap();
+
+    // Now only writes wait: the rotating statement itself is sent and stuck when the request is
+    // abandoned, and PostgreSQL may still run it once the lock goes. The client's retry with the
+    // same token then gets the same successor: the family survives, with one live successor.
+    let token = after["refresh_token"].as_str().unwrap().to_owned();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token.as_str()),
+    ];
+    sqlx::raw_sql("begin; lock table refresh_tokens in exclusive mode")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let stuck = app.post_form_basic("/token", &client, &form).await;
+    assert_eq!(stuck.status(), 503);
+    sqlx::raw_sql("rollback")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let retried = app.post_form_basic("/token", &client, &form).await;
+    assert_eq!(retried.status(), 200);
+    let retried: serde_json::Value = retried.json().await.unwrap();
+    let next = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", retried["refresh_token"].as_str().unwrap()),
+    ];
+    assert_eq!(
+        app.post_form_basic("/token", &client, &next).await.status(),
+        200,
+        "the family is alive"
+    );
+    let live = app
+        .db
+        .scalar(
+            "select count(*) from refresh_tokens where consumed_at is null and $1 <> ''",
+            "x",
+        )
+        .await;
+    assert_eq!(live, Some(1), "one live refresh token");
     locker.close().await.ok();
     app.stop().await;
 }

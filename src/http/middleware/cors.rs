@@ -27,7 +27,12 @@ pub async fn allow_client_origins(
     next: Next,
 ) -> Response {
     let Some(origin) = origin_of(request.headers()) else {
-        return next.run(request).await;
+        // The answer depends on `Origin`: caches must not serve it to another origin.
+        let mut response = next.run(request).await;
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("origin"));
+        return response;
     };
     if request.method() == Method::OPTIONS
         && request

@@ -14,7 +14,7 @@ use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::http::responses::internal;
-use crate::identity::login::{self, LoginError};
+use crate::identity::login::LoginError;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 
@@ -118,15 +118,10 @@ pub async fn submit(
     let request_id = Some(form.get("request").to_owned()).filter(|id| !id.is_empty());
     let email = form.get("email").to_owned();
     let now = engine.now();
-    let result = login::verify_password(
-        engine.store.as_ref(),
-        &engine.config.login,
-        &email,
-        form.get("password").to_owned(),
-        address,
-        now,
-    )
-    .await;
+    let result = engine
+        .logins
+        .verify(&email, form.get("password").to_owned(), address, now)
+        .await;
     let user = match result {
         Ok(user) => user,
         Err(LoginError::InvalidCredentials) => {

@@ -12,7 +12,7 @@ use super::super::params::Params;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use crate::domain::{Client, ClientKind};
-use crate::identity::login::{self, LoginError};
+use crate::identity::login::LoginError;
 
 pub async fn exchange(
     engine: &Engine,
@@ -45,26 +45,21 @@ pub async fn exchange(
         None => allowed,
     };
     let now = engine.now();
-    let user = login::verify_password(
-        engine.store.as_ref(),
-        &engine.config.login,
-        username,
-        password.to_owned(),
-        address,
-        now,
-    )
-    .await
-    .map_err(|error| match error {
-        LoginError::InvalidCredentials => {
-            EndpointError::oauth(ErrorCode::InvalidGrant, "invalid username or password")
-        }
-        LoginError::LockedOut => EndpointError::oauth(
-            ErrorCode::InvalidGrant,
-            "too many failed attempts; try again later",
-        ),
-        LoginError::Unavailable(source) => EndpointError::Unavailable(source),
-        LoginError::Internal(source) => EndpointError::Internal(source),
-    })?;
+    let user = engine
+        .logins
+        .verify(username, password.to_owned(), address, now)
+        .await
+        .map_err(|error| match error {
+            LoginError::InvalidCredentials => {
+                EndpointError::oauth(ErrorCode::InvalidGrant, "invalid username or password")
+            }
+            LoginError::LockedOut => EndpointError::oauth(
+                ErrorCode::InvalidGrant,
+                "too many failed attempts; try again later",
+            ),
+            LoginError::Unavailable(source) => EndpointError::Unavailable(source),
+            LoginError::Internal(source) => EndpointError::Internal(source),
+        })?;
     let family = issue::new_family(engine, client, user.id, &scope, (now, None), now)?;
     let grant_id = family.grant.id;
     let (refresh_token, new_refresh) = family.refresh_token.unzip();

@@ -34,7 +34,10 @@ impl LoginFailureStore for SqliteStore {
             "insert into login_failures (key, failures, in_flight, locked_until, updated_at)
              values ($1, 0, 1, null, $2)
              on conflict (key) do update set
-                 failures = case when unixepoch(login_failures.updated_at, 'subsec') <= unixepoch($3, 'subsec') then 0 else login_failures.failures end,
+                 failures = case when login_failures.last_failure_at is null
+                                   or unixepoch(login_failures.last_failure_at, 'subsec')
+                                      <= unixepoch($3, 'subsec') then 0
+                                 else login_failures.failures end,
                  in_flight = case when unixepoch(login_failures.updated_at, 'subsec') <= unixepoch($4, 'subsec') then 1 else login_failures.in_flight + 1 end,
                  updated_at = $2
              where (login_failures.locked_until is null or unixepoch(login_failures.locked_until, 'subsec') <= unixepoch($2, 'subsec'))
@@ -77,15 +80,17 @@ impl LoginFailureStore for SqliteStore {
         hold_until: OffsetDateTime,
     ) -> StoreResult<u32> {
         let failures: i32 = sqlx::query_scalar(
-            "insert into login_failures (key, failures, in_flight, locked_until, updated_at)
-             values ($1, 1, 0, case when 1 >= $3 then $4 else null end, $2)
+            "insert into login_failures
+                 (key, failures, in_flight, locked_until, updated_at, last_failure_at)
+             values ($1, 1, 0, case when 1 >= $3 then $4 else null end, $2, $2)
              on conflict (key) do update set
                  failures = login_failures.failures + 1,
                  in_flight = case when login_failures.in_flight > 0
                                   then login_failures.in_flight - 1 else 0 end,
                  locked_until = case when login_failures.failures + 1 >= $3 then $4
                                      else login_failures.locked_until end,
-                 updated_at = $2
+                 updated_at = $2,
+                 last_failure_at = $2
              returning failures",
         )
         .bind(key)
@@ -111,7 +116,8 @@ impl LoginFailureStore for SqliteStore {
 
     async fn record_login_success(&self, key: &str, now: OffsetDateTime) -> StoreResult<()> {
         sqlx::query(
-            "update login_failures set failures = 0, locked_until = null, updated_at = $2,
+            "update login_failures
+             set failures = 0, locked_until = null, last_failure_at = null, updated_at = $2,
                  in_flight = case when in_flight > 0 then in_flight - 1 else 0 end
              where key = $1",
         )

@@ -41,19 +41,22 @@ async fn an_active_access_token_introspects_with_its_details(backend: Backend) {
 /// learns nothing, not even that the token is live.
 async fn a_client_the_token_does_not_concern_sees_it_inactive(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let holder = app.machine_client(&["--audience", "https://api.example.com"]);
-    let api = app.machine_client(&["--audience", "https://api.example.com"]);
+    let holder = app.machine_client(&["--audience", "billing"]);
+    let same_audience = app.machine_client(&["--audience", "billing"]);
+    let billing = app.machine_client(&["--client-id", "billing"]);
     let stranger = app.machine_client(&[]);
     let token = app.client_credentials_token(&holder).await;
     let token = token["access_token"].as_str().unwrap();
+    for outsider in [&stranger, &same_audience] {
+        assert_eq!(
+            introspect(&app, outsider, token).await,
+            json!({ "active": false })
+        );
+    }
     assert_eq!(
-        introspect(&app, &stranger, token).await,
-        json!({ "active": false })
-    );
-    assert_eq!(
-        introspect(&app, &api, token).await["active"],
+        introspect(&app, &billing, token).await["active"],
         true,
-        "a resource server registered with the token's audience"
+        "the resource server the token is for"
     );
 
     app.create_user("owner@example.com", &[]);
