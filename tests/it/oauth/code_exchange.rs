@@ -144,14 +144,12 @@ fn exchange_form(code: &str, redirect_uri: &str, verifier: Option<&str>) -> Vec<
 }
 
 async fn an_expired_code_is_invalid_grant(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |config| {
-        config.tokens.authorization_code_ttl = portcullis::config::Duration::from_secs(1);
-    })
-    .await;
+    let app = TestApp::spawn(backend).await;
     app.create_user("slow@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
     let (code, verifier) = fresh_code(&app, &client, "slow@example.com", "openid").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // tokens.authorization_code_ttl is 60 s.
+    app.clock.advance(time::Duration::seconds(61));
     let late = app.exchange_code(&client, &code, CALLBACK, &verifier).await;
     assert_eq!(error_of(late).await, "invalid_grant");
     app.stop().await;
