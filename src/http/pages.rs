@@ -5,7 +5,10 @@ pub mod authorize;
 pub mod consent;
 pub mod login;
 pub mod logout;
+mod page_error;
 pub mod session;
+
+pub use page_error::{PageError, PageResult};
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -76,6 +79,15 @@ pub fn endpoint_failed(error: EndpointError) -> Response {
             )
             .into_response()
         }
+    }
+}
+
+/// Refuses a form whose CSRF token is not this session's.
+pub async fn check_csrf(session: &tower_sessions::Session, presented: &str) -> PageResult<()> {
+    if session::csrf_matches(session, presented).await? {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
     }
 }
 

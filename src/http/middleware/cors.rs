@@ -44,6 +44,7 @@ pub async fn allow_client_origins(
     }
     let mut response = next.run(request).await;
     let allowed = match response.extensions().get::<CorsClient>() {
+        // A store failure reads as "not allowed": fail closed.
         Some(CorsClient(id)) => engine
             .client(id)
             .await

@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use tower_sessions::Session;
 
 use super::session::{self, Pending};
-use super::{deliver, endpoint_failed, session_failed};
+use super::{PageError, PageResult, deliver};
 use crate::http::extract::page_params::PageParams;
 use crate::http::paths;
 use crate::http::responses::ErrorPage;
@@ -17,11 +17,15 @@ pub async fn authorize(
     State(engine): State<Engine>,
     session: Session,
     PageParams(pairs): PageParams,
-) -> Response {
+) -> PageResult {
     match engine.validate_authorization(pairs).await {
         Ok((request, _client)) => proceed(&engine, &session, request, None, false).await,
-        Err(error) => authorize_failed(error),
+        Err(error) => Err(authorize_failed(error)),
     }
+}
+
+fn unknown_application(message: &str) -> PageError {
+    ErrorPage::new(StatusCode::BAD_REQUEST, "Unknown application", message).into()
 }
 
 /// Moves a request on: issue the code, or park it and send the user to sign in or consent.
@@ -32,33 +36,15 @@ pub async fn proceed(
     request: AuthorizationRequest,
     parked: Option<&str>,
     fresh: bool,
-) -> Response {
-    let client = match crate::domain::ClientId::parse(&request.client_id) {
-        Ok(id) => match engine.store.find_client(&id).await {
-            Ok(Some(client)) => client,
-            Ok(None) => {
-                return ErrorPage::new(
-                    StatusCode::BAD_REQUEST,
-                    "Unknown application",
-                    "This application is no longer registered.",
-                )
-                .into_response();
-            }
-            Err(error) => return endpoint_failed(error.into()),
-        },
-        Err(_) => {
-            return ErrorPage::new(
-                StatusCode::BAD_REQUEST,
-                "Unknown application",
-                "This application is not registered.",
-            )
-            .into_response();
-        }
-    };
-    let sign_in = match session::sign_in(session, &engine.config.sessions).await {
-        Ok(sign_in) => sign_in,
-        Err(error) => return session_failed(error),
-    };
+) -> PageResult {
+    let client_id = crate::domain::ClientId::parse(&request.client_id)
+        .map_err(|_| unknown_application("This application is not registered."))?;
+    let client = engine
+        .store
+        .find_client(&client_id)
+        .await?
+        .ok_or_else(|| unknown_application("This application is no longer registered."))?;
+    let sign_in = session::sign_in(session, &engine.config.sessions).await?;
     let now = engine.now();
     let decision = match engine
         .decide(&request, &client, sign_in.as_ref(), fresh, now)
@@ -67,37 +53,32 @@ pub async fn proceed(
         Ok(decision) => decision,
         Err(error) => {
             if let Some(id) = parked {
+                // The request is answered with its error either way; a session that cannot
+                // forget it lets it expire instead.
                 let _ = session::unpark(session, id).await;
             }
-            return authorize_failed(error);
+            return Err(authorize_failed(error));
         }
     };
     let next_page = match (decision, sign_in) {
         (Decision::Issue, Some(sign_in)) => {
-            if let Some(id) = parked
-                && let Err(error) = session::unpark(session, id).await
-            {
-                return session_failed(error);
+            if let Some(id) = parked {
+                session::unpark(session, id).await?;
             }
-            return match engine.issue_code(&request, &sign_in, now).await {
-                Ok(response) => deliver(&response),
-                Err(error) => endpoint_failed(error),
-            };
+            let response = engine.issue_code(&request, &sign_in, now).await?;
+            return Ok(deliver(&response));
         }
         (Decision::Consent, _) => paths::CONSENT,
         (Decision::SignIn | Decision::Issue, _) => paths::LOGIN,
     };
     let id = match parked {
         Some(id) => id.to_owned(),
-        None => match session::park(session, request).await {
-            Ok(id) => id,
-            Err(error) => return session_failed(error),
-        },
+        None => session::park(session, request).await?,
     };
-    Redirect::to(&format!("{next_page}?request={id}")).into_response()
+    Ok(Redirect::to(&format!("{next_page}?request={id}")).into_response())
 }
 
-fn authorize_failed(error: AuthorizeError) -> Response {
+fn authorize_failed(error: AuthorizeError) -> PageError {
     match error {
         AuthorizeError::Direct(error) => ErrorPage::new(
             StatusCode::BAD_REQUEST,
@@ -107,22 +88,22 @@ fn authorize_failed(error: AuthorizeError) -> Response {
                 error.description
             ),
         )
-        .into_response(),
-        AuthorizeError::Redirect(response) => deliver(&response),
-        AuthorizeError::Endpoint(error) => endpoint_failed(error),
+        .into(),
+        AuthorizeError::Redirect(response) => PageError::Answer(deliver(&response)),
+        AuthorizeError::Endpoint(error) => error.into(),
     }
 }
 
-/// The parked request named by a page's `request` parameter, or an error page.
-pub async fn parked(engine: &Engine, session: &Session, id: &str) -> Result<Pending, Response> {
-    match session::pending(session, id, &engine.config.sessions).await {
-        Ok(Some(pending)) => Ok(pending),
-        Ok(None) => Err(ErrorPage::new(
-            StatusCode::BAD_REQUEST,
-            "This sign-in has expired",
-            "Return to the application and start signing in again.",
-        )
-        .into_response()),
-        Err(error) => Err(session_failed(error)),
-    }
+/// The parked request named by a page's `request` parameter.
+pub async fn parked(engine: &Engine, session: &Session, id: &str) -> PageResult<Pending> {
+    session::pending(session, id, &engine.config.sessions)
+        .await?
+        .ok_or_else(|| {
+            ErrorPage::new(
+                StatusCode::BAD_REQUEST,
+                "This sign-in has expired",
+                "Return to the application and start signing in again.",
+            )
+            .into()
+        })
 }

@@ -10,10 +10,10 @@ use tower_sessions::Session;
 
 use super::authorize::parked;
 use super::{
-    allowing_form_redirect_to, csrf_failed, deliver, endpoint_failed, render, session,
-    session_failed,
+    PageError, PageResult, allowing_form_redirect_to, check_csrf, deliver, render, session,
 };
 use crate::http::paths;
+use crate::http::responses::ErrorPage;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 
@@ -45,56 +45,43 @@ fn describe(scope: &str) -> &'static str {
     }
 }
 
-async fn signed_in(engine: &Engine, session: &Session) -> Result<SignIn, Response> {
-    match session::sign_in(session, &engine.config.sessions).await {
-        Ok(Some(sign_in)) => Ok(sign_in),
-        Ok(None) => Err(Redirect::to(paths::LOGIN).into_response()),
-        Err(error) => Err(session_failed(error)),
-    }
+/// Who is signed in; without a sign-in the user is sent to sign in for `request` first.
+async fn signed_in(engine: &Engine, session: &Session, request: &str) -> PageResult<SignIn> {
+    session::sign_in(session, &engine.config.sessions)
+        .await?
+        .ok_or_else(|| PageError::Answer(to_login(request)))
+}
+
+fn to_login(request: &str) -> Response {
+    Redirect::to(&format!("{}?request={request}", paths::LOGIN)).into_response()
 }
 
 pub async fn show(
     State(engine): State<Engine>,
     session: Session,
     query: Result<Query<ConsentQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Some(request_id) = query.ok().and_then(|Query(query)| query.request) else {
-        return crate::http::responses::ErrorPage::new(
-            StatusCode::BAD_REQUEST,
-            "Nothing to approve",
-            "Open this page from an application's sign-in link.",
-        )
-        .into_response();
+) -> PageResult {
+    let request_id = query
+        .ok()
+        .and_then(|Query(query)| query.request)
+        .ok_or_else(|| {
+            ErrorPage::new(
+                StatusCode::BAD_REQUEST,
+                "Nothing to approve",
+                "Open this page from an application's sign-in link.",
+            )
+        })?;
+    let pending = parked(&engine, &session, &request_id).await?;
+    let sign_in = signed_in(&engine, &session, &request_id).await?;
+    let client = match crate::domain::ClientId::parse(&pending.request.client_id) {
+        Ok(id) => engine.store.find_client(&id).await?,
+        Err(_) => None,
     };
-    let pending = match parked(&engine, &session, &request_id).await {
-        Ok(pending) => pending,
-        Err(response) => return response,
+    let user = engine.store.find_user(sign_in.user_id).await?;
+    let (Some(client), Some(user)) = (client, user) else {
+        return Ok(to_login(&request_id));
     };
-    let sign_in = match signed_in(&engine, &session).await {
-        Ok(sign_in) => sign_in,
-        Err(_) => {
-            return Redirect::to(&format!("{}?request={}", paths::LOGIN, request_id))
-                .into_response();
-        }
-    };
-    let client_id = crate::domain::ClientId::parse(&pending.request.client_id);
-    let client = match client_id {
-        Ok(id) => engine.store.find_client(&id).await,
-        Err(_) => Ok(None),
-    };
-    let user = engine.store.find_user(sign_in.user_id).await;
-    let (client, user) = match (client, user) {
-        (Ok(Some(client)), Ok(Some(user))) => (client, user),
-        (Err(error), _) | (_, Err(error)) => return endpoint_failed(error.into()),
-        _ => {
-            return Redirect::to(&format!("{}?request={}", paths::LOGIN, request_id))
-                .into_response();
-        }
-    };
-    let csrf_token = match session::csrf_token(&session).await {
-        Ok(token) => token,
-        Err(error) => return session_failed(error),
-    };
+    let csrf_token = session::csrf_token(&session).await?;
     let mut scopes: Vec<&'static str> = pending
         .request
         .scope
@@ -123,45 +110,31 @@ pub async fn show(
         },
         StatusCode::OK,
     );
-    allowing_form_redirect_to(page, &pending.request.redirect_uri)
+    Ok(allowing_form_redirect_to(
+        page,
+        &pending.request.redirect_uri,
+    ))
 }
 
 pub async fn submit(
     State(engine): State<Engine>,
     session: Session,
     form: crate::http::extract::page_form::PageForm,
-) -> Response {
-    match session::csrf_matches(&session, form.get("csrf_token")).await {
-        Ok(true) => {}
-        Ok(false) => return csrf_failed(),
-        Err(error) => return session_failed(error),
-    }
+) -> PageResult {
+    check_csrf(&session, form.get("csrf_token")).await?;
     let id = form.get("request").to_owned();
-    let pending = match parked(&engine, &session, &id).await {
-        Ok(pending) => pending,
-        Err(response) => return response,
-    };
-    let sign_in = match signed_in(&engine, &session).await {
-        Ok(sign_in) => sign_in,
-        Err(response) => return response,
-    };
-    if let Err(error) = session::unpark(&session, &id).await {
-        return session_failed(error);
-    }
+    let pending = parked(&engine, &session, &id).await?;
+    let sign_in = signed_in(&engine, &session, &id).await?;
+    session::unpark(&session, &id).await?;
     let now = engine.now();
     match form.get("decision") {
         "allow" => {
-            if let Err(error) = engine
+            engine
                 .remember_consent(&pending.request, sign_in.user_id, now)
-                .await
-            {
-                return endpoint_failed(error);
-            }
-            match engine.issue_code(&pending.request, &sign_in, now).await {
-                Ok(response) => deliver(&response),
-                Err(error) => endpoint_failed(error),
-            }
+                .await?;
+            let response = engine.issue_code(&pending.request, &sign_in, now).await?;
+            Ok(deliver(&response))
         }
-        _ => deliver(&engine.denied(&pending.request)),
+        _ => Ok(deliver(&engine.denied(&pending.request))),
     }
 }

@@ -4,19 +4,18 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::authorize::{parked, proceed};
-use super::{allowing_form_redirect_to, csrf_failed, render, session, session_failed};
+use super::{PageResult, allowing_form_redirect_to, check_csrf, render, session};
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
-use crate::http::responses::internal;
 use crate::identity::login::LoginError;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
+use crate::oauth::error::EndpointError;
 
 #[derive(Template)]
 #[template(path = "pages/login.html")]
@@ -42,31 +41,19 @@ async fn page(
     email: String,
     error: Option<&'static str>,
     status: StatusCode,
-) -> Response {
-    let csrf_token = match session::csrf_token(session).await {
-        Ok(token) => token,
-        Err(error) => return session_failed(error),
-    };
+) -> PageResult {
+    let csrf_token = session::csrf_token(session).await?;
     let mut client_name = None;
     let mut email = email;
     let mut redirect_uri = None;
     if let Some(id) = &request_id {
-        let pending = match parked(engine, session, id).await {
-            Ok(pending) => pending,
-            Err(response) => return response,
-        };
+        let pending = parked(engine, session, id).await?;
         if email.is_empty() {
             email = pending.request.login_hint.clone().unwrap_or_default();
         }
         redirect_uri = Some(pending.request.redirect_uri.clone());
         if let Ok(client_id) = crate::domain::ClientId::parse(&pending.request.client_id) {
-            client_name = engine
-                .store
-                .find_client(&client_id)
-                .await
-                .ok()
-                .flatten()
-                .map(|c| c.name);
+            client_name = engine.client(&client_id).await?.map(|c| c.name.clone());
         }
     }
     let page = render(
@@ -82,17 +69,17 @@ async fn page(
         status,
     );
     // A first-party client's sign-in answers with the redirect to the client.
-    match redirect_uri {
+    Ok(match redirect_uri {
         Some(target) => allowing_form_redirect_to(page, &target),
         None => page,
-    }
+    })
 }
 
 pub async fn show(
     State(engine): State<Engine>,
     session: Session,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> PageResult {
     page(
         &engine,
         &session,
@@ -109,12 +96,8 @@ pub async fn submit(
     session: Session,
     ClientAddress(address): ClientAddress,
     form: PageForm,
-) -> Response {
-    match session::csrf_matches(&session, form.get("csrf_token")).await {
-        Ok(true) => {}
-        Ok(false) => return csrf_failed(),
-        Err(error) => return session_failed(error),
-    }
+) -> PageResult {
+    check_csrf(&session, form.get("csrf_token")).await?;
     let request_id = Some(form.get("request").to_owned()).filter(|id| !id.is_empty());
     let email = form.get("email").to_owned();
     let now = engine.now();
@@ -122,66 +105,48 @@ pub async fn submit(
         .logins
         .verify(&email, form.get("password").to_owned(), address, now)
         .await;
-    let user = match result {
-        Ok(user) => user,
-        Err(LoginError::InvalidCredentials) => {
-            let message = Some("The email or password is incorrect.");
-            return page(
-                &engine,
-                &session,
-                request_id,
-                email,
-                message,
-                StatusCode::UNAUTHORIZED,
-            )
-            .await;
-        }
-        Err(LoginError::LockedOut) => {
-            let message = Some("Too many failed attempts. Wait a few minutes and try again.");
-            return page(
-                &engine,
-                &session,
-                request_id,
-                email,
-                message,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-        }
+    let (message, status) = match result {
+        Ok(user) => return signed_in(&engine, &session, user, request_id, now).await,
+        Err(LoginError::InvalidCredentials) => (
+            "The email or password is incorrect.",
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(LoginError::LockedOut) => (
+            "Too many failed attempts. Wait a few minutes and try again.",
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
         Err(LoginError::Unavailable(source)) => {
-            internal::log_unavailable(&source);
-            return super::unavailable();
+            return Err(EndpointError::Unavailable(source).into());
         }
-        Err(LoginError::Internal(source)) => {
-            return super::endpoint_failed(crate::oauth::error::EndpointError::Internal(source));
-        }
+        Err(LoginError::Internal(source)) => return Err(EndpointError::Internal(source).into()),
     };
+    page(&engine, &session, request_id, email, Some(message), status).await
+}
+
+/// Records the sign-in and continues the parked request, if any.
+async fn signed_in(
+    engine: &Engine,
+    session: &Session,
+    user: crate::domain::User,
+    request_id: Option<String>,
+    now: time::OffsetDateTime,
+) -> PageResult {
     let sign_in = SignIn {
         user_id: user.id,
         auth_time: now.unix_timestamp(),
         sid: uuid::Uuid::new_v4().simple().to_string(),
         amr: vec!["pwd".to_owned()],
     };
-    if let Err(error) = session::set_sign_in(&session, &sign_in).await {
-        return session_failed(error);
-    }
+    session::set_sign_in(session, &sign_in).await?;
     tracing::info!(user_id = %user.id, "signed in");
     let Some(id) = request_id else {
         let template = super::logout::MessagePage::new(
             "Signed in",
             &format!("You are signed in as {}.", user.email),
         );
-        return render(&template, StatusCode::OK);
+        return Ok(render(&template, StatusCode::OK));
     };
-    let pending = match parked(&engine, &session, &id).await {
-        Ok(pending) => pending,
-        Err(response) => return response,
-    };
-    let pending = match session::mark_fresh(&session, &id, pending).await {
-        Ok(pending) => pending,
-        Err(error) => return session_failed(error),
-    };
-    proceed(&engine, &session, pending.request, Some(&id), true)
-        .await
-        .into_response()
+    let pending = parked(engine, session, &id).await?;
+    let pending = session::mark_fresh(session, &id, pending).await?;
+    proceed(engine, session, pending.request, Some(&id), true).await
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{allowing_form_redirect_to, csrf_failed, render, session, session_failed};
+use super::{PageResult, allowing_form_redirect_to, check_csrf, render, session};
 use crate::http::extract::page_form::PageForm;
 use crate::http::extract::page_params::PageParams;
 use crate::http::paths;
@@ -57,42 +57,31 @@ pub async fn end_session(
     State(engine): State<Engine>,
     session: Session,
     PageParams(pairs): PageParams,
-) -> Response {
+) -> PageResult {
     let logout = match engine.validate_logout(pairs).await {
         Ok(logout) => logout,
         Err(LogoutError::Invalid(error)) => {
-            return ErrorPage::new(
+            return Err(ErrorPage::new(
                 StatusCode::BAD_REQUEST,
                 "This sign-out link is not valid",
                 error.description,
             )
-            .into_response();
+            .into());
         }
-        Err(LogoutError::Store(error)) => return super::endpoint_failed(error.into()),
+        Err(LogoutError::Store(error)) => return Err(error.into()),
     };
-    let sign_in = match session::sign_in(&session, &engine.config.sessions).await {
-        Ok(sign_in) => sign_in,
-        Err(error) => return session_failed(error),
-    };
-    let Some(sign_in) = sign_in else {
+    let Some(sign_in) = session::sign_in(&session, &engine.config.sessions).await? else {
         // Nobody is signed in here: nothing to end.
-        return signed_out(logout.redirect);
+        return Ok(signed_out(logout.redirect));
     };
     let hint_matches = logout.hinted_sub.as_deref() == Some(sign_in.user_id.to_string().as_str());
     if hint_matches {
-        if let Err(error) = session::end(&session).await {
-            return session_failed(error);
-        }
+        session::end(&session).await?;
         tracing::info!(user_id = %sign_in.user_id, "signed out by the relying party");
-        return signed_out(logout.redirect);
+        return Ok(signed_out(logout.redirect));
     }
-    let csrf_token = match session::csrf_token(&session).await {
-        Ok(token) => token,
-        Err(error) => return session_failed(error),
-    };
-    if let Err(error) = session::set_logout_redirect(&session, logout.redirect.as_deref()).await {
-        return session_failed(error);
-    }
+    let csrf_token = session::csrf_token(&session).await?;
+    session::set_logout_redirect(&session, logout.redirect.as_deref()).await?;
     let page = render(
         &ConfirmPage {
             action: paths::LOGOUT,
@@ -101,24 +90,15 @@ pub async fn end_session(
         },
         StatusCode::OK,
     );
-    match &logout.redirect {
+    Ok(match &logout.redirect {
         Some(target) => allowing_form_redirect_to(page, target),
         None => page,
-    }
+    })
 }
 
-pub async fn confirm(session: Session, form: PageForm) -> Response {
-    match session::csrf_matches(&session, form.get("csrf_token")).await {
-        Ok(true) => {}
-        Ok(false) => return csrf_failed(),
-        Err(error) => return session_failed(error),
-    }
-    let redirect = match session::logout_redirect(&session).await {
-        Ok(redirect) => redirect,
-        Err(error) => return session_failed(error),
-    };
-    if let Err(error) = session::end(&session).await {
-        return session_failed(error);
-    }
-    signed_out(redirect)
+pub async fn confirm(session: Session, form: PageForm) -> PageResult {
+    check_csrf(&session, form.get("csrf_token")).await?;
+    let redirect = session::logout_redirect(&session).await?;
+    session::end(&session).await?;
+    Ok(signed_out(redirect))
 }
