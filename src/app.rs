@@ -49,7 +49,8 @@ impl App {
         let hasher = token_hasher(&config)?;
         let config = Arc::new(config);
         let rotation = Arc::new(key_rotation(store.clone(), config.clone())?);
-        let now = time::OffsetDateTime::now_utc();
+        let clock = Clock::default();
+        let now = clock.now();
         rotation
             .ensure_initial_keys(now)
             .await
@@ -65,7 +66,7 @@ impl App {
             hasher.clone(),
             ring,
             http::paths::ENDPOINTS,
-            Clock::default(),
+            clock,
         );
         engine
             .refresh_discovery()
@@ -184,7 +185,7 @@ async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        let now = time::OffsetDateTime::now_utc();
+        let now = engine.now();
         // Revocations first and on their own: a failing key step must not leave them stale.
         if let Err(error) = engine.reload_revocations(now).await {
             tracing::warn!(%error, "reloading revocations failed; will retry");

@@ -12,6 +12,7 @@ mod support;
 
 mod cli;
 mod config;
+mod expiry;
 mod fallback;
 mod health;
 mod lockout;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::app::test_config;
 use crate::support::binary::{self, command_for};
+use crate::support::eventually::eventually;
 use crate::support::proxy::{TcpProxy, postgres_address};
 use crate::support::{Backend, TestApp, TestDatabase};
 
@@ -38,17 +39,12 @@ async fn readiness_fails_fast_while_postgres_is_gone_and_recovers_without_a_rest
     );
 
     proxy.come_up();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if app.get("/health/ready").await.status() == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "service did not resume after the database returned"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "service resumed after the database returned",
+        || async { app.get("/health/ready").await.status() == 200 },
+    )
+    .await;
     app.stop().await;
 }
 
@@ -162,11 +158,12 @@ async fn pages_answer_an_html_503_while_postgres_is_gone_and_sign_in_works_after
     }
 
     proxy.come_up();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.get("/health/ready").await.status() != 200 {
-        assert!(Instant::now() < deadline, "never recovered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "service resumed after the database returned",
+        || async { app.get("/health/ready").await.status() == 200 },
+    )
+    .await;
     let callback = app.sign_in_through(&request, "outage@example.com").await;
     assert!(callback.contains("code="), "{callback}");
     app.stop().await;

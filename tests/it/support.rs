@@ -9,6 +9,7 @@ pub mod browser;
 pub mod browser_flow;
 pub mod client_app;
 pub mod db;
+pub mod eventually;
 pub mod oauth;
 pub mod proxy;
 

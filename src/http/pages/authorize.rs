@@ -44,7 +44,7 @@ pub async fn proceed(
         .find_client(&client_id)
         .await?
         .ok_or_else(|| unknown_application("This application is no longer registered."))?;
-    let sign_in = session::sign_in(session, &engine.config.sessions).await?;
+    let sign_in = session::sign_in(session, &engine.config.sessions, engine.now()).await?;
     let now = engine.now();
     let decision = match engine
         .decide(&request, &client, sign_in.as_ref(), fresh, now)
@@ -73,7 +73,7 @@ pub async fn proceed(
     };
     let id = match parked {
         Some(id) => id.to_owned(),
-        None => session::park(session, request).await?,
+        None => session::park(session, request, now).await?,
     };
     Ok(Redirect::to(&format!("{next_page}?request={id}")).into_response())
 }
@@ -96,7 +96,7 @@ fn authorize_failed(error: AuthorizeError) -> PageError {
 
 /// The parked request named by a page's `request` parameter.
 pub async fn parked(engine: &Engine, session: &Session, id: &str) -> PageResult<Pending> {
-    session::pending(session, id, &engine.config.sessions)
+    session::pending(session, id, &engine.config.sessions, engine.now())
         .await?
         .ok_or_else(|| {
             ErrorPage::new(

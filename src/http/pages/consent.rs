@@ -47,7 +47,7 @@ fn describe(scope: &str) -> &'static str {
 
 /// Who is signed in; without a sign-in the user is sent to sign in for `request` first.
 async fn signed_in(engine: &Engine, session: &Session, request: &str) -> PageResult<SignIn> {
-    session::sign_in(session, &engine.config.sessions)
+    session::sign_in(session, &engine.config.sessions, engine.now())
         .await?
         .ok_or_else(|| PageError::Answer(to_login(request)))
 }

@@ -70,7 +70,8 @@ pub async fn end_session(
         }
         Err(LogoutError::Store(error)) => return Err(error.into()),
     };
-    let Some(sign_in) = session::sign_in(&session, &engine.config.sessions).await? else {
+    let Some(sign_in) = session::sign_in(&session, &engine.config.sessions, engine.now()).await?
+    else {
         // Nobody is signed in here: nothing to end.
         return Ok(signed_out(logout.redirect));
     };

@@ -3,6 +3,7 @@
 
 use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use crate::config::SessionsConfig;
@@ -29,9 +30,13 @@ pub struct Pending {
 }
 
 /// The signed-in user, if the sign-in has not outlived `sessions.absolute_timeout`.
-pub async fn sign_in(session: &Session, config: &SessionsConfig) -> SessionResult<Option<SignIn>> {
+pub async fn sign_in(
+    session: &Session,
+    config: &SessionsConfig,
+    now: OffsetDateTime,
+) -> SessionResult<Option<SignIn>> {
     let sign_in: Option<SignIn> = session.get(SIGN_IN).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = now.unix_timestamp();
     let limit = config.absolute_timeout.get().as_secs() as i64;
     Ok(sign_in.filter(|s| now - s.auth_time <= limit))
 }
@@ -60,7 +65,11 @@ pub async fn csrf_matches(session: &Session, presented: &str) -> SessionResult<b
 }
 
 /// Parks a request; returns its id for the sign-in or consent page.
-pub async fn park(session: &Session, request: AuthorizationRequest) -> SessionResult<String> {
+pub async fn park(
+    session: &Session,
+    request: AuthorizationRequest,
+    now: OffsetDateTime,
+) -> SessionResult<String> {
     let keys: Vec<String> = session
         .get::<Vec<String>>("pending_order")
         .await?
@@ -77,7 +86,7 @@ pub async fn park(session: &Session, request: AuthorizationRequest) -> SessionRe
     let pending = Pending {
         request,
         fresh: false,
-        created_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        created_at: now.unix_timestamp(),
     };
     session
         .insert(&format!("{PENDING_PREFIX}{id}"), &pending)
@@ -91,9 +100,10 @@ pub async fn pending(
     session: &Session,
     id: &str,
     config: &SessionsConfig,
+    now: OffsetDateTime,
 ) -> SessionResult<Option<Pending>> {
     let pending: Option<Pending> = session.get(&format!("{PENDING_PREFIX}{id}")).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = now.unix_timestamp();
     let ttl = config.pending_request_ttl.get().as_secs() as i64;
     Ok(pending.filter(|p| now - p.created_at <= ttl))
 }

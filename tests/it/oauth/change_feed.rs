@@ -2,12 +2,13 @@
 //! one instance reaches the others through LISTEN/NOTIFY in milliseconds; everywhere, memory is
 //! never older than `keys.reload_interval`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portcullis::domain::{UserId, UserStatus, time as clock};
 use serde_json::{Value, json};
 
 use crate::support::app::test_config;
+use crate::support::eventually::eventually;
 use crate::support::{Backend, TestApp};
 
 /// Longer than any test: only the change feed can explain what a sibling sees in time.
@@ -19,31 +20,6 @@ async fn sibling_without_reload(first: &TestApp) -> TestApp {
     config.server.issuer = first.base_url.parse().unwrap();
     config.keys.reload_interval = portcullis::config::Duration::from_secs(NO_RELOAD.as_secs());
     TestApp::spawn_on(shared, config).await
-}
-
-/// Polls `check` until it holds, for at most `within`.
-async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn introspect(
-    app: &TestApp,
-    client: &crate::support::oauth::TestClient,
-    token: &str,
-) -> Value {
-    app.post_form_basic("/introspect", client, &[("token", token)])
-        .await
-        .json()
-        .await
-        .unwrap()
 }
 
 /// Suspends a user straight in the database, as an admin tool or another process would.
@@ -83,7 +59,7 @@ async fn revocations_and_user_changes_reach_other_instances_at_once() {
     // An access token revoked on the first instance.
     let token = first.client_credentials_token(&machine).await;
     let token = token["access_token"].as_str().unwrap();
-    assert_eq!(introspect(&second, &machine, token).await["active"], true);
+    assert_eq!(second.introspect(&machine, token).await["active"], true);
     let revoked = first
         .post_form_basic("/revoke", &machine, &[("token", token)])
         .await;
@@ -91,7 +67,7 @@ async fn revocations_and_user_changes_reach_other_instances_at_once() {
     eventually(
         Duration::from_secs(3),
         "access-token revocation",
-        || async { introspect(&second, &machine, token).await == json!({ "active": false }) },
+        || async { second.introspect(&machine, token).await == json!({ "active": false }) },
     )
     .await;
 
@@ -178,13 +154,13 @@ async fn revocations_from_elsewhere_arrive_with_the_periodic_reload(backend: Bac
     let machine = app.machine_client(&[]);
     let token = app.client_credentials_token(&machine).await;
     let token = token["access_token"].as_str().unwrap();
-    assert_eq!(introspect(&app, &machine, token).await["active"], true);
+    assert_eq!(app.introspect(&machine, token).await["active"], true);
     let (jti, expires_at) = jti_and_expiry(token);
     let store = portcullis::store::connect(&app.db.config()).await.unwrap();
     store.revoke_access_token(&jti, expires_at).await.unwrap();
     store.close().await;
     eventually(Duration::from_secs(4), "revocation by reload", || async {
-        introspect(&app, &machine, token).await == json!({ "active": false })
+        app.introspect(&machine, token).await == json!({ "active": false })
     })
     .await;
     app.stop().await;
@@ -209,7 +185,7 @@ async fn after_the_feed_is_cut_revocations_made_meanwhile_are_reloaded_at_once()
     let machine = app.machine_client(&[]);
     let token = app.client_credentials_token(&machine).await;
     let token = token["access_token"].as_str().unwrap();
-    assert_eq!(introspect(&app, &machine, token).await["active"], true);
+    assert_eq!(app.introspect(&machine, token).await["active"], true);
 
     proxy.go_down();
     let (jti, expires_at) = jti_and_expiry(token);
@@ -222,7 +198,7 @@ async fn after_the_feed_is_cut_revocations_made_meanwhile_are_reloaded_at_once()
     eventually(
         Duration::from_secs(6),
         "reload after the outage",
-        || async { introspect(&app, &machine, token).await == json!({ "active": false }) },
+        || async { app.introspect(&machine, token).await == json!({ "active": false }) },
     )
     .await;
     app.stop().await;

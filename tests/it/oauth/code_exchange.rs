@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::browser_flow::{AuthRequest, param, pkce_pair};
 use crate::support::oauth::TestClient;
+use crate::support::oauth::oauth_error;
 use crate::support::{Backend, TestApp};
 
 const CALLBACK: &str = "https://app.example.com/callback";
@@ -21,12 +22,6 @@ async fn fresh_code(
     (param(&callback, "code").unwrap(), verifier)
 }
 
-async fn error_of(response: reqwest::Response) -> String {
-    assert_eq!(response.status(), 400);
-    let body: Value = response.json().await.unwrap();
-    body["error"].as_str().unwrap().to_owned()
-}
-
 async fn a_replayed_code_is_refused_and_revokes_its_tokens(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("replay@example.com", &[]);
@@ -37,7 +32,7 @@ async fn a_replayed_code_is_refused_and_revokes_its_tokens(backend: Backend) {
     assert_eq!(first.status(), 200);
     let tokens: Value = first.json().await.unwrap();
     let second = app.exchange_code(&client, &code, CALLBACK, &verifier).await;
-    assert_eq!(error_of(second).await, "invalid_grant");
+    assert_eq!(oauth_error(second).await, "invalid_grant");
 
     let access = tokens["access_token"].as_str().unwrap();
     let introspected: Value = app
@@ -61,7 +56,7 @@ async fn a_replayed_code_is_refused_and_revokes_its_tokens(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(error_of(refresh).await, "invalid_grant");
+    assert_eq!(oauth_error(refresh).await, "invalid_grant");
     app.stop().await;
 }
 
@@ -110,10 +105,10 @@ async fn every_binding_is_checked_and_a_failed_check_burns_the_code(backend: Bac
             .send()
             .await
             .unwrap();
-        assert_eq!(error_of(bad).await, "invalid_grant", "{name}");
+        assert_eq!(oauth_error(bad).await, "invalid_grant", "{name}");
         let good = app.exchange_code(&client, &code, CALLBACK, &verifier).await;
         assert_eq!(
-            error_of(good).await,
+            oauth_error(good).await,
             "invalid_grant",
             "{name}: the code is burned"
         );
@@ -121,7 +116,7 @@ async fn every_binding_is_checked_and_a_failed_check_burns_the_code(backend: Bac
     let (code, verifier) = fresh_code(&app, &client, "bind@example.com", "openid").await;
     let stolen = app.exchange_code(&other, &code, CALLBACK, &verifier).await;
     assert_eq!(
-        error_of(stolen).await,
+        oauth_error(stolen).await,
         "invalid_grant",
         "another client's code"
     );
@@ -151,7 +146,7 @@ async fn an_expired_code_is_invalid_grant(backend: Backend) {
     // tokens.authorization_code_ttl is 60 s.
     app.clock.advance(time::Duration::seconds(61));
     let late = app.exchange_code(&client, &code, CALLBACK, &verifier).await;
-    assert_eq!(error_of(late).await, "invalid_grant");
+    assert_eq!(oauth_error(late).await, "invalid_grant");
     app.stop().await;
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::support::eventually::eventually;
 use crate::support::{Backend, TestApp};
 
 async fn the_metadata_names_the_configured_issuer_and_every_endpoint(backend: Backend) {
@@ -80,27 +81,23 @@ async fn the_password_grant_is_advertised_once_a_client_may_use_it(backend: Back
         "--client-id",
         "first-party-app",
     ]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let document: Value = app
-            .get("/.well-known/openid-configuration")
-            .await
-            .json()
-            .await
-            .unwrap();
-        let grants = document["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .clone();
-        if grants.contains(&Value::from("password")) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "password grant never advertised: {grants:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    eventually(
+        std::time::Duration::from_secs(10),
+        "the password grant advertised",
+        || async {
+            let document: Value = app
+                .get("/.well-known/openid-configuration")
+                .await
+                .json()
+                .await
+                .unwrap();
+            document["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("password"))
+        },
+    )
+    .await;
     app.stop().await;
 }
 

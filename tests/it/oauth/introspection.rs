@@ -2,17 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::oauth::TestClient;
 use crate::support::{Backend, TestApp};
-
-async fn introspect(app: &TestApp, caller: &TestClient, token: &str) -> Value {
-    let response = app
-        .post_form_basic("/introspect", caller, &[("token", token)])
-        .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    response.json().await.unwrap()
-}
 
 async fn an_active_access_token_introspects_with_its_details(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -20,7 +10,7 @@ async fn an_active_access_token_introspects_with_its_details(backend: Backend) {
     let resource_server = app.machine_client(&["--client-id", "orders-api"]);
     let token = app.client_credentials_token(&issuer_client).await;
     let token = token["access_token"].as_str().unwrap();
-    let answer = introspect(&app, &resource_server, token).await;
+    let answer = app.introspect(&resource_server, token).await;
     assert_eq!(answer["active"], true);
     assert_eq!(answer["client_id"], issuer_client.id.as_str());
     assert_eq!(answer["sub"], issuer_client.id.as_str());
@@ -30,7 +20,7 @@ async fn an_active_access_token_introspects_with_its_details(backend: Backend) {
     assert_eq!(answer["token_type"], "Bearer");
     assert!(answer["exp"].as_i64().unwrap() > answer["iat"].as_i64().unwrap());
     assert_eq!(
-        introspect(&app, &issuer_client, token).await["active"],
+        app.introspect(&issuer_client, token).await["active"],
         true,
         "the client the token was issued to"
     );
@@ -49,12 +39,12 @@ async fn a_client_the_token_does_not_concern_sees_it_inactive(backend: Backend) 
     let token = token["access_token"].as_str().unwrap();
     for outsider in [&stranger, &same_audience] {
         assert_eq!(
-            introspect(&app, outsider, token).await,
+            app.introspect(outsider, token).await,
             json!({ "active": false })
         );
     }
     assert_eq!(
-        introspect(&app, &billing, token).await["active"],
+        app.introspect(&billing, token).await["active"],
         true,
         "the resource server the token is for"
     );
@@ -66,11 +56,11 @@ async fn a_client_the_token_does_not_concern_sees_it_inactive(backend: Backend) 
         .await;
     for token in [&tokens["access_token"], &tokens["refresh_token"]] {
         assert_eq!(
-            introspect(&app, &stranger, token.as_str().unwrap()).await,
+            app.introspect(&stranger, token.as_str().unwrap()).await,
             json!({ "active": false })
         );
         assert_eq!(
-            introspect(&app, &web, token.as_str().unwrap()).await["active"],
+            app.introspect(&web, token.as_str().unwrap()).await["active"],
             true
         );
     }
@@ -85,7 +75,7 @@ async fn anything_else_is_exactly_inactive(backend: Backend) {
     app.clock.advance(time::Duration::minutes(11));
     let valid = app.client_credentials_token(&caller).await;
     let valid = valid["access_token"].as_str().unwrap();
-    assert_eq!(introspect(&app, &caller, valid).await["active"], true);
+    assert_eq!(app.introspect(&caller, valid).await["active"], true);
     let mut tampered = valid.to_owned();
     tampered.replace_range(tampered.len() - 4.., "AAAA");
     let (header, rest) = valid.split_once('.').unwrap();
@@ -103,7 +93,7 @@ async fn anything_else_is_exactly_inactive(backend: Backend) {
         expiring["access_token"].as_str().unwrap(),
     ] {
         assert_eq!(
-            introspect(&app, &caller, token).await,
+            app.introspect(&caller, token).await,
             json!({ "active": false }),
             "{token}"
         );

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::support::oauth::TestClient;
+use crate::support::oauth::oauth_error;
 use crate::support::{Backend, TestApp};
 
 async fn refresh(
@@ -18,13 +19,6 @@ async fn refresh(
         form.push(("scope", scope));
     }
     app.post_form_basic("/token", client, &form).await
-}
-
-async fn error_of(response: reqwest::Response) -> String {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, 400, "{body}");
-    body["error"].as_str().unwrap().to_owned()
 }
 
 async fn every_refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
@@ -59,11 +53,11 @@ async fn every_refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
         .unwrap();
     let newest = third["refresh_token"].as_str().unwrap();
     assert_eq!(
-        error_of(refresh(&app, &client, original, None).await).await,
+        oauth_error(refresh(&app, &client, original, None).await).await,
         "invalid_grant"
     );
     assert_eq!(
-        error_of(refresh(&app, &client, newest, None).await).await,
+        oauth_error(refresh(&app, &client, newest, None).await).await,
         "invalid_grant",
         "the family is revoked"
     );
@@ -92,7 +86,7 @@ async fn scope_can_be_narrowed_never_widened(backend: Backend) {
         .await;
     let token = tokens["refresh_token"].as_str().unwrap();
     assert_eq!(
-        error_of(refresh(&app, &client, token, Some("openid profile")).await).await,
+        oauth_error(refresh(&app, &client, token, Some("openid profile")).await).await,
         "invalid_scope"
     );
     let narrowed = refresh(&app, &client, token, Some("openid")).await;
@@ -128,7 +122,7 @@ async fn refresh_tokens_are_bound_to_their_client_and_need_offline_access(backen
         .await;
     let token = tokens["refresh_token"].as_str().unwrap();
     assert_eq!(
-        error_of(refresh(&app, &other, token, None).await).await,
+        oauth_error(refresh(&app, &other, token, None).await).await,
         "invalid_grant"
     );
     assert_eq!(
@@ -142,7 +136,7 @@ async fn refresh_tokens_are_bound_to_their_client_and_need_offline_access(backen
         "no offline_access, no refresh token"
     );
     assert_eq!(
-        error_of(refresh(&app, &client, "garbage", None).await).await,
+        oauth_error(refresh(&app, &client, "garbage", None).await).await,
         "invalid_grant"
     );
     app.stop().await;
@@ -196,7 +190,7 @@ async fn refresh_tokens_introspect_and_revoking_one_ends_the_family(backend: Bac
         "access tokens of the family die with it"
     );
     assert_eq!(
-        error_of(refresh(&app, &client, token, None).await).await,
+        oauth_error(refresh(&app, &client, token, None).await).await,
         "invalid_grant"
     );
     app.stop().await;
@@ -225,7 +219,7 @@ async fn a_retry_after_a_lost_response_gets_the_same_successor(backend: Backend)
     assert_eq!(retried["refresh_token"], lost["refresh_token"]);
     assert_ne!(retried["access_token"], lost["access_token"]);
     assert_eq!(
-        error_of(refresh(&app, &other, original, None).await).await,
+        oauth_error(refresh(&app, &other, original, None).await).await,
         "invalid_grant",
         "another client is never a retry"
     );
@@ -243,11 +237,11 @@ async fn a_retry_after_a_lost_response_gets_the_same_successor(backend: Backend)
         .unwrap();
     app.clock.advance(time::Duration::seconds(31));
     assert_eq!(
-        error_of(refresh(&app, &client, latest, None).await).await,
+        oauth_error(refresh(&app, &client, latest, None).await).await,
         "invalid_grant"
     );
     assert_eq!(
-        error_of(
+        oauth_error(
             refresh(
                 &app,
                 &client,

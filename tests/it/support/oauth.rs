@@ -46,6 +46,16 @@ impl TestApp {
         self.create_client(&args)
     }
 
+    /// Introspects `token` as `caller` (RFC 7662); the answer is never cached.
+    pub async fn introspect(&self, caller: &TestClient, token: &str) -> Value {
+        let response = self
+            .post_form_basic("/introspect", caller, &[("token", token)])
+            .await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        response.json().await.unwrap()
+    }
+
     /// POSTs a form to `path`, authenticating with HTTP Basic.
     pub async fn post_form_basic(
         &self,
@@ -94,6 +104,14 @@ impl TestApp {
 }
 
 /// The JOSE header of a JWT, unverified.
+/// The RFC 6749 error code of a 400 answer.
+pub async fn oauth_error(response: reqwest::Response) -> String {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 400, "{body}");
+    body["error"].as_str().unwrap().to_owned()
+}
+
 pub fn jwt_header(token: &str) -> jsonwebtoken::Header {
     jsonwebtoken::decode_header(token).unwrap()
 }
