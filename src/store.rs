@@ -2,7 +2,10 @@
 //! (`postgres`, `sqlite`) chosen by the database URL's scheme. Every method is one transaction,
 //! named for the domain step it performs. The only module that names sqlx.
 
+mod clients;
+mod consents;
 mod error;
+mod pool;
 mod postgres;
 mod rows;
 mod sqlite;

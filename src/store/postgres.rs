@@ -3,8 +3,7 @@
 
 mod browser_sessions;
 mod changes;
-mod clients;
-mod consents;
+pub(super) mod dialect;
 mod grants;
 mod keys;
 mod login_failures;
@@ -50,6 +49,12 @@ impl PostgresStore {
             options,
             acquire_timeout: config.acquire_timeout.get(),
         })
+    }
+}
+
+impl super::pool::SqlBackend for PostgresStore {
+    fn pool(&self) -> super::pool::PoolRef<'_> {
+        super::pool::PoolRef::Postgres(&self.pool)
     }
 }
 

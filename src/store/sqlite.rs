@@ -2,8 +2,7 @@
 //! start. The trait implementations live in one file per trait beside this one.
 
 mod browser_sessions;
-mod clients;
-mod consents;
+pub(super) mod dialect;
 mod grants;
 mod keys;
 mod login_failures;
@@ -53,6 +52,12 @@ impl SqliteStore {
             .await
             .map_err(classify)?;
         Ok(Self { pool })
+    }
+}
+
+impl super::pool::SqlBackend for SqliteStore {
+    fn pool(&self) -> super::pool::PoolRef<'_> {
+        super::pool::PoolRef::Sqlite(&self.pool)
     }
 }
 

@@ -1,17 +1,17 @@
-//! `ClientStore` on SQLite.
+//! `ClientStore`, once for both databases.
 
 use async_trait::async_trait;
 
-use super::SqliteStore;
+use super::error::{classify, classify_conflict};
+use super::pool::{SqlBackend, dialect, with_pool};
+use super::rows::{ClientRow, kind_name, string_list};
+use super::{ClientStore, Conflict, StoreResult};
 use crate::domain::{Client, ClientId, NewClient};
-use crate::store::error::{classify, classify_conflict};
-use crate::store::rows::{ClientRow, kind_name, string_list};
-use crate::store::{ClientStore, Conflict, StoreResult};
 
 #[async_trait]
-impl ClientStore for SqliteStore {
+impl<S: SqlBackend> ClientStore for S {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
-        let row = sqlx::query_as::<_, ClientRow>(
+        let row = with_pool!(self, pool => sqlx::query_as::<_, ClientRow>(
             "insert into clients (id, name, secret_hash, kind, first_party, redirect_uris,
                  post_logout_redirect_uris, grant_types, scopes, audience, access_token_alg,
                  id_token_alg, access_token_ttl_seconds, created_at, updated_at, web_origins)
@@ -35,37 +35,37 @@ impl ClientStore for SqliteStore {
         .bind(client.access_token_ttl_seconds.map(i64::from))
         .bind(client.created_at)
         .bind(string_list(&client.web_origins, |o| o.as_str()))
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(pool)
+        .await)
         .map_err(|e| classify_conflict(e, Conflict::ClientId))?;
         row.into_client()
     }
 
     async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>> {
-        sqlx::query_as::<_, ClientRow>("select * from clients where id = $1")
+        with_pool!(self, pool => sqlx::query_as::<_, ClientRow>("select * from clients where id = $1")
             .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(classify)?
-            .map(ClientRow::into_client)
-            .transpose()
+            .fetch_optional(pool)
+            .await)
+        .map_err(classify)?
+        .map(ClientRow::into_client)
+        .transpose()
     }
 
     async fn list_clients(&self) -> StoreResult<Vec<Client>> {
-        sqlx::query_as::<_, ClientRow>("select * from clients order by created_at, id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?
-            .into_iter()
-            .map(ClientRow::into_client)
-            .collect()
+        with_pool!(self, pool => sqlx::query_as::<_, ClientRow>("select * from clients order by created_at, id")
+            .fetch_all(pool)
+            .await)
+        .map_err(classify)?
+        .into_iter()
+        .map(ClientRow::into_client)
+        .collect()
     }
 
     async fn is_web_origin(&self, origin: &str) -> StoreResult<bool> {
-        sqlx::query_scalar("select exists (select 1 from clients, json_each(clients.web_origins) as o where o.value = $1)")
+        with_pool!(self, pool => sqlx::query_scalar(dialect!(self, IS_WEB_ORIGIN))
             .bind(origin)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(classify)
+            .fetch_one(pool)
+            .await)
+        .map_err(classify)
     }
 }
