@@ -2,13 +2,17 @@
 //! (`postgres`, `sqlite`) chosen by the database URL's scheme. Every method is one transaction,
 //! named for the domain step it performs. The only module that names sqlx.
 
+mod browser_sessions;
 mod clients;
 mod consents;
 mod error;
+mod keys;
 mod pool;
 mod postgres;
+mod roles;
 mod rows;
 mod sqlite;
+mod users;
 
 use std::sync::Arc;
 

@@ -11,6 +11,27 @@ pub(super) enum PoolRef<'a> {
     Sqlite(&'a SqlitePool),
 }
 
+/// A write transaction: PostgreSQL's `begin`; SQLite's `begin immediate`, which takes the write
+/// lock at once (a deferred transaction that reads first can fail to upgrade under contention).
+pub(super) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        self.begin_with("begin immediate").await
+    }
+}
+
 /// A backend whose concerns are implemented once, over its pool.
 pub(super) trait SqlBackend: Send + Sync {
     fn pool(&self) -> PoolRef<'_>;

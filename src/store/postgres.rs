@@ -1,14 +1,10 @@
 //! The PostgreSQL backend: connection pool, schema checks and migrations. The trait
 //! implementations live in one file per trait beside this one.
 
-mod browser_sessions;
 mod changes;
 pub(super) mod dialect;
 mod grants;
-mod keys;
 mod login_failures;
-mod roles;
-mod users;
 
 use std::str::FromStr;
 

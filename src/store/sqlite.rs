@@ -1,13 +1,9 @@
 //! The embedded SQLite backend: one file, write-ahead logging, created and migrated on first
 //! start. The trait implementations live in one file per trait beside this one.
 
-mod browser_sessions;
 pub(super) mod dialect;
 mod grants;
-mod keys;
 mod login_failures;
-mod roles;
-mod users;
 
 use std::str::FromStr;
 

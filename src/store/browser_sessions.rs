@@ -1,32 +1,33 @@
-//! `BrowserSessionStore` on SQLite.
+//! `BrowserSessionStore`, once for both databases.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::SqliteStore;
+use super::error::classify;
+use super::pool::{SqlBackend, dialect, with_pool};
+use super::{BrowserSessionStore, StoreResult};
 use crate::domain::TokenHash;
-use crate::store::error::classify;
-use crate::store::{BrowserSessionStore, StoreResult};
 
 #[async_trait]
-impl BrowserSessionStore for SqliteStore {
+impl<S: SqlBackend> BrowserSessionStore for S {
     async fn create_browser_session(
         &self,
         id: &TokenHash,
         data: &str,
         expires_at: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let inserted = with_pool!(self, pool => sqlx::query(
             "insert into browser_sessions (id_hash, data, expires_at) values ($1, $2, $3)
              on conflict (id_hash) do nothing",
         )
         .bind(id.as_str())
         .bind(data)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(pool)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(classify)?;
-        Ok(result.rows_affected() == 1)
+        Ok(inserted == 1)
     }
 
     async fn save_browser_session(
@@ -35,45 +36,48 @@ impl BrowserSessionStore for SqliteStore {
         data: &str,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
-        sqlx::query(
+        with_pool!(self, pool => sqlx::query(
             "insert into browser_sessions (id_hash, data, expires_at) values ($1, $2, $3)
-             on conflict (id_hash) do update set data = excluded.data, expires_at = excluded.expires_at",
+             on conflict (id_hash)
+             do update set data = excluded.data, expires_at = excluded.expires_at",
         )
         .bind(id.as_str())
         .bind(data)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(pool)
         .await
-        .map_err(classify)?;
-        Ok(())
+        .map(|_| ()))
+        .map_err(classify)
     }
 
     async fn load_browser_session(
         &self,
         id: &TokenHash,
     ) -> StoreResult<Option<(String, OffsetDateTime)>> {
-        sqlx::query_as("select data, expires_at from browser_sessions where id_hash = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(classify)
+        with_pool!(self, pool => sqlx::query_as(
+            "select data, expires_at from browser_sessions where id_hash = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await)
+        .map_err(classify)
     }
 
     async fn delete_browser_session(&self, id: &TokenHash) -> StoreResult<()> {
-        sqlx::query("delete from browser_sessions where id_hash = $1")
+        with_pool!(self, pool => sqlx::query("delete from browser_sessions where id_hash = $1")
             .bind(id.as_str())
-            .execute(&self.pool)
+            .execute(pool)
             .await
-            .map_err(classify)?;
-        Ok(())
+            .map(|_| ()))
+        .map_err(classify)
     }
 
     async fn purge_expired_browser_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let result = sqlx::query("delete from browser_sessions where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')")
+        with_pool!(self, pool => sqlx::query(dialect!(self, PURGE_EXPIRED_BROWSER_SESSIONS))
             .bind(now)
-            .execute(&self.pool)
+            .execute(pool)
             .await
-            .map_err(classify)?;
-        Ok(result.rows_affected())
+            .map(|done| done.rows_affected()))
+        .map_err(classify)
     }
 }

@@ -1,25 +1,23 @@
-//! `KeyStore` on SQLite.
+//! `KeyStore`, once for both databases.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::SqliteStore;
+use super::error::classify;
+use super::pool::{SqlBackend, dialect, with_pool};
+use super::rows::SigningKeyRow;
+use super::{KeyStore, StoreError, StoreResult};
 use crate::domain::{SigningAlgorithm, StoredSigningKey};
-use crate::store::error::classify;
-use crate::store::rows::SigningKeyRow;
-use crate::store::{KeyStore, StoreError, StoreResult};
 
 #[async_trait]
-impl KeyStore for SqliteStore {
+impl<S: SqlBackend> KeyStore for S {
     async fn insert_signing_key_unless_newer(
         &self,
         key: StoredSigningKey,
         unless_activating_after: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
-            "insert into signing_keys (kid, alg, private_key, created_at, activates_at)
-             select $1, $2, $3, $4, $5
-             where not exists (select 1 from signing_keys where alg = $2 and unixepoch(activates_at, 'subsec') > unixepoch($6, 'subsec'))",
+        let inserted = with_pool!(self, pool => sqlx::query(
+            dialect!(self, INSERT_SIGNING_KEY_UNLESS_NEWER),
         )
         .bind(&key.kid)
         .bind(key.alg.as_str())
@@ -27,18 +25,19 @@ impl KeyStore for SqliteStore {
         .bind(key.created_at)
         .bind(key.activates_at)
         .bind(unless_activating_after)
-        .execute(&self.pool)
+        .execute(pool)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(classify)?;
-        Ok(result.rows_affected() == 1)
+        Ok(inserted == 1)
     }
 
     async fn list_signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>> {
-        sqlx::query_as::<_, SigningKeyRow>(
+        with_pool!(self, pool => sqlx::query_as::<_, SigningKeyRow>(
             "select * from signing_keys order by alg, activates_at, kid",
         )
-        .fetch_all(&self.pool)
-        .await
+        .fetch_all(pool)
+        .await)
         .map_err(classify)?
         .into_iter()
         .map(SigningKeyRow::into_key)
@@ -46,12 +45,14 @@ impl KeyStore for SqliteStore {
     }
 
     async fn delete_signing_key(&self, kid: &str) -> StoreResult<()> {
-        let result = sqlx::query("delete from signing_keys where kid = $1")
+        let deleted =
+            with_pool!(self, pool => sqlx::query("delete from signing_keys where kid = $1")
             .bind(kid)
-            .execute(&self.pool)
+            .execute(pool)
             .await
+            .map(|done| done.rows_affected()))
             .map_err(classify)?;
-        if result.rows_affected() == 0 {
+        if deleted == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
@@ -61,14 +62,10 @@ impl KeyStore for SqliteStore {
         &self,
         alg: SigningAlgorithm,
     ) -> StoreResult<Option<StoredSigningKey>> {
-        sqlx::query_as::<_, SigningKeyRow>(
-            "select * from signing_keys where alg = $1
-             order by unixepoch(activates_at, 'subsec') desc, unixepoch(created_at, 'subsec') desc, kid desc
-             limit 1",
-        )
-        .bind(alg.as_str())
-        .fetch_optional(&self.pool)
-        .await
+        with_pool!(self, pool => sqlx::query_as::<_, SigningKeyRow>(dialect!(self, NEWEST_SIGNING_KEY))
+            .bind(alg.as_str())
+            .fetch_optional(pool)
+            .await)
         .map_err(classify)?
         .map(SigningKeyRow::into_key)
         .transpose()
