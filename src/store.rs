@@ -7,6 +7,7 @@ mod clients;
 mod consents;
 mod error;
 mod keys;
+mod login_failures;
 mod pool;
 mod postgres;
 mod roles;

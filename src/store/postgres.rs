@@ -4,7 +4,6 @@
 mod changes;
 pub(super) mod dialect;
 mod grants;
-mod login_failures;
 
 use std::str::FromStr;
 

@@ -3,7 +3,6 @@
 
 pub(super) mod dialect;
 mod grants;
-mod login_failures;
 
 use std::str::FromStr;
 

@@ -26,3 +26,22 @@ pub const INSERT_SIGNING_KEY_UNLESS_NEWER: &str =
      where not exists (select 1 from signing_keys where alg = $2 and activates_at > $6)";
 pub const NEWEST_SIGNING_KEY: &str = "select * from signing_keys where alg = $1
      order by activates_at desc, created_at desc, kid desc limit 1";
+
+/// Admits a sign-in attempt (`LoginFailureStore::admit_login_attempt`): one upsert.
+pub const ADMIT_LOGIN_ATTEMPT: &str = "insert into login_failures (key, failures, in_flight, locked_until, updated_at)
+             values ($1, 0, 1, null, $2)
+             on conflict (key) do update set
+                 failures = case when login_failures.last_failure_at is null
+                                   or login_failures.last_failure_at <= $3 then 0
+                                 else login_failures.failures end,
+                 in_flight = case when login_failures.updated_at <= $4 then 1 else login_failures.in_flight + 1 end,
+                 updated_at = $2
+             where (login_failures.locked_until is null or login_failures.locked_until <= $2)
+               and (login_failures.updated_at <= $4
+                    or login_failures.failures + login_failures.in_flight < $5
+                    or (login_failures.failures >= $5 and login_failures.in_flight = 0))
+             returning in_flight";
+/// Whether a key is locked at `$2`.
+pub const LOGIN_LOCKED_AT: &str =
+    "select locked_until is not null and locked_until > $2 from login_failures where key = $1";
+pub const PURGE_LOGIN_FAILURES: &str = "delete from login_failures where updated_at <= $1 and (locked_until is null or locked_until <= $2)";

@@ -27,3 +27,22 @@ pub const INSERT_SIGNING_KEY_UNLESS_NEWER: &str = "insert into signing_keys (kid
 pub const NEWEST_SIGNING_KEY: &str = "select * from signing_keys where alg = $1
      order by unixepoch(activates_at, 'subsec') desc, unixepoch(created_at, 'subsec') desc, kid desc
      limit 1";
+
+/// Admits a sign-in attempt (`LoginFailureStore::admit_login_attempt`): one upsert.
+pub const ADMIT_LOGIN_ATTEMPT: &str = "insert into login_failures (key, failures, in_flight, locked_until, updated_at)
+             values ($1, 0, 1, null, $2)
+             on conflict (key) do update set
+                 failures = case when login_failures.last_failure_at is null
+                                   or unixepoch(login_failures.last_failure_at, 'subsec')
+                                      <= unixepoch($3, 'subsec') then 0
+                                 else login_failures.failures end,
+                 in_flight = case when unixepoch(login_failures.updated_at, 'subsec') <= unixepoch($4, 'subsec') then 1 else login_failures.in_flight + 1 end,
+                 updated_at = $2
+             where (login_failures.locked_until is null or unixepoch(login_failures.locked_until, 'subsec') <= unixepoch($2, 'subsec'))
+               and (unixepoch(login_failures.updated_at, 'subsec') <= unixepoch($4, 'subsec')
+                    or login_failures.failures + login_failures.in_flight < $5
+                    or (login_failures.failures >= $5 and login_failures.in_flight = 0))
+             returning in_flight";
+/// Whether a key is locked at `$2`.
+pub const LOGIN_LOCKED_AT: &str = "select locked_until is not null and unixepoch(locked_until, 'subsec') > unixepoch($2, 'subsec') from login_failures where key = $1";
+pub const PURGE_LOGIN_FAILURES: &str = "delete from login_failures where unixepoch(updated_at, 'subsec') <= unixepoch($1, 'subsec') and (locked_until is null or unixepoch(locked_until, 'subsec') <= unixepoch($2, 'subsec'))";
