@@ -6,6 +6,7 @@ mod browser_sessions;
 mod clients;
 mod consents;
 mod error;
+mod grants;
 mod keys;
 mod login_failures;
 mod pool;

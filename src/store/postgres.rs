@@ -3,7 +3,7 @@
 
 mod changes;
 pub(super) mod dialect;
-mod grants;
+pub(super) mod rotation;
 
 use std::str::FromStr;
 

@@ -2,7 +2,7 @@
 //! start. The trait implementations live in one file per trait beside this one.
 
 pub(super) mod dialect;
-mod grants;
+pub(super) mod rotation;
 
 use std::str::FromStr;
 

@@ -45,3 +45,16 @@ pub const ADMIT_LOGIN_ATTEMPT: &str = "insert into login_failures (key, failures
 pub const LOGIN_LOCKED_AT: &str =
     "select locked_until is not null and locked_until > $2 from login_failures where key = $1";
 pub const PURGE_LOGIN_FAILURES: &str = "delete from login_failures where updated_at <= $1 and (locked_until is null or locked_until <= $2)";
+
+/// Revoked access tokens that have not expired at `$1`.
+pub const LIVE_REVOKED_ACCESS_TOKENS: &str =
+    "select jti, expires_at from revoked_access_tokens where expires_at > $1";
+pub const GRANTS_REVOKED_SINCE: &str = "select id, revoked_at from grants where revoked_at >= $1";
+pub const PURGE_EXPIRED_REVOCATIONS: &str =
+    "delete from revoked_access_tokens where expires_at <= $1";
+/// Codes, refresh tokens and families that can no longer be used at `$1`, in that order.
+pub const PURGE_EXPIRED_GRANTS: [&str; 3] = [
+    "delete from authorization_codes where expires_at <= $1",
+    "delete from refresh_tokens where expires_at <= $1",
+    "delete from grants where expires_at <= $1 or (revoked_at is not null and revoked_at <= $1)",
+];

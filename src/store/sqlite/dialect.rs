@@ -46,3 +46,18 @@ pub const ADMIT_LOGIN_ATTEMPT: &str = "insert into login_failures (key, failures
 /// Whether a key is locked at `$2`.
 pub const LOGIN_LOCKED_AT: &str = "select locked_until is not null and unixepoch(locked_until, 'subsec') > unixepoch($2, 'subsec') from login_failures where key = $1";
 pub const PURGE_LOGIN_FAILURES: &str = "delete from login_failures where unixepoch(updated_at, 'subsec') <= unixepoch($1, 'subsec') and (locked_until is null or unixepoch(locked_until, 'subsec') <= unixepoch($2, 'subsec'))";
+
+/// Revoked access tokens that have not expired at `$1`.
+pub const LIVE_REVOKED_ACCESS_TOKENS: &str = "select jti, expires_at from revoked_access_tokens
+     where unixepoch(expires_at, 'subsec') > unixepoch($1, 'subsec')";
+pub const GRANTS_REVOKED_SINCE: &str = "select id, revoked_at from grants
+     where revoked_at is not null and unixepoch(revoked_at, 'subsec') >= unixepoch($1, 'subsec')";
+pub const PURGE_EXPIRED_REVOCATIONS: &str = "delete from revoked_access_tokens
+     where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')";
+/// Codes, refresh tokens and families that can no longer be used at `$1`, in that order.
+pub const PURGE_EXPIRED_GRANTS: [&str; 3] = [
+    "delete from authorization_codes where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')",
+    "delete from refresh_tokens where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')",
+    "delete from grants where unixepoch(expires_at, 'subsec') <= unixepoch($1, 'subsec')
+         or (revoked_at is not null and unixepoch(revoked_at, 'subsec') <= unixepoch($1, 'subsec'))",
+];
