@@ -15,9 +15,9 @@ use tokio::net::TcpListener;
 use crate::config::{Backend, Config, DatabaseConfig};
 use crate::domain::time::Clock;
 use crate::http::{self, AppState};
-use crate::jobs::key_rotation::KeyRotation;
+use crate::jobs::{self, key_rotation::KeyRotation};
 use crate::oauth::Engine;
-use crate::store::{self, Change, ChangeFeed, Store, StoreError};
+use crate::store::{self, ChangeFeed, Store, StoreError};
 
 pub use secrets::{key_encryption_key, token_hasher};
 
@@ -123,8 +123,9 @@ impl App {
             changes,
         } = self;
         announce(&config, listener.local_addr()?);
-        let following = changes.map(|feed| tokio::spawn(follow(engine.clone(), feed)));
-        let maintenance = tokio::spawn(maintain(
+        let following =
+            changes.map(|feed| tokio::spawn(jobs::change_feed::follow(engine.clone(), feed)));
+        let maintenance = tokio::spawn(jobs::maintenance::maintain(
             engine,
             rotation,
             config.keys.reload_interval.get(),
@@ -173,82 +174,6 @@ impl App {
 pub fn key_rotation(store: Arc<dyn Store>, config: Arc<Config>) -> anyhow::Result<KeyRotation> {
     let kek = key_encryption_key(&config)?;
     Ok(KeyRotation::new(store, kek, config))
-}
-
-/// Every `interval`: rotate keys when due, reload them (so all instances agree), delete expired
-/// ones, rebuild the metadata, and sweep expired revocations, sessions, codes, grants and login
-/// counters. A failure is logged and retried on the next round; the previous keys stay in force
-/// meanwhile.
-async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticker.tick().await;
-    loop {
-        ticker.tick().await;
-        let now = engine.now();
-        // Revocations first and on their own: a failing key step must not leave them stale.
-        if let Err(error) = engine.reload_revocations(now).await {
-            tracing::warn!(%error, "reloading revocations failed; will retry");
-        }
-        let round = async {
-            rotation.rotate(now, false).await?;
-            let ring = rotation.load(now).await?;
-            rotation.purge(&ring, now).await?;
-            engine.replace_keys(ring);
-            engine.refresh_discovery().await?;
-            let store = &engine.store;
-            store.purge_expired_revocations(now).await?;
-            store.purge_expired_browser_sessions(now).await?;
-            // Codes and grants stay a day past expiry, so a late replay is still recognised.
-            store
-                .purge_expired_grants(now - time::Duration::DAY)
-                .await?;
-            let window = time::Duration::try_from(engine.config.login.failure_window.get())?;
-            store.purge_login_failures(now - window, now).await?;
-            anyhow::Ok(())
-        };
-        if let Err(error) = round.await {
-            tracing::warn!(error = %format!("{error:#}"), "maintenance round failed; will retry");
-        }
-    }
-}
-
-/// Applies the changes instances commit, as they commit. While the database is unreachable the
-/// feed is retried every second; once it is back, it reports the gap (`Change::Lost`), and the
-/// resynchronisation (revocations reloaded, caches started over) is retried until it succeeds.
-async fn follow(engine: Engine, mut feed: Box<dyn ChangeFeed>) {
-    let mut interrupted = false;
-    let mut resync = false;
-    loop {
-        if resync {
-            if let Err(error) = engine.apply(Change::Lost).await {
-                tracing::debug!(%error, "resynchronising after the change feed's gap failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-            resync = false;
-        }
-        match feed.next().await {
-            Ok(Change::Lost) => {
-                if std::mem::take(&mut interrupted) {
-                    tracing::info!("change feed resumed");
-                }
-                resync = true;
-            }
-            Ok(change) => {
-                if let Err(error) = engine.apply(change).await {
-                    tracing::warn!(%error, "applying a change failed; the next reload repairs it");
-                }
-            }
-            Err(error) => {
-                if !interrupted {
-                    tracing::warn!(%error, "change feed interrupted; retrying every second");
-                }
-                interrupted = true;
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
 }
 
 /// The one line an operator reads at start: where, on what, and whether this is development.

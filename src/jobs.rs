@@ -1,3 +1,6 @@
-//! Periodic work: signing-key rotation and reload, and sweeping what has expired.
+//! Background work: signing-key rotation, the periodic maintenance round (reloads and sweeps),
+//! and following the change feed.
 
+pub mod change_feed;
 pub mod key_rotation;
+pub mod maintenance;
