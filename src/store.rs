@@ -1,5 +1,6 @@
-//! Storage: one trait per concern, composed into [`Store`], with two real implementations
-//! (`postgres`, `sqlite`) chosen by the database URL's scheme. Every method is one transaction,
+//! Storage: one trait per concern, composed into [`Store`], each implemented once (in
+//! `store/<concern>.rs`) for the two real backends (`postgres`, `sqlite`), chosen by the database
+//! URL's scheme. Every method is one transaction,
 //! named for the domain step it performs. The only module that names sqlx.
 
 mod browser_sessions;

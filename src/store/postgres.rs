@@ -1,5 +1,6 @@
-//! The PostgreSQL backend: connection pool, schema checks and migrations. The trait
-//! implementations live in one file per trait beside this one.
+//! The PostgreSQL backend: connection pool, schema checks and migrations, the statements it says
+//! differently (`dialect`), its refresh-rotation algorithm (`rotation`) and the change feed. Every
+//! concern is implemented once for both backends in `store/<concern>.rs`.
 
 mod changes;
 pub(super) mod dialect;

@@ -1,5 +1,6 @@
-//! The embedded SQLite backend: one file, write-ahead logging, created and migrated on first
-//! start. The trait implementations live in one file per trait beside this one.
+//! The SQLite backend: connection pool, schema checks and migrations, the statements it says
+//! differently (`dialect`), its refresh-rotation algorithm (`rotation`). Every
+//! concern is implemented once for both backends in `store/<concern>.rs`.
 
 pub(super) mod dialect;
 pub(super) mod rotation;
