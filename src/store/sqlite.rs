@@ -1,4 +1,5 @@
-//! The SQLite backend: connection pool, schema checks and migrations, the statements it says
+//! The embedded SQLite backend (one file, write-ahead logging, created and migrated on first
+//! start): connection pool, schema checks and migrations, the statements it says
 //! differently (`dialect`), its refresh-rotation algorithm (`rotation`). Every
 //! concern is implemented once for both backends in `store/<concern>.rs`.
 
