@@ -17,7 +17,8 @@ def token_hash(key: bytes, token: str) -> str:
 
 
 def stamp(moment: datetime.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The server's one SQLite form (src/store/timestamp.rs): fixed width, so text compares as time.
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def copy_postgres(url: str, table: str, columns: list, rows) -> None:

@@ -4,6 +4,7 @@
 //! named for the domain step it performs. The only module that names sqlx.
 
 mod browser_sessions;
+pub mod by_time;
 mod clients;
 mod consents;
 mod error;
@@ -15,6 +16,7 @@ mod postgres;
 mod roles;
 mod rows;
 mod sqlite;
+mod timestamp;
 mod users;
 
 use std::sync::Arc;

@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::by_time;
 use super::error::classify;
-use super::pool::{SqlBackend, dialect, with_pool};
+use super::pool::{SqlBackend, with_pool};
+use super::timestamp::Ts;
 use super::{BrowserSessionStore, StoreResult};
 use crate::domain::TokenHash;
 
@@ -22,7 +24,7 @@ impl<S: SqlBackend> BrowserSessionStore for S {
         )
         .bind(id.as_str())
         .bind(data)
-        .bind(expires_at)
+        .bind(Ts(expires_at))
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))
@@ -43,7 +45,7 @@ impl<S: SqlBackend> BrowserSessionStore for S {
         )
         .bind(id.as_str())
         .bind(data)
-        .bind(expires_at)
+        .bind(Ts(expires_at))
         .execute(pool)
         .await
         .map(|_| ()))
@@ -73,8 +75,8 @@ impl<S: SqlBackend> BrowserSessionStore for S {
     }
 
     async fn purge_expired_browser_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        with_pool!(self, pool => sqlx::query(dialect!(self, PURGE_EXPIRED_BROWSER_SESSIONS))
-            .bind(now)
+        with_pool!(self, pool => sqlx::query(by_time::PURGE_EXPIRED_BROWSER_SESSIONS)
+            .bind(Ts(now))
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))

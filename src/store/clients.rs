@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::error::{classify, classify_conflict};
 use super::pool::{SqlBackend, dialect, with_pool};
 use super::rows::{ClientRow, kind_name, string_list};
+use super::timestamp::Ts;
 use super::{ClientStore, Conflict, StoreResult};
 use crate::domain::{Client, ClientId, NewClient};
 
@@ -33,7 +34,7 @@ impl<S: SqlBackend> ClientStore for S {
         .bind(client.access_token_alg.as_str())
         .bind(client.id_token_alg.as_str())
         .bind(client.access_token_ttl_seconds.map(i64::from))
-        .bind(client.created_at)
+        .bind(Ts(client.created_at))
         .bind(string_list(&client.web_origins, |o| o.as_str()))
         .fetch_one(pool)
         .await)

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::error::classify;
 use super::pool::{SqlBackend, with_pool};
+use super::timestamp::Ts;
 use super::{ConsentStore, StoreResult};
 use crate::domain::{ClientId, UserId};
 
@@ -36,7 +37,7 @@ impl<S: SqlBackend> ConsentStore for S {
         .bind(user.as_uuid())
         .bind(client.as_str())
         .bind(scope)
-        .bind(now)
+        .bind(Ts(now))
         .execute(pool)
         .await
         .map(|_| ()))

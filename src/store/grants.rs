@@ -5,9 +5,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::by_time;
 use super::error::classify;
-use super::pool::{BeginWrite as _, PoolRef, SqlBackend, dialect, with_pool};
+use super::pool::{BeginWrite as _, PoolRef, SqlBackend, with_pool};
 use super::rows::{CodeRow, GrantRow, RefreshTokenWithGrantRow};
+use super::timestamp::Ts;
 use super::{GrantStore, Revocations, StoreResult, postgres, sqlite};
 use crate::domain::{
     AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
@@ -25,10 +27,10 @@ macro_rules! insert_grant {
         .bind(grant.client_id.as_str())
         .bind(grant.user_id.as_uuid())
         .bind(&grant.scope)
-        .bind(grant.auth_time)
+        .bind(Ts(grant.auth_time))
         .bind(&grant.sid)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
+        .bind(Ts(grant.created_at))
+        .bind(Ts(grant.expires_at))
         .execute($executor)
         .await
         .map(|_| ())
@@ -46,8 +48,8 @@ macro_rules! insert_refresh_token {
         )
         .bind(token.token_hash.as_str())
         .bind($grant)
-        .bind(token.created_at)
-        .bind(token.expires_at)
+        .bind(Ts(token.created_at))
+        .bind(Ts(token.expires_at))
         .execute($executor)
         .await
         .map(|_| ())
@@ -60,7 +62,7 @@ macro_rules! revoke_grant {
     ($executor:expr, $grant:expr, $now:expr) => {
         sqlx::query("update grants set revoked_at = $2 where id = $1 and revoked_at is null")
             .bind($grant)
-            .bind($now)
+            .bind(Ts($now))
             .execute($executor)
             .await
             .map(|_| ())
@@ -85,10 +87,10 @@ impl<S: SqlBackend> GrantStore for S {
         .bind(&code.scope)
         .bind(&code.nonce)
         .bind(&code.code_challenge)
-        .bind(code.auth_time)
+        .bind(Ts(code.auth_time))
         .bind(&code.sid)
-        .bind(code.created_at)
-        .bind(code.expires_at)
+        .bind(Ts(code.created_at))
+        .bind(Ts(code.expires_at))
         .execute(pool)
         .await
         .map(|_| ()))
@@ -120,7 +122,7 @@ impl<S: SqlBackend> GrantStore for S {
              where code_hash = $1 and consumed_at is null",
         )
         .bind(code.as_str())
-        .bind(now)
+        .bind(Ts(now))
         .execute(pool)
         .await
         .map(|_| ()))
@@ -141,7 +143,7 @@ impl<S: SqlBackend> GrantStore for S {
                  where code_hash = $1 and consumed_at is null returning expires_at",
             )
             .bind(code.as_str())
-            .bind(now)
+            .bind(Ts(now))
             .fetch_optional(&mut *tx)
             .await
             .map_err(classify)?;
@@ -256,7 +258,7 @@ impl<S: SqlBackend> GrantStore for S {
              on conflict (jti) do nothing",
         )
         .bind(jti)
-        .bind(expires_at)
+        .bind(Ts(expires_at))
         .execute(pool)
         .await
         .map(|_| ()))
@@ -269,14 +271,14 @@ impl<S: SqlBackend> GrantStore for S {
         grants_since: OffsetDateTime,
     ) -> StoreResult<Revocations> {
         let access_tokens = with_pool!(self, pool => sqlx::query_as(
-            dialect!(self, LIVE_REVOKED_ACCESS_TOKENS),
+            by_time::LIVE_REVOKED_ACCESS_TOKENS,
         )
-        .bind(now)
+        .bind(Ts(now))
         .fetch_all(pool)
         .await)
         .map_err(classify)?;
-        let grants = with_pool!(self, pool => sqlx::query_as(dialect!(self, GRANTS_REVOKED_SINCE))
-            .bind(grants_since)
+        let grants = with_pool!(self, pool => sqlx::query_as(by_time::GRANTS_REVOKED_SINCE)
+            .bind(Ts(grants_since))
             .fetch_all(pool)
             .await)
         .map_err(classify)?;
@@ -287,8 +289,8 @@ impl<S: SqlBackend> GrantStore for S {
     }
 
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        with_pool!(self, pool => sqlx::query(dialect!(self, PURGE_EXPIRED_REVOCATIONS))
-            .bind(now)
+        with_pool!(self, pool => sqlx::query(by_time::PURGE_EXPIRED_REVOCATIONS)
+            .bind(Ts(now))
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))
@@ -297,9 +299,9 @@ impl<S: SqlBackend> GrantStore for S {
 
     async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let mut removed = 0;
-        for statement in dialect!(self, PURGE_EXPIRED_GRANTS) {
+        for statement in by_time::PURGE_EXPIRED_GRANTS {
             removed += with_pool!(self, pool => sqlx::query(statement)
-                .bind(before)
+                .bind(Ts(before))
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected()))

@@ -4,10 +4,18 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::error::classify;
-use super::pool::{SqlBackend, dialect, with_pool};
+use super::pool::{SqlBackend, with_pool};
 use super::rows::SigningKeyRow;
+use super::timestamp::Ts;
 use super::{KeyStore, StoreError, StoreResult};
 use crate::domain::{SigningAlgorithm, StoredSigningKey};
+
+const INSERT_SIGNING_KEY_UNLESS_NEWER: &str =
+    "insert into signing_keys (kid, alg, private_key, created_at, activates_at)
+     select $1, $2, $3, $4, $5
+     where not exists (select 1 from signing_keys where alg = $2 and activates_at > $6)";
+const NEWEST_SIGNING_KEY: &str = "select * from signing_keys where alg = $1
+     order by activates_at desc, created_at desc, kid desc limit 1";
 
 #[async_trait]
 impl<S: SqlBackend> KeyStore for S {
@@ -17,14 +25,14 @@ impl<S: SqlBackend> KeyStore for S {
         unless_activating_after: OffsetDateTime,
     ) -> StoreResult<bool> {
         let inserted = with_pool!(self, pool => sqlx::query(
-            dialect!(self, INSERT_SIGNING_KEY_UNLESS_NEWER),
+            INSERT_SIGNING_KEY_UNLESS_NEWER,
         )
         .bind(&key.kid)
         .bind(key.alg.as_str())
         .bind(&key.sealed_private_key)
-        .bind(key.created_at)
-        .bind(key.activates_at)
-        .bind(unless_activating_after)
+        .bind(Ts(key.created_at))
+        .bind(Ts(key.activates_at))
+        .bind(Ts(unless_activating_after))
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))
@@ -62,7 +70,7 @@ impl<S: SqlBackend> KeyStore for S {
         &self,
         alg: SigningAlgorithm,
     ) -> StoreResult<Option<StoredSigningKey>> {
-        with_pool!(self, pool => sqlx::query_as::<_, SigningKeyRow>(dialect!(self, NEWEST_SIGNING_KEY))
+        with_pool!(self, pool => sqlx::query_as::<_, SigningKeyRow>(NEWEST_SIGNING_KEY)
             .bind(alg.as_str())
             .fetch_optional(pool)
             .await)

@@ -4,9 +4,32 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::error::classify;
-use super::pool::{SqlBackend, dialect, with_pool};
+use super::pool::{SqlBackend, with_pool};
+use super::timestamp::Ts;
 use super::{LoginFailureStore, StoreResult};
 use crate::domain::Admission;
+
+/// Admits a sign-in attempt (see `LoginFailureStore::admit_login_attempt`): one upsert.
+const ADMIT_LOGIN_ATTEMPT: &str =
+    "insert into login_failures (key, failures, in_flight, locked_until, updated_at)
+     values ($1, 0, 1, null, $2)
+     on conflict (key) do update set
+         failures = case when login_failures.last_failure_at is null
+                           or login_failures.last_failure_at <= $3 then 0
+                         else login_failures.failures end,
+         in_flight = case when login_failures.updated_at <= $4 then 1
+                          else login_failures.in_flight + 1 end,
+         updated_at = $2
+     where (login_failures.locked_until is null or login_failures.locked_until <= $2)
+       and (login_failures.updated_at <= $4
+            or login_failures.failures + login_failures.in_flight < $5
+            or (login_failures.failures >= $5 and login_failures.in_flight = 0))
+     returning in_flight";
+/// Whether a key is locked at `$2`.
+const LOGIN_LOCKED_AT: &str =
+    "select locked_until is not null and locked_until > $2 from login_failures where key = $1";
+const PURGE_LOGIN_FAILURES: &str = "delete from login_failures
+     where updated_at <= $1 and (locked_until is null or locked_until <= $2)";
 
 #[async_trait]
 impl<S: SqlBackend> LoginFailureStore for S {
@@ -31,12 +54,12 @@ impl<S: SqlBackend> LoginFailureStore for S {
         // One upsert: concurrent attempts serialise on the row (also while it does not exist
         // yet), and each sees what the one before it left.
         let admitted: Option<i32> = with_pool!(self, pool => sqlx::query_scalar(
-            dialect!(self, ADMIT_LOGIN_ATTEMPT),
+            ADMIT_LOGIN_ATTEMPT,
         )
         .bind(key)
-        .bind(now)
-        .bind(window_start)
-        .bind(stale_before)
+        .bind(Ts(now))
+        .bind(Ts(window_start))
+        .bind(Ts(stale_before))
         .bind(count_param(threshold))
         .fetch_optional(pool)
         .await)
@@ -45,10 +68,10 @@ impl<S: SqlBackend> LoginFailureStore for S {
             return Ok(Admission::Admitted);
         }
         let locked: Option<bool> = with_pool!(self, pool => sqlx::query_scalar(
-            dialect!(self, LOGIN_LOCKED_AT),
+            LOGIN_LOCKED_AT,
         )
         .bind(key)
-        .bind(now)
+        .bind(Ts(now))
         .fetch_optional(pool)
         .await)
         .map_err(classify)?;
@@ -81,9 +104,9 @@ impl<S: SqlBackend> LoginFailureStore for S {
              returning failures",
         )
         .bind(key)
-        .bind(now)
+        .bind(Ts(now))
         .bind(count_param(threshold))
-        .bind(hold_until)
+        .bind(Ts(hold_until))
         .fetch_one(pool)
         .await)
         .map_err(classify)?;
@@ -94,7 +117,7 @@ impl<S: SqlBackend> LoginFailureStore for S {
         with_pool!(self, pool => sqlx::query("update login_failures set locked_until = $3 where key = $1 and failures = $2")
             .bind(key)
             .bind(count_param(count))
-            .bind(until)
+            .bind(Ts(until))
             .execute(pool)
             .await
             .map(|_| ()))
@@ -109,7 +132,7 @@ impl<S: SqlBackend> LoginFailureStore for S {
              where key = $1",
         )
         .bind(key)
-        .bind(now)
+        .bind(Ts(now))
         .execute(pool)
         .await
         .map(|_| ()))
@@ -134,9 +157,9 @@ impl<S: SqlBackend> LoginFailureStore for S {
         before: OffsetDateTime,
         now: OffsetDateTime,
     ) -> StoreResult<u64> {
-        with_pool!(self, pool => sqlx::query(dialect!(self, PURGE_LOGIN_FAILURES))
-            .bind(before)
-            .bind(now)
+        with_pool!(self, pool => sqlx::query(PURGE_LOGIN_FAILURES)
+            .bind(Ts(before))
+            .bind(Ts(now))
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::error::classify;
 use super::pool::{BeginWrite as _, SqlBackend, dialect, with_pool};
+use super::timestamp::Ts;
 use super::{RoleStore, StoreError, StoreResult};
 use crate::domain::{RoleName, UserId};
 
@@ -30,7 +31,7 @@ impl<S: SqlBackend> RoleStore for S {
                 "insert into roles (name, created_at) values ($1, $2) on conflict (name) do nothing",
             )
             .bind(role.as_str())
-            .bind(now)
+            .bind(Ts(now))
             .execute(&mut *tx)
             .await
             .map_err(classify)?;
@@ -40,7 +41,7 @@ impl<S: SqlBackend> RoleStore for S {
             )
             .bind(user.as_uuid())
             .bind(role.as_str())
-            .bind(now)
+            .bind(Ts(now))
             .execute(&mut *tx)
             .await
             .map_err(classify)?;

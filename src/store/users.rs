@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use super::error::{classify, classify_conflict};
 use super::pool::{BeginWrite as _, SqlBackend, dialect, with_pool};
 use super::rows::{CredentialsRow, UserRow};
+use super::timestamp::Ts;
 use super::{Conflict, StoreError, StoreResult, UserStore};
 use crate::domain::{Email, NewUser, User, UserId, UserStatus};
 
@@ -22,7 +23,7 @@ impl<S: SqlBackend> UserStore for S {
             .bind(user.email.as_str())
             .bind(&user.name)
             .bind(&user.password_hash)
-            .bind(user.created_at)
+            .bind(Ts(user.created_at))
             .execute(&mut *tx)
             .await
             .map_err(|e| classify_conflict(e, Conflict::Email))?;
@@ -32,7 +33,7 @@ impl<S: SqlBackend> UserStore for S {
                      on conflict (name) do nothing",
                 )
                 .bind(role.as_str())
-                .bind(user.created_at)
+                .bind(Ts(user.created_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(classify)?;
@@ -42,7 +43,7 @@ impl<S: SqlBackend> UserStore for S {
                 )
                 .bind(user.id.as_uuid())
                 .bind(role.as_str())
-                .bind(user.created_at)
+                .bind(Ts(user.created_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(classify)?;
@@ -111,7 +112,7 @@ impl<S: SqlBackend> UserStore for S {
         )
         .bind(id.as_uuid())
         .bind(status.as_str())
-        .bind(now)
+        .bind(Ts(now))
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))

@@ -3,3 +3,4 @@
 mod contract;
 mod grants_contract;
 mod migrations;
+mod plans;

@@ -8,6 +8,7 @@ use crate::domain::{NewRefreshToken, Rotation, TokenHash};
 use crate::store::StoreResult;
 use crate::store::error::classify;
 use crate::store::rows::GrantRow;
+use crate::store::timestamp::Ts;
 
 /// `GrantStore::rotate_refresh_token`.
 pub async fn rotate_refresh_token(
@@ -33,10 +34,10 @@ pub async fn rotate_refresh_token(
          select * from consumed",
     )
     .bind(token.as_str())
-    .bind(now)
+    .bind(Ts(now))
     .bind(next.token_hash.as_str())
-    .bind(next.created_at)
-    .bind(next.expires_at)
+    .bind(Ts(next.created_at))
+    .bind(Ts(next.expires_at))
     .fetch_optional(pool)
     .await
     .map_err(classify)?;
@@ -54,8 +55,8 @@ pub async fn rotate_refresh_token(
         )
         .bind(token.as_str())
         .bind(next.token_hash.as_str())
-        .bind(since)
-        .bind(now)
+        .bind(Ts(since))
+        .bind(Ts(now))
         .fetch_optional(pool)
         .await
         .map_err(classify)?;
@@ -75,7 +76,7 @@ pub async fn rotate_refresh_token(
          select exists (select 1 from reused)",
     )
     .bind(token.as_str())
-    .bind(now)
+    .bind(Ts(now))
     .fetch_one(pool)
     .await
     .map_err(classify)?;

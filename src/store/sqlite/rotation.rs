@@ -10,6 +10,7 @@ use crate::store::StoreResult;
 use crate::store::error::classify;
 use crate::store::grants::{insert_refresh_token, revoke_grant};
 use crate::store::rows::GrantRow;
+use crate::store::timestamp::Ts;
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Sqlite>;
 
@@ -37,7 +38,7 @@ pub async fn rotate_refresh_token(
          where token_hash = $1 and consumed_at is null returning grant_id, expires_at",
     )
     .bind(token.as_str())
-    .bind(now)
+    .bind(Ts(now))
     .fetch_optional(&mut *tx)
     .await
     .map_err(classify)?;
@@ -48,16 +49,16 @@ pub async fn rotate_refresh_token(
                  join refresh_tokens next on next.token_hash = $2 and next.grant_id = rt.grant_id
                  join grants g on g.id = rt.grant_id
                  where rt.token_hash = $1
-                   and unixepoch(rt.consumed_at, 'subsec') >= unixepoch($3, 'subsec')
+                   and rt.consumed_at >= $3
                    and next.consumed_at is null
-                   and unixepoch(next.expires_at, 'subsec') > unixepoch($4, 'subsec')
+                   and next.expires_at > $4
                    and g.revoked_at is null
-                   and unixepoch(g.expires_at, 'subsec') > unixepoch($4, 'subsec')",
+                   and g.expires_at > $4",
             )
             .bind(token.as_str())
             .bind(next.token_hash.as_str())
-            .bind(since)
-            .bind(now)
+            .bind(Ts(since))
+            .bind(Ts(now))
             .fetch_optional(&mut *tx)
             .await
             .map_err(classify)?;

@@ -25,6 +25,54 @@ fn both_dialects_carry_the_same_migration_names() {
     assert_eq!(on_disk("postgres"), on_disk("sqlite"));
 }
 
+/// Rows SQLite stored before 0007 (RFC 3339, the fraction's trailing zeros cut) are rewritten
+/// into the one sortable form, and still read back as the same instants.
+#[tokio::test]
+async fn sqlite_timestamps_from_before_0007_become_sortable_and_read_back_the_same() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut connection = sqlx::sqlite::SqliteConnection::connect(&db.url)
+        .await
+        .unwrap();
+    for (id, stamp) in [
+        ("whole", "2026-12-01T10:00:00Z"),
+        ("half", "2026-12-01T10:00:00.5Z"),
+        ("micros", "2026-12-01T10:00:00.123456Z"),
+    ] {
+        sqlx::query(
+            "insert into browser_sessions (id_hash, data, expires_at) values ($1, '{}', $2)",
+        )
+        .bind(id)
+        .bind(stamp)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    }
+    let rewrite = include_str!("../../../migrations/sqlite/0007_sortable_timestamps.sql");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(rewrite))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select id_hash, expires_at from browser_sessions order by expires_at")
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+    let expected = [
+        ("whole", "2026-12-01T10:00:00.000000Z"),
+        ("micros", "2026-12-01T10:00:00.123456Z"),
+        ("half", "2026-12-01T10:00:00.500000Z"),
+    ];
+    let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(rows, expected, "in time order as text");
+    connection.close().await.ok();
+    let whole = portcullis::crypto::token::TokenHash::from_stored("whole".to_owned());
+    let (_, expires_at) = store.load_browser_session(&whole).await.unwrap().unwrap();
+    assert_eq!(expires_at, time::macros::datetime!(2026-12-01 10:00:00 UTC));
+    store.close().await;
+}
+
 /// Records a migration from the future, as a newer Portcullis would have.
 async fn pretend_a_newer_binary_migrated(db: &TestDatabase) {
     let sql =
