@@ -1,6 +1,7 @@
 //! Issuing the tokens of a user grant: the access token, an ID token when `openid` was granted,
 //! and the refresh token when one was made.
 
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::Engine;
@@ -8,9 +9,23 @@ use super::access_token;
 use super::error::EndpointError;
 use super::id_token::{self, Authentication};
 use super::scope::Scope;
-use super::token::TokenResponse;
 use crate::crypto::token::PlaintextToken;
 use crate::domain::{Client, Grant, NewRefreshToken, User, UserId};
+
+/// RFC 6749 §5.1 successful response (plus `id_token` from OpenID Connect Core §3.1.3.3).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    /// Always sent, even when it equals the request (RFC 6749 §5.1 requires it only when it
+    /// differs); an empty string means the token carries no scope.
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
 
 pub struct UserGrant<'a> {
     pub client: &'a Client,

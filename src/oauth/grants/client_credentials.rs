@@ -4,9 +4,9 @@
 use super::super::Engine;
 use super::super::access_token;
 use super::super::error::{EndpointError, ErrorCode};
+use super::super::issue::TokenResponse;
 use super::super::params::Params;
 use super::super::scope::Scope;
-use super::super::token::TokenResponse;
 use crate::domain::{Client, ClientKind};
 
 /// Scopes that describe a user and mean nothing for a client acting for itself.

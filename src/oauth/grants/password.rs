@@ -7,10 +7,10 @@ use std::net::IpAddr;
 use super::super::Engine;
 use super::super::error::{EndpointError, ErrorCode};
 use super::super::id_token::Authentication;
+use super::super::issue::TokenResponse;
 use super::super::issue::{self, UserGrant};
 use super::super::params::Params;
 use super::super::scope::Scope;
-use super::super::token::TokenResponse;
 use crate::domain::{Client, ClientKind};
 use crate::identity::login::LoginError;
 

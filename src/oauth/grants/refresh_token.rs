@@ -4,10 +4,10 @@
 use super::super::Engine;
 use super::super::error::{EndpointError, ErrorCode};
 use super::super::id_token::Authentication;
+use super::super::issue::TokenResponse;
 use super::super::issue::{self, UserGrant};
 use super::super::params::Params;
 use super::super::scope::Scope;
-use super::super::token::TokenResponse;
 use crate::crypto::token::PlaintextToken;
 use crate::domain::{Client, Rotation, UserStatus};
 
