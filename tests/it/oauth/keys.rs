@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::binary::{self, command_for};
+use crate::support::eventually::eventually;
 use crate::support::oauth::jwt_header;
 use crate::support::{Backend, TestApp};
 
@@ -95,6 +96,65 @@ async fn rotation_publishes_first_then_signs_and_old_tokens_still_verify(backend
     app.stop().await;
 }
 
+/// The schedule itself, by moving the server's clock: after `keys.rotation_interval` a successor
+/// is published, it signs once the publication lead has passed, and the retired key leaves the
+/// JWKS once every token it signed has expired.
+async fn keys_rotate_and_retire_on_schedule(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.keys.jwks_max_age = portcullis::config::Duration::from_secs(2);
+        config.keys.reload_interval = portcullis::config::Duration::from_secs(1);
+    })
+    .await;
+    let client = app.machine_client(&[]);
+    let signing_kid = || async {
+        let token = app.client_credentials_token(&client).await;
+        jwt_header(token["access_token"].as_str().unwrap())
+            .kid
+            .unwrap()
+    };
+    let published = || async {
+        app.jwks()
+            .await
+            .keys
+            .iter()
+            .filter_map(|k| k.common.key_id.clone())
+            .collect::<Vec<String>>()
+    };
+    let old_kid = signing_kid().await;
+    let before = published().await.len();
+
+    // keys.rotation_interval is 30 days.
+    app.clock
+        .advance(time::Duration::days(30) + time::Duration::seconds(1));
+    eventually(Duration::from_secs(10), "a successor published", || async {
+        published().await.len() > before
+    })
+    .await;
+    assert_eq!(signing_kid().await, old_kid, "published before it signs");
+
+    // The lead (jwks_max_age + reload_interval) passes: the successor signs.
+    app.clock.advance(time::Duration::seconds(4));
+    eventually(Duration::from_secs(10), "the successor signing", || async {
+        signing_kid().await != old_kid
+    })
+    .await;
+    assert!(
+        published().await.contains(&old_kid),
+        "the retired key stays while its tokens live"
+    );
+
+    // Every token it can have signed has expired (the longest lifetime any client may have is
+    // an hour): it goes.
+    app.clock.advance(time::Duration::minutes(61));
+    eventually(
+        Duration::from_secs(10),
+        "the retired key unpublished",
+        || async { !published().await.contains(&old_kid) },
+    )
+    .await;
+    app.stop().await;
+}
+
 async fn keys_list_shows_one_signing_key_per_algorithm(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut list = command_for(&app.db);
@@ -116,6 +176,7 @@ async fn keys_list_shows_one_signing_key_per_algorithm(backend: Backend) {
 }
 
 on_both_backends!(
+    keys_rotate_and_retire_on_schedule,
     rotation_publishes_first_then_signs_and_old_tokens_still_verify,
     keys_list_shows_one_signing_key_per_algorithm,
 );
