@@ -12,6 +12,7 @@ pub mod db;
 pub mod eventually;
 pub mod oauth;
 pub mod proxy;
+pub mod smtp;
 
 pub use app::TestApp;
 pub use backends::Backend;
