@@ -7,26 +7,36 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::support::browser_flow::{AuthRequest, hidden_field, location, param};
 use crate::support::{Backend, TestApp};
 
+/// `GET /end_session` with these parameters.
+async fn end_session(app: &TestApp, pairs: &[(&str, &str)]) -> reqwest::Response {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    app.http
+        .get(app.url(&format!("/end_session?{query}")))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn a_valid_hint_signs_out_and_returns_to_the_registered_uri(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("bye@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
     let tokens = app.code_flow(&client, "bye@example.com", "openid").await;
     let hint = tokens["id_token"].as_str().unwrap();
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("id_token_hint", hint)
-        .append_pair(
-            "post_logout_redirect_uri",
-            "https://app.example.com/signed-out",
-        )
-        .append_pair("state", "xyz")
-        .finish();
-    let response = app
-        .http
-        .get(app.url(&format!("/end_session?{query}")))
-        .send()
-        .await
-        .unwrap();
+    let response = end_session(
+        &app,
+        &[
+            ("id_token_hint", hint),
+            (
+                "post_logout_redirect_uri",
+                "https://app.example.com/signed-out",
+            ),
+            ("state", "xyz"),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), 303);
     assert_eq!(
         location(&response),
@@ -43,16 +53,14 @@ async fn unregistered_redirects_and_forged_hints_are_refused(backend: Backend) {
     let client = app.web_client(&["--first-party"]);
     let tokens = app.code_flow(&client, "forge@example.com", "openid").await;
     let hint = tokens["id_token"].as_str().unwrap();
-    let unregistered = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("id_token_hint", hint)
-        .append_pair("post_logout_redirect_uri", "https://evil.example.com/")
-        .finish();
-    let response = app
-        .http
-        .get(app.url(&format!("/end_session?{unregistered}")))
-        .send()
-        .await
-        .unwrap();
+    let response = end_session(
+        &app,
+        &[
+            ("id_token_hint", hint),
+            ("post_logout_redirect_uri", "https://evil.example.com/"),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), 400);
     assert!(response.headers().get("location").is_none());
 
@@ -61,15 +69,7 @@ async fn unregistered_redirects_and_forged_hints_are_refused(backend: Backend) {
         "{}.{payload}.",
         URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#)
     );
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("id_token_hint", &forged)
-        .finish();
-    let response = app
-        .http
-        .get(app.url(&format!("/end_session?{query}")))
-        .send()
-        .await
-        .unwrap();
+    let response = end_session(&app, &[("id_token_hint", &forged)]).await;
     assert_eq!(response.status(), 400);
     app.stop().await;
 }
@@ -124,15 +124,7 @@ async fn only_an_id_token_is_taken_as_the_hint(backend: Backend) {
         "a.b.c",
     ];
     for hint in hints {
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("id_token_hint", hint)
-            .finish();
-        let response = app
-            .http
-            .get(app.url(&format!("/end_session?{query}")))
-            .send()
-            .await
-            .unwrap();
+        let response = end_session(&app, &[("id_token_hint", hint)]).await;
         assert_ne!(response.status(), 303, "{hint}");
         let silent = AuthRequest::to_callback(&client, "openid").with("prompt", "none");
         let answer = location(&app.start_authorization(&silent).await);
