@@ -17,7 +17,8 @@ pub struct KeyedPermits {
 pub struct KeyPermit<'a> {
     permits: &'a KeyedPermits,
     key: String,
-    semaphore: Arc<Semaphore>,
+    /// Ours until dropped, which happens under the map's lock (see `Drop`).
+    semaphore: Option<Arc<Semaphore>>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -34,7 +35,7 @@ impl KeyedPermits {
         let mut held = KeyPermit {
             permits: self,
             key: key.to_owned(),
-            semaphore: semaphore.clone(),
+            semaphore: Some(semaphore.clone()),
             permit: None,
         };
         // Dropping `held` on a timeout forgets the key again if nobody else holds it.
@@ -60,8 +61,13 @@ impl Drop for KeyPermit<'_> {
             .keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        // The map's reference and ours: nobody else is waiting or holding.
-        if Arc::strong_count(&self.semaphore) == 2 {
+        // Every clone is made and dropped under this lock, so once ours is gone a count of one
+        // (the map's) means nobody holds or waits for this key.
+        self.semaphore.take();
+        if keys
+            .get(&self.key)
+            .is_some_and(|semaphore| Arc::strong_count(semaphore) == 1)
+        {
             keys.remove(&self.key);
         }
     }

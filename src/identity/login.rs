@@ -126,37 +126,56 @@ impl PasswordLogins {
         if !account.admit(store, policy, now).await? {
             return Err(LoginError::LockedOut);
         }
-        if let Some(address) = &address
-            && !address.admit(store, policy, now).await?
-        {
-            store.release_login_attempt(&account.key).await?;
-            return Err(LoginError::LockedOut);
+        // From here on every exit decides or gives back each place taken (best effort when the
+        // store itself is what failed), so no attempt stays counted as in flight.
+        let release = |counters: &[Option<&Counter>]| {
+            let keys: Vec<String> = counters.iter().flatten().map(|c| c.key.clone()).collect();
+            async move {
+                for key in keys {
+                    let _ = store.release_login_attempt(&key).await;
+                }
+            }
+        };
+        if let Some(address) = &address {
+            match address.admit(store, policy, now).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    release(&[Some(&account)]).await;
+                    return Err(LoginError::LockedOut);
+                }
+                Err(error) => {
+                    release(&[Some(&account)]).await;
+                    return Err(error);
+                }
+            }
         }
-        let checked = check(store, email, password).await;
-        let credentials = match checked {
+        let credentials = match check(store, email, password).await {
             Ok(credentials) => credentials,
             Err(error) => {
-                // Undecided: give the places back (best effort: the store may be what failed).
-                let _ = store.release_login_attempt(&account.key).await;
-                if let Some(address) = &address {
-                    let _ = store.release_login_attempt(&address.key).await;
-                }
+                release(&[Some(&account), address.as_ref()]).await;
                 return Err(error);
             }
         };
         match credentials {
             Some(user) if user.status == UserStatus::Active => {
-                store.record_login_success(&account.key, now).await?;
-                if let Some(address) = &address {
-                    // A source address is not forgiven by one account's success.
-                    store.release_login_attempt(&address.key).await?;
+                if let Err(error) = store.record_login_success(&account.key, now).await {
+                    release(&[Some(&account), address.as_ref()]).await;
+                    return Err(error.into());
                 }
+                // A source address is not forgiven by one account's success.
+                release(&[address.as_ref()]).await;
                 Ok(user)
             }
             _ => {
-                account.fail(store, policy, now).await?;
-                if let Some(address) = &address {
-                    address.fail(store, policy, now).await?;
+                if let Err(error) = account.fail(store, policy, now).await {
+                    release(&[Some(&account), address.as_ref()]).await;
+                    return Err(error);
+                }
+                if let Some(address) = &address
+                    && let Err(error) = address.fail(store, policy, now).await
+                {
+                    release(&[Some(address)]).await;
+                    return Err(error);
                 }
                 Err(LoginError::InvalidCredentials)
             }
@@ -232,8 +251,11 @@ impl Counter {
         let failures = store
             .record_login_failure(&self.key, now, self.threshold, now + longest)
             .await?;
-        if let Some(lockout) = lockout_for(policy, failures, self.threshold) {
-            store.lock_login(&self.key, failures, now + lockout).await?;
+        if let Some(lockout) = lockout_for(policy, failures, self.threshold)
+            && let Err(error) = store.lock_login(&self.key, failures, now + lockout).await
+        {
+            // The failure is recorded and the key held at the longest lockout: safe as it is.
+            tracing::warn!(%error, "setting the exact lockout failed; the longest one holds");
         }
         Ok(())
     }
