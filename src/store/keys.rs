@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::error::classify;
-use super::pool::{SqlBackend, with_pool};
+use super::pool::{BeginWrite as _, SqlBackend, dialect, with_pool};
 use super::rows::SigningKeyRow;
 use super::timestamp::Ts;
 use super::{KeyStore, StoreError, StoreResult};
@@ -24,19 +24,28 @@ impl<S: SqlBackend> KeyStore for S {
         key: StoredSigningKey,
         unless_activating_after: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let inserted = with_pool!(self, pool => sqlx::query(
-            INSERT_SIGNING_KEY_UNLESS_NEWER,
-        )
-        .bind(&key.kid)
-        .bind(key.alg.as_str())
-        .bind(&key.sealed_private_key)
-        .bind(Ts(key.created_at))
-        .bind(Ts(key.activates_at))
-        .bind(Ts(unless_activating_after))
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))
-        .map_err(classify)?;
+        // "Unless newer" reads before it writes: instances rotating at the same instant take turns,
+        // or each would see no newer key and insert its own.
+        let inserted = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(classify)?;
+            sqlx::query(dialect!(self, SERIALISE_SIGNING_KEY_INSERTS))
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+            let inserted = sqlx::query(INSERT_SIGNING_KEY_UNLESS_NEWER)
+                .bind(&key.kid)
+                .bind(key.alg.as_str())
+                .bind(&key.sealed_private_key)
+                .bind(Ts(key.created_at))
+                .bind(Ts(key.activates_at))
+                .bind(Ts(unless_activating_after))
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?
+                .rows_affected();
+            tx.commit().await.map_err(classify)?;
+            inserted
+        });
         Ok(inserted == 1)
     }
 

@@ -4,3 +4,4 @@ mod contract;
 mod grants_contract;
 mod migrations;
 mod plans;
+mod sign_in_and_keys_contract;

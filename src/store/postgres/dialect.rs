@@ -16,3 +16,7 @@ pub const CREDENTIALS_BY_EMAIL: &str = "select u.id, u.email, u.name, u.status, 
 
 /// The user, locked until the transaction ends (so it cannot vanish under a role assignment).
 pub const USER_EXISTS_FOR_WRITE: &str = "select 1 from users where id = $1 for update";
+
+/// Signing-key inserts take turns (the lock conflicts with itself, not with readers).
+pub const SERIALISE_SIGNING_KEY_INSERTS: &str =
+    "lock table signing_keys in share row exclusive mode";

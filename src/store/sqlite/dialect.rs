@@ -17,3 +17,6 @@ pub const CREDENTIALS_BY_EMAIL: &str = "select u.id, u.email, u.name, u.status, 
 
 /// The user; `begin immediate` already holds the write lock.
 pub const USER_EXISTS_FOR_WRITE: &str = "select 1 from users where id = $1";
+
+/// Signing-key inserts take turns: `begin immediate` already holds the write lock.
+pub const SERIALISE_SIGNING_KEY_INSERTS: &str = "select 1";

@@ -10,7 +10,7 @@ use portcullis::store::{Conflict, Store, StoreError};
 
 use crate::support::{Backend, TestDatabase};
 
-async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>) {
+pub(super) async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>) {
     let db = TestDatabase::new(backend).await;
     let store = portcullis::store::connect(&db.config()).await.unwrap();
     store.migrate().await.unwrap();
