@@ -56,6 +56,7 @@ async fn start_up_waits_for_a_database_that_arrives_late() {
     config.database.url = portcullis::config::DatabaseUrl::parse(&proxy.route(&db.url)).unwrap();
     config.database.startup_timeout = portcullis::config::Duration::from_secs(20);
     let arrive = tokio::spawn(async move {
+        // Not an expiry: the database really arrives late, while the server retries.
         tokio::time::sleep(Duration::from_millis(1500)).await;
         proxy.come_up();
         proxy

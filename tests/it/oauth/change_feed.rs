@@ -192,6 +192,7 @@ async fn after_the_feed_is_cut_revocations_made_meanwhile_are_reloaded_at_once()
     let store = portcullis::store::connect(&direct).await.unwrap();
     store.revoke_access_token(&jti, expires_at).await.unwrap();
     store.close().await;
+    // Not an expiry: the outage has to last long enough for the feed to notice it.
     tokio::time::sleep(Duration::from_millis(500)).await;
     proxy.come_up();
 

@@ -1,7 +1,7 @@
 //! Signing-key rotation: a successor is published before it signs, old tokens keep verifying, and
 //! the CLI shows and forces rotation.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -38,49 +38,34 @@ async fn rotation_publishes_first_then_signs_and_old_tokens_still_verify(backend
         .map(|k| k["kid"].as_str().unwrap().to_owned())
         .expect("a published, not yet signing, ES256 key");
 
-    // Published by every instance before it signs anything.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let jwks: Value = app.get("/jwks").await.json().await.unwrap();
-        let kids: Vec<&str> = jwks["keys"]
-            .as_array()
-            .unwrap()
+    // Published by every instance (at its next reload tick) before it signs anything.
+    eventually(Duration::from_secs(10), "the new key published", || async {
+        app.jwks()
+            .await
+            .keys
             .iter()
-            .map(|k| k["kid"].as_str().unwrap())
-            .collect();
-        if kids.contains(&new_es256.as_str()) {
-            let token = app.client_credentials_token(&client).await;
-            let kid = jwt_header(token["access_token"].as_str().unwrap())
-                .kid
-                .unwrap();
-            assert_eq!(
-                kid, old_kid,
-                "the new key does not sign before its publication lead"
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "new key never published");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            .any(|k| k.common.key_id.as_deref() == Some(new_es256.as_str()))
+    })
+    .await;
+    let kid_of = |token: Value| jwt_header(token["access_token"].as_str().unwrap()).kid;
+    assert_eq!(
+        kid_of(app.client_credentials_token(&client).await),
+        Some(old_kid.clone()),
+        "the new key does not sign before its publication lead"
+    );
 
-    // After the lead, new tokens carry the new kid; the old token still verifies.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
+    // After the lead (jwks_max_age + reload_interval = 3 s), new tokens carry the new kid.
+    app.clock.advance(time::Duration::seconds(4));
+    eventually(Duration::from_secs(10), "the new key signing", || async {
         let token = app.client_credentials_token(&client).await;
-        let kid = jwt_header(token["access_token"].as_str().unwrap())
-            .kid
-            .unwrap();
-        if kid == new_es256 {
+        let signed_by_new = kid_of(token.clone()).as_deref() == Some(new_es256.as_str());
+        if signed_by_new {
             app.verify_jwt(token["access_token"].as_str().unwrap(), &app.base_url)
                 .await;
-            break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the new key never started signing"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        signed_by_new
+    })
+    .await;
     let claims = app.verify_jwt(&before, &app.base_url).await;
     assert_eq!(claims["client_id"], client.id.as_str());
     let introspected: Value = app

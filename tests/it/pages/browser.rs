@@ -3,6 +3,7 @@
 use crate::support::browser::Browser;
 use crate::support::browser_flow::{AuthRequest, PASSWORD, pkce_pair};
 use crate::support::client_app::{ClientApp, SpaConfig};
+use crate::support::eventually::eventually;
 use crate::support::{Backend, TestApp};
 
 /// Fills in and sends the sign-in form the browser is showing.
@@ -187,13 +188,21 @@ async fn the_login_page_cannot_be_framed_and_loads_only_our_assets(backend: Back
     // page's own headers can stop it. A srcdoc frame, which no header covers, is the control.
     browser.goto(&app.url("/health/live")).await;
     let script = format!(
-        "const framed = document.createElement('iframe'); framed.id = 'framed'; framed.src = '{login_url}';
+        "window.framesLoaded = 0;
+         const framed = document.createElement('iframe'); framed.id = 'framed'; framed.src = '{login_url}';
          const control = document.createElement('iframe'); control.id = 'control';
          control.srcdoc = '<input name=email>';
+         for (const frame of [framed, control]) frame.onload = () => window.framesLoaded += 1;
          document.body.append(framed, control); return true;"
     );
     browser.execute(&script).await;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    // Both frames have finished (a refused frame loads the browser's error page).
+    eventually(
+        std::time::Duration::from_secs(15),
+        "both frames loaded",
+        || async { browser.execute("return window.framesLoaded;").await == serde_json::json!(2) },
+    )
+    .await;
     let outcome = browser
         .execute(
             "const read = id => { try { const d = document.getElementById(id).contentDocument;
