@@ -1,25 +1,37 @@
-//! `ConsentStore`, once for both databases.
+//! Consent a user gave a client, remembered so they are not asked again for the same scopes.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::error::classify;
-use super::pool::{SqlBackend, with_pool};
+use super::StoreResult;
+use super::pool::{SqlStore, execute, scalar};
 use super::timestamp::Ts;
-use super::{ConsentStore, StoreResult};
 use crate::domain::{ClientId, UserId};
 
 #[async_trait]
-impl<S: SqlBackend> ConsentStore for S {
+pub trait ConsentStore: Send + Sync {
+    async fn find_consent(&self, user: UserId, client: &ClientId) -> StoreResult<Option<String>>;
+    async fn save_consent(
+        &self,
+        user: UserId,
+        client: &ClientId,
+        scope: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+impl ConsentStore for SqlStore {
     async fn find_consent(&self, user: UserId, client: &ClientId) -> StoreResult<Option<String>> {
-        with_pool!(self, pool => sqlx::query_scalar(
-            "select scope from consents where user_id = $1 and client_id = $2",
-        )
-        .bind(user.as_uuid())
-        .bind(client.as_str())
-        .fetch_optional(pool)
-        .await)
-        .map_err(classify)
+        let sql = "select scope from consents where user_id = $1 and client_id = $2";
+        Ok(scalar!(
+            self,
+            fetch_optional,
+            String,
+            sql,
+            user.as_uuid(),
+            client.as_str()
+        )?)
     }
 
     async fn save_consent(
@@ -29,18 +41,11 @@ impl<S: SqlBackend> ConsentStore for S {
         scope: &str,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query(
-            "insert into consents (user_id, client_id, scope, granted_at) values ($1, $2, $3, $4)
+        let sql = "insert into consents (user_id, client_id, scope, granted_at)
+             values ($1, $2, $3, $4)
              on conflict (user_id, client_id)
-             do update set scope = excluded.scope, granted_at = excluded.granted_at",
-        )
-        .bind(user.as_uuid())
-        .bind(client.as_str())
-        .bind(scope)
-        .bind(Ts(now))
-        .execute(pool)
-        .await
-        .map(|_| ()))
-        .map_err(classify)
+             do update set scope = excluded.scope, granted_at = excluded.granted_at";
+        execute!(self, sql, user.as_uuid(), client.as_str(), scope, Ts(now))?;
+        Ok(())
     }
 }

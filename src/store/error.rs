@@ -48,8 +48,15 @@ impl StoreError {
     }
 }
 
-/// Sorts a driver error into unavailable (retry later) or other (a bug or bad data).
-pub(super) fn classify(error: sqlx::Error) -> StoreError {
+/// Sorts a driver error into unavailable (retry later) or other (a bug or bad data), so that `?`
+/// classifies every driver error the same way.
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        classify(error)
+    }
+}
+
+fn classify(error: sqlx::Error) -> StoreError {
     let unavailable = match &error {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed

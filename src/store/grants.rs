@@ -1,40 +1,112 @@
-//! `GrantStore`, once for both databases, except refresh-token rotation, whose algorithm really
-//! differs (`postgres::rotation`, `sqlite::rotation`).
+//! Codes, grants (refresh-token families), refresh tokens and revoked access tokens, once for
+//! both databases, except refresh-token rotation, whose algorithm really differs
+//! (`postgres::rotation`, `sqlite::rotation`).
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::by_time;
-use super::error::classify;
-use super::pool::{BeginWrite as _, PoolRef, SqlBackend, with_pool};
+use super::pool::{BeginWrite as _, SqlStore, execute, fetch, scalar, with_pool};
 use super::rows::{CodeRow, GrantRow, RefreshTokenWithGrantRow};
 use super::timestamp::Ts;
-use super::{GrantStore, Revocations, StoreResult, postgres, sqlite};
+use super::{StoreResult, postgres, sqlite};
 use crate::domain::{
     AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
 };
+
+/// Codes, grants (refresh-token families), refresh tokens and revoked access tokens. Every
+/// method is one transaction; single use is enforced with a compare-and-set on `consumed_at`.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn insert_authorization_code(&self, code: AuthorizationCode) -> StoreResult<()>;
+    /// The code and whether it was already consumed.
+    async fn find_authorization_code(
+        &self,
+        code: &TokenHash,
+    ) -> StoreResult<Option<(AuthorizationCode, bool)>>;
+    /// Marks a code used without granting anything (a failed check burns it).
+    async fn burn_authorization_code(
+        &self,
+        code: &TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Consumes the code and, in the same transaction, creates `grant` and its first refresh
+    /// token. A code used before has its grant revoked.
+    async fn redeem_authorization_code(
+        &self,
+        code: &TokenHash,
+        now: OffsetDateTime,
+        grant: Grant,
+        refresh_token: Option<NewRefreshToken>,
+    ) -> StoreResult<Redemption>;
+    /// Creates a grant without a code (password grant).
+    async fn insert_grant(
+        &self,
+        grant: Grant,
+        refresh_token: Option<NewRefreshToken>,
+    ) -> StoreResult<()>;
+    async fn find_refresh_token(
+        &self,
+        token: &TokenHash,
+    ) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Consumes `token` and stores `next` in its family, atomically. Reuse of a consumed token
+    /// revokes the family, except for a retry: the token was consumed at or after
+    /// `retry_since` and its successor is `next` (derived from the token, so a retry presents
+    /// the same one), still unused and live; then nothing changes and the answer is `Retried`.
+    async fn rotate_refresh_token(
+        &self,
+        token: &TokenHash,
+        now: OffsetDateTime,
+        next: NewRefreshToken,
+        retry_since: Option<OffsetDateTime>,
+    ) -> StoreResult<Rotation>;
+    async fn find_grant(&self, id: uuid::Uuid) -> StoreResult<Option<Grant>>;
+    /// Revokes a family: its refresh tokens stop working and its access tokens introspect inactive.
+    async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()>;
+    /// Records a revoked access token; revoking twice is not an error.
+    async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()>;
+    /// What servers keep in memory to turn tokens inactive: access tokens revoked that have not
+    /// expired at `now`, and grants revoked at or after `grants_since`.
+    async fn revocations(
+        &self,
+        now: OffsetDateTime,
+        grants_since: OffsetDateTime,
+    ) -> StoreResult<Revocations>;
+    /// Forgets revocations of tokens that have expired anyway; returns how many.
+    async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Deletes codes, refresh tokens and grants that can no longer be used: expired before
+    /// `before` (or revoked before it); returns how many rows went.
+    async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Revocations as found in the database (see [`GrantStore::revocations`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revocations {
+    /// Each revoked access token's `jti` and expiry.
+    pub access_tokens: Vec<(String, OffsetDateTime)>,
+    /// Each revoked grant and when it was revoked.
+    pub grants: Vec<(uuid::Uuid, OffsetDateTime)>,
+}
 
 /// `insert_grant!(executor, &grant)`: a new family.
 macro_rules! insert_grant {
     ($executor:expr, $grant:expr) => {{
         let grant: &Grant = $grant;
-        sqlx::query(
-            "insert into grants (id, client_id, user_id, scope, auth_time, sid, created_at, expires_at)
+        execute!(
+            in $executor,
+            "insert into grants
+                 (id, client_id, user_id, scope, auth_time, sid, created_at, expires_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            grant.id,
+            grant.client_id.as_str(),
+            grant.user_id.as_uuid(),
+            &grant.scope,
+            Ts(grant.auth_time),
+            &grant.sid,
+            Ts(grant.created_at),
+            Ts(grant.expires_at),
         )
-        .bind(grant.id)
-        .bind(grant.client_id.as_str())
-        .bind(grant.user_id.as_uuid())
-        .bind(&grant.scope)
-        .bind(Ts(grant.auth_time))
-        .bind(&grant.sid)
-        .bind(Ts(grant.created_at))
-        .bind(Ts(grant.expires_at))
-        .execute($executor)
-        .await
-        .map(|_| ())
-        .map_err($crate::store::error::classify)
     }};
 }
 
@@ -42,74 +114,72 @@ macro_rules! insert_grant {
 macro_rules! insert_refresh_token {
     ($executor:expr, $grant:expr, $token:expr) => {{
         let token: &$crate::domain::NewRefreshToken = $token;
-        sqlx::query(
+        $crate::store::pool::execute!(
+            in $executor,
             "insert into refresh_tokens (token_hash, grant_id, created_at, expires_at)
              values ($1, $2, $3, $4)",
+            token.token_hash.as_str(),
+            $grant,
+            $crate::store::timestamp::Ts(token.created_at),
+            $crate::store::timestamp::Ts(token.expires_at),
         )
-        .bind(token.token_hash.as_str())
-        .bind($grant)
-        .bind(Ts(token.created_at))
-        .bind(Ts(token.expires_at))
-        .execute($executor)
-        .await
-        .map(|_| ())
-        .map_err($crate::store::error::classify)
     }};
 }
 
 /// `revoke_grant!(executor, grant_id, now)`: ends a family (once; revoking again changes nothing).
 macro_rules! revoke_grant {
     ($executor:expr, $grant:expr, $now:expr) => {
-        sqlx::query("update grants set revoked_at = $2 where id = $1 and revoked_at is null")
-            .bind($grant)
-            .bind(Ts($now))
-            .execute($executor)
-            .await
-            .map(|_| ())
-            .map_err($crate::store::error::classify)
+        $crate::store::pool::execute!(
+            in $executor,
+            "update grants set revoked_at = $2 where id = $1 and revoked_at is null",
+            $grant,
+            $crate::store::timestamp::Ts($now),
+        )
     };
 }
+
+/// The family of token `$1` when this is a retry of its rotation (see
+/// `GrantStore::rotate_refresh_token`): it was consumed at or after `$3`, and its successor `$2`
+/// is unused and live at `$4`, as is the family.
+pub(super) const RETRIED_ROTATION: &str = "select g.* from refresh_tokens rt
+     join refresh_tokens next on next.token_hash = $2 and next.grant_id = rt.grant_id
+     join grants g on g.id = rt.grant_id
+     where rt.token_hash = $1 and rt.consumed_at >= $3
+       and next.consumed_at is null and next.expires_at > $4
+       and g.revoked_at is null and g.expires_at > $4";
 
 pub(super) use {insert_refresh_token, revoke_grant};
 
 #[async_trait]
-impl<S: SqlBackend> GrantStore for S {
+impl GrantStore for SqlStore {
     async fn insert_authorization_code(&self, code: AuthorizationCode) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query(
+        execute!(
+            self,
             "insert into authorization_codes (code_hash, client_id, user_id, redirect_uri, scope,
                  nonce, code_challenge, auth_time, sid, created_at, expires_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(code.code_hash.as_str())
-        .bind(code.client_id.as_str())
-        .bind(code.user_id.as_uuid())
-        .bind(&code.redirect_uri)
-        .bind(&code.scope)
-        .bind(&code.nonce)
-        .bind(&code.code_challenge)
-        .bind(Ts(code.auth_time))
-        .bind(&code.sid)
-        .bind(Ts(code.created_at))
-        .bind(Ts(code.expires_at))
-        .execute(pool)
-        .await
-        .map(|_| ()))
-        .map_err(classify)
+            code.code_hash.as_str(),
+            code.client_id.as_str(),
+            code.user_id.as_uuid(),
+            &code.redirect_uri,
+            &code.scope,
+            &code.nonce,
+            &code.code_challenge,
+            Ts(code.auth_time),
+            &code.sid,
+            Ts(code.created_at),
+            Ts(code.expires_at),
+        )?;
+        Ok(())
     }
 
     async fn find_authorization_code(
         &self,
         code: &TokenHash,
     ) -> StoreResult<Option<(AuthorizationCode, bool)>> {
-        with_pool!(self, pool => sqlx::query_as::<_, CodeRow>(
-            "select * from authorization_codes where code_hash = $1",
-        )
-        .bind(code.as_str())
-        .fetch_optional(pool)
-        .await)
-        .map_err(classify)?
-        .map(CodeRow::into_code)
-        .transpose()
+        let sql = "select * from authorization_codes where code_hash = $1";
+        let row = fetch!(self, fetch_optional, CodeRow, sql, code.as_str())?;
+        row.map(CodeRow::into_code).transpose()
     }
 
     async fn burn_authorization_code(
@@ -117,16 +187,10 @@ impl<S: SqlBackend> GrantStore for S {
         code: &TokenHash,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query(
-            "update authorization_codes set consumed_at = $2
-             where code_hash = $1 and consumed_at is null",
-        )
-        .bind(code.as_str())
-        .bind(Ts(now))
-        .execute(pool)
-        .await
-        .map(|_| ()))
-        .map_err(classify)
+        let sql = "update authorization_codes set consumed_at = $2
+             where code_hash = $1 and consumed_at is null";
+        execute!(self, sql, code.as_str(), Ts(now))?;
+        Ok(())
     }
 
     async fn redeem_authorization_code(
@@ -136,54 +200,37 @@ impl<S: SqlBackend> GrantStore for S {
         grant: Grant,
         refresh_token: Option<NewRefreshToken>,
     ) -> StoreResult<Redemption> {
+        let consume = "update authorization_codes set consumed_at = $2
+             where code_hash = $1 and consumed_at is null returning expires_at";
+        let earlier = "select grant_id from authorization_codes where code_hash = $1";
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.map_err(classify)?;
-            let consumed: Option<OffsetDateTime> = sqlx::query_scalar(
-                "update authorization_codes set consumed_at = $2
-                 where code_hash = $1 and consumed_at is null returning expires_at",
-            )
-            .bind(code.as_str())
-            .bind(Ts(now))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(classify)?;
+            let mut tx = pool.begin_write().await?;
+            let consumed =
+                scalar!(in &mut *tx, fetch_optional, OffsetDateTime, consume, code.as_str(), Ts(now))?;
             let Some(expires_at) = consumed else {
                 // Used before: whatever it granted is revoked (RFC 6749 §4.1.2).
-                let earlier: Option<Option<Uuid>> = sqlx::query_scalar(
-                    "select grant_id from authorization_codes where code_hash = $1",
-                )
-                .bind(code.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(classify)?;
-                let outcome = match earlier {
+                let outcome = match scalar!(in &mut *tx, fetch_optional, Option<Uuid>, earlier, code.as_str())? {
                     Some(Some(grant_id)) => {
                         revoke_grant!(&mut *tx, grant_id, now)?;
-                        Redemption::Replayed {
-                            revoked: Some(grant_id),
-                        }
+                        Redemption::Replayed { revoked: Some(grant_id) }
                     }
                     Some(None) => Redemption::Replayed { revoked: None },
                     None => Redemption::Invalid,
                 };
-                tx.commit().await.map_err(classify)?;
+                tx.commit().await?;
                 return Ok(outcome);
             };
             if expires_at <= now {
-                tx.commit().await.map_err(classify)?;
+                tx.commit().await?;
                 return Ok(Redemption::Invalid);
             }
             insert_grant!(&mut *tx, &grant)?;
             if let Some(token) = &refresh_token {
                 insert_refresh_token!(&mut *tx, grant.id, token)?;
             }
-            sqlx::query("update authorization_codes set grant_id = $2 where code_hash = $1")
-                .bind(code.as_str())
-                .bind(grant.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
-            tx.commit().await.map_err(classify)?;
+            let link = "update authorization_codes set grant_id = $2 where code_hash = $1";
+            execute!(in &mut *tx, link, code.as_str(), grant.id)?;
+            tx.commit().await?;
         });
         Ok(Redemption::Granted(grant))
     }
@@ -194,13 +241,14 @@ impl<S: SqlBackend> GrantStore for S {
         refresh_token: Option<NewRefreshToken>,
     ) -> StoreResult<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.map_err(classify)?;
+            let mut tx = pool.begin_write().await?;
             insert_grant!(&mut *tx, &grant)?;
             if let Some(token) = &refresh_token {
                 insert_refresh_token!(&mut *tx, grant.id, token)?;
             }
-            tx.commit().await.map_err(classify)
-        })
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     async fn find_refresh_token(
@@ -208,17 +256,17 @@ impl<S: SqlBackend> GrantStore for S {
         token: &TokenHash,
     ) -> StoreResult<Option<RefreshTokenRecord>> {
         // One round trip: the token and its family together.
-        with_pool!(self, pool => sqlx::query_as::<_, RefreshTokenWithGrantRow>(
-            "select rt.token_hash, rt.expires_at as token_expires_at, rt.consumed_at, g.*
+        let sql = "select rt.token_hash, rt.expires_at as token_expires_at, rt.consumed_at, g.*
              from refresh_tokens rt join grants g on g.id = rt.grant_id
-             where rt.token_hash = $1",
-        )
-        .bind(token.as_str())
-        .fetch_optional(pool)
-        .await)
-        .map_err(classify)?
-        .map(RefreshTokenWithGrantRow::into_record)
-        .transpose()
+             where rt.token_hash = $1";
+        let row = fetch!(
+            self,
+            fetch_optional,
+            RefreshTokenWithGrantRow,
+            sql,
+            token.as_str()
+        )?;
+        row.map(RefreshTokenWithGrantRow::into_record).transpose()
     }
 
     async fn rotate_refresh_token(
@@ -228,41 +276,37 @@ impl<S: SqlBackend> GrantStore for S {
         next: NewRefreshToken,
         retry_since: Option<OffsetDateTime>,
     ) -> StoreResult<Rotation> {
-        match self.pool() {
-            PoolRef::Postgres(pool) => {
+        match self {
+            SqlStore::Postgres { pool, .. } => {
                 postgres::rotation::rotate_refresh_token(pool, token, now, next, retry_since).await
             }
-            PoolRef::Sqlite(pool) => {
+            SqlStore::Sqlite { pool } => {
                 sqlite::rotation::rotate_refresh_token(pool, token, now, next, retry_since).await
             }
         }
     }
 
     async fn find_grant(&self, id: Uuid) -> StoreResult<Option<Grant>> {
-        with_pool!(self, pool => sqlx::query_as::<_, GrantRow>("select * from grants where id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await)
-        .map_err(classify)?
-        .map(GrantRow::into_grant)
-        .transpose()
+        let row = fetch!(
+            self,
+            fetch_optional,
+            GrantRow,
+            "select * from grants where id = $1",
+            id
+        )?;
+        row.map(GrantRow::into_grant).transpose()
     }
 
     async fn revoke_grant(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-        with_pool!(self, pool => revoke_grant!(pool, id, now))
+        with_pool!(self, pool => revoke_grant!(pool, id, now))?;
+        Ok(())
     }
 
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query(
-            "insert into revoked_access_tokens (jti, expires_at) values ($1, $2)
-             on conflict (jti) do nothing",
-        )
-        .bind(jti)
-        .bind(Ts(expires_at))
-        .execute(pool)
-        .await
-        .map(|_| ()))
-        .map_err(classify)
+        let sql = "insert into revoked_access_tokens (jti, expires_at) values ($1, $2)
+             on conflict (jti) do nothing";
+        execute!(self, sql, jti, Ts(expires_at))?;
+        Ok(())
     }
 
     async fn revocations(
@@ -270,18 +314,20 @@ impl<S: SqlBackend> GrantStore for S {
         now: OffsetDateTime,
         grants_since: OffsetDateTime,
     ) -> StoreResult<Revocations> {
-        let access_tokens = with_pool!(self, pool => sqlx::query_as(
+        let access_tokens = fetch!(
+            self,
+            fetch_all,
+            (String, OffsetDateTime),
             by_time::LIVE_REVOKED_ACCESS_TOKENS,
-        )
-        .bind(Ts(now))
-        .fetch_all(pool)
-        .await)
-        .map_err(classify)?;
-        let grants = with_pool!(self, pool => sqlx::query_as(by_time::GRANTS_REVOKED_SINCE)
-            .bind(Ts(grants_since))
-            .fetch_all(pool)
-            .await)
-        .map_err(classify)?;
+            Ts(now),
+        )?;
+        let grants = fetch!(
+            self,
+            fetch_all,
+            (Uuid, OffsetDateTime),
+            by_time::GRANTS_REVOKED_SINCE,
+            Ts(grants_since),
+        )?;
         Ok(Revocations {
             access_tokens,
             grants,
@@ -289,23 +335,13 @@ impl<S: SqlBackend> GrantStore for S {
     }
 
     async fn purge_expired_revocations(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        with_pool!(self, pool => sqlx::query(by_time::PURGE_EXPIRED_REVOCATIONS)
-            .bind(Ts(now))
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))
-        .map_err(classify)
+        Ok(execute!(self, by_time::PURGE_EXPIRED_REVOCATIONS, Ts(now))?)
     }
 
     async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let mut removed = 0;
         for statement in by_time::PURGE_EXPIRED_GRANTS {
-            removed += with_pool!(self, pool => sqlx::query(statement)
-                .bind(Ts(before))
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()))
-            .map_err(classify)?;
+            removed += execute!(self, statement, Ts(before))?;
         }
         Ok(removed)
     }

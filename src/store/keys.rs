@@ -1,14 +1,31 @@
-//! `KeyStore`, once for both databases.
+//! Signing keys. Inserting is conditional so that several instances rotating at once add one key.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::error::classify;
-use super::pool::{BeginWrite as _, SqlBackend, dialect, with_pool};
+use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, with_pool};
 use super::rows::SigningKeyRow;
 use super::timestamp::Ts;
-use super::{KeyStore, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 use crate::domain::{SigningAlgorithm, StoredSigningKey};
+
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Inserts `key` unless a key of the same algorithm activates after `unless_activating_after`;
+    /// returns whether it was inserted.
+    async fn insert_signing_key_unless_newer(
+        &self,
+        key: StoredSigningKey,
+        unless_activating_after: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    async fn list_signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>>;
+    async fn delete_signing_key(&self, kid: &str) -> StoreResult<()>;
+    /// The newest key of an algorithm: the one that activates last (rotation is due when it is old).
+    async fn newest_signing_key(
+        &self,
+        alg: SigningAlgorithm,
+    ) -> StoreResult<Option<StoredSigningKey>>;
+}
 
 const INSERT_SIGNING_KEY_UNLESS_NEWER: &str =
     "insert into signing_keys (kid, alg, private_key, created_at, activates_at)
@@ -18,7 +35,7 @@ const NEWEST_SIGNING_KEY: &str = "select * from signing_keys where alg = $1
      order by activates_at desc, created_at desc, kid desc limit 1";
 
 #[async_trait]
-impl<S: SqlBackend> KeyStore for S {
+impl KeyStore for SqlStore {
     async fn insert_signing_key_unless_newer(
         &self,
         key: StoredSigningKey,
@@ -26,65 +43,50 @@ impl<S: SqlBackend> KeyStore for S {
     ) -> StoreResult<bool> {
         // "Unless newer" reads before it writes: instances rotating at the same instant take turns,
         // or each would see no newer key and insert its own.
+        let serialise = dialect!(self, SERIALISE_SIGNING_KEY_INSERTS);
         let inserted = with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.map_err(classify)?;
-            sqlx::query(dialect!(self, SERIALISE_SIGNING_KEY_INSERTS))
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
-            let inserted = sqlx::query(INSERT_SIGNING_KEY_UNLESS_NEWER)
-                .bind(&key.kid)
-                .bind(key.alg.as_str())
-                .bind(&key.sealed_private_key)
-                .bind(Ts(key.created_at))
-                .bind(Ts(key.activates_at))
-                .bind(Ts(unless_activating_after))
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?
-                .rows_affected();
-            tx.commit().await.map_err(classify)?;
+            let mut tx = pool.begin_write().await?;
+            execute!(in &mut *tx, serialise)?;
+            let inserted = execute!(
+                in &mut *tx,
+                INSERT_SIGNING_KEY_UNLESS_NEWER,
+                &key.kid,
+                key.alg.as_str(),
+                &key.sealed_private_key,
+                Ts(key.created_at),
+                Ts(key.activates_at),
+                Ts(unless_activating_after),
+            )?;
+            tx.commit().await?;
             inserted
         });
         Ok(inserted == 1)
     }
 
     async fn list_signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>> {
-        with_pool!(self, pool => sqlx::query_as::<_, SigningKeyRow>(
-            "select * from signing_keys order by alg, activates_at, kid",
-        )
-        .fetch_all(pool)
-        .await)
-        .map_err(classify)?
-        .into_iter()
-        .map(SigningKeyRow::into_key)
-        .collect()
+        let sql = "select * from signing_keys order by alg, activates_at, kid";
+        let rows = fetch!(self, fetch_all, SigningKeyRow, sql)?;
+        rows.into_iter().map(SigningKeyRow::into_key).collect()
     }
 
     async fn delete_signing_key(&self, kid: &str) -> StoreResult<()> {
-        let deleted =
-            with_pool!(self, pool => sqlx::query("delete from signing_keys where kid = $1")
-            .bind(kid)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))
-            .map_err(classify)?;
-        if deleted == 0 {
-            return Err(StoreError::NotFound);
+        match execute!(self, "delete from signing_keys where kid = $1", kid)? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn newest_signing_key(
         &self,
         alg: SigningAlgorithm,
     ) -> StoreResult<Option<StoredSigningKey>> {
-        with_pool!(self, pool => sqlx::query_as::<_, SigningKeyRow>(NEWEST_SIGNING_KEY)
-            .bind(alg.as_str())
-            .fetch_optional(pool)
-            .await)
-        .map_err(classify)?
-        .map(SigningKeyRow::into_key)
-        .transpose()
+        let row = fetch!(
+            self,
+            fetch_optional,
+            SigningKeyRow,
+            NEWEST_SIGNING_KEY,
+            alg.as_str()
+        )?;
+        row.map(SigningKeyRow::into_key).transpose()
     }
 }

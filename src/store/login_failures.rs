@@ -1,13 +1,59 @@
-//! `LoginFailureStore`, once for both databases.
+//! Sign-in counters per key, behind the temporary lockout.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::error::classify;
-use super::pool::{SqlBackend, with_pool};
+use super::StoreResult;
+use super::pool::{SqlStore, execute, scalar};
 use super::timestamp::Ts;
-use super::{LoginFailureStore, StoreResult};
 use crate::domain::Admission;
+
+/// Password guesses per key ("account:<email>", "address:<ip>"), behind the temporary lockout.
+/// An attempt is admitted *before* its password is checked: failures and attempts still in
+/// flight together never exceed the threshold, so a burst of parallel guesses cannot get more
+/// checks than the threshold allows, and a right password leaves no failure behind.
+#[async_trait]
+pub trait LoginFailureStore: Send + Sync {
+    async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// Admits an attempt on `key`, in one atomic statement: refused while locked, or while the
+    /// failures plus the attempts in flight reach `threshold` (after a lockout has run out, one
+    /// attempt at a time). Failures are forgotten when the last one is older than
+    /// `window_start`, and attempts in flight when the key was last touched before
+    /// `stale_before` (their requests ended without deciding).
+    async fn admit_login_attempt(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_start: OffsetDateTime,
+        stale_before: OffsetDateTime,
+        threshold: u32,
+    ) -> StoreResult<Admission>;
+    /// Decides an admitted attempt as failed and returns the failure count; the attempt that
+    /// reaches `threshold` locks the key until `hold_until` in the same statement, so nothing
+    /// is admitted before the caller sets the exact lockout with [`lock_login`].
+    ///
+    /// [`lock_login`]: LoginFailureStore::lock_login
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        threshold: u32,
+        hold_until: OffsetDateTime,
+    ) -> StoreResult<u32>;
+    /// Sets the lockout that failure number `count` earned (nothing if the count has moved on).
+    async fn lock_login(&self, key: &str, count: u32, until: OffsetDateTime) -> StoreResult<()>;
+    /// Decides an admitted attempt as a success: the failures are forgotten and the lock lifted.
+    async fn record_login_success(&self, key: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// Ends an admitted attempt without deciding it (its password was not checked, or it was
+    /// right and this key does not forgive failures, like a source address).
+    async fn release_login_attempt(&self, key: &str) -> StoreResult<()>;
+    /// Forgets counters last touched before `before` whose lockout (if any) is over.
+    async fn purge_login_failures(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64>;
+}
 
 /// Admits a sign-in attempt (see `LoginFailureStore::admit_login_attempt`): one upsert.
 const ADMIT_LOGIN_ATTEMPT: &str =
@@ -31,15 +77,25 @@ const LOGIN_LOCKED_AT: &str =
 const PURGE_LOGIN_FAILURES: &str = "delete from login_failures
      where updated_at <= $1 and (locked_until is null or locked_until <= $2)";
 
+/// Decides an attempt as failed (see `LoginFailureStore::record_login_failure`): one upsert.
+const RECORD_LOGIN_FAILURE: &str = "insert into login_failures
+         (key, failures, in_flight, locked_until, updated_at, last_failure_at)
+     values ($1, 1, 0, case when 1 >= $3 then $4 else null end, $2, $2)
+     on conflict (key) do update set
+         failures = login_failures.failures + 1,
+         in_flight = case when login_failures.in_flight > 0
+                          then login_failures.in_flight - 1 else 0 end,
+         locked_until = case when login_failures.failures + 1 >= $3 then $4
+                             else login_failures.locked_until end,
+         updated_at = $2,
+         last_failure_at = $2
+     returning failures";
+
 #[async_trait]
-impl<S: SqlBackend> LoginFailureStore for S {
+impl LoginFailureStore for SqlStore {
     async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>> {
-        let until: Option<Option<OffsetDateTime>> =
-            with_pool!(self, pool => sqlx::query_scalar("select locked_until from login_failures where key = $1")
-                .bind(key)
-                .fetch_optional(pool)
-                .await)
-                .map_err(classify)?;
+        let sql = "select locked_until from login_failures where key = $1";
+        let until = scalar!(self, fetch_optional, Option<OffsetDateTime>, sql, key)?;
         Ok(until.flatten())
     }
 
@@ -53,28 +109,21 @@ impl<S: SqlBackend> LoginFailureStore for S {
     ) -> StoreResult<Admission> {
         // One upsert: concurrent attempts serialise on the row (also while it does not exist
         // yet), and each sees what the one before it left.
-        let admitted: Option<i32> = with_pool!(self, pool => sqlx::query_scalar(
+        let admitted = scalar!(
+            self,
+            fetch_optional,
+            i32,
             ADMIT_LOGIN_ATTEMPT,
-        )
-        .bind(key)
-        .bind(Ts(now))
-        .bind(Ts(window_start))
-        .bind(Ts(stale_before))
-        .bind(count_param(threshold))
-        .fetch_optional(pool)
-        .await)
-        .map_err(classify)?;
+            key,
+            Ts(now),
+            Ts(window_start),
+            Ts(stale_before),
+            count_param(threshold),
+        )?;
         if admitted.is_some() {
             return Ok(Admission::Admitted);
         }
-        let locked: Option<bool> = with_pool!(self, pool => sqlx::query_scalar(
-            LOGIN_LOCKED_AT,
-        )
-        .bind(key)
-        .bind(Ts(now))
-        .fetch_optional(pool)
-        .await)
-        .map_err(classify)?;
+        let locked = scalar!(self, fetch_optional, bool, LOGIN_LOCKED_AT, key, Ts(now))?;
         Ok(if locked == Some(true) {
             Admission::Locked
         } else {
@@ -89,67 +138,40 @@ impl<S: SqlBackend> LoginFailureStore for S {
         threshold: u32,
         hold_until: OffsetDateTime,
     ) -> StoreResult<u32> {
-        let failures: i32 = with_pool!(self, pool => sqlx::query_scalar(
-            "insert into login_failures
-                 (key, failures, in_flight, locked_until, updated_at, last_failure_at)
-             values ($1, 1, 0, case when 1 >= $3 then $4 else null end, $2, $2)
-             on conflict (key) do update set
-                 failures = login_failures.failures + 1,
-                 in_flight = case when login_failures.in_flight > 0
-                                  then login_failures.in_flight - 1 else 0 end,
-                 locked_until = case when login_failures.failures + 1 >= $3 then $4
-                                     else login_failures.locked_until end,
-                 updated_at = $2,
-                 last_failure_at = $2
-             returning failures",
-        )
-        .bind(key)
-        .bind(Ts(now))
-        .bind(count_param(threshold))
-        .bind(Ts(hold_until))
-        .fetch_one(pool)
-        .await)
-        .map_err(classify)?;
+        let failures = scalar!(
+            self,
+            fetch_one,
+            i32,
+            RECORD_LOGIN_FAILURE,
+            key,
+            Ts(now),
+            count_param(threshold),
+            Ts(hold_until),
+        )?;
         Ok(u32::try_from(failures).unwrap_or(0))
     }
 
     async fn lock_login(&self, key: &str, count: u32, until: OffsetDateTime) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query("update login_failures set locked_until = $3 where key = $1 and failures = $2")
-            .bind(key)
-            .bind(count_param(count))
-            .bind(Ts(until))
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .map_err(classify)
+        let sql = "update login_failures set locked_until = $3 where key = $1 and failures = $2";
+        execute!(self, sql, key, count_param(count), Ts(until))?;
+        Ok(())
     }
 
     async fn record_login_success(&self, key: &str, now: OffsetDateTime) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query(
-            "update login_failures
+        let sql = "update login_failures
              set failures = 0, locked_until = null, last_failure_at = null, updated_at = $2,
                  in_flight = case when in_flight > 0 then in_flight - 1 else 0 end
-             where key = $1",
-        )
-        .bind(key)
-        .bind(Ts(now))
-        .execute(pool)
-        .await
-        .map(|_| ()))
-        .map_err(classify)
+             where key = $1";
+        execute!(self, sql, key, Ts(now))?;
+        Ok(())
     }
 
     async fn release_login_attempt(&self, key: &str) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query(
-            "update login_failures
+        let sql = "update login_failures
              set in_flight = case when in_flight > 0 then in_flight - 1 else 0 end
-             where key = $1",
-        )
-        .bind(key)
-        .execute(pool)
-        .await
-        .map(|_| ()))
-        .map_err(classify)
+             where key = $1";
+        execute!(self, sql, key)?;
+        Ok(())
     }
 
     async fn purge_login_failures(
@@ -157,13 +179,7 @@ impl<S: SqlBackend> LoginFailureStore for S {
         before: OffsetDateTime,
         now: OffsetDateTime,
     ) -> StoreResult<u64> {
-        with_pool!(self, pool => sqlx::query(PURGE_LOGIN_FAILURES)
-            .bind(Ts(before))
-            .bind(Ts(now))
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))
-        .map_err(classify)
+        Ok(execute!(self, PURGE_LOGIN_FAILURES, Ts(before), Ts(now))?)
     }
 }
 

@@ -1,14 +1,25 @@
-//! One method body for both databases: a backend hands out its pool as a [`PoolRef`], and
-//! [`with_pool!`] pastes the body into one match arm per driver, so each arm is type-checked
-//! against its own driver (vaultwarden's `db_run!` idea over sqlx). Statements that really differ
-//! live in each backend's `dialect` module and are picked with [`dialect!`].
+//! One method body for both databases: [`SqlStore`] holds either driver's pool, and
+//! [`with_pool!`] pastes a body into one match arm per driver, so each arm is type-checked
+//! against its own driver (vaultwarden's `db_run!` idea over sqlx). [`execute!`], [`fetch!`] and
+//! [`scalar!`] are the one-statement bodies most methods are. Statements that really differ live
+//! in each backend's `dialect` module and are picked with [`dialect!`].
 
-use sqlx::postgres::PgPool;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::SqlitePool;
 
-pub(super) enum PoolRef<'a> {
-    Postgres(&'a PgPool),
-    Sqlite(&'a SqlitePool),
+/// The store: every concern (`store/<concern>.rs`) is implemented once for it.
+pub(super) enum SqlStore {
+    Postgres {
+        pool: PgPool,
+        /// For connections outside the pool (the change feed's LISTEN).
+        options: Box<PgConnectOptions>,
+        acquire_timeout: Duration,
+    },
+    Sqlite {
+        pool: SqlitePool,
+    },
 }
 
 /// A write transaction: PostgreSQL's `begin`; SQLite's `begin immediate`, which takes the write
@@ -32,29 +43,72 @@ impl BeginWrite for SqlitePool {
     }
 }
 
-/// A backend whose concerns are implemented once, over its pool.
-pub(super) trait SqlBackend: Send + Sync {
-    fn pool(&self) -> PoolRef<'_>;
-}
-
-/// `with_pool!(self, pool => body)`: `body` runs with `pool` bound to the driver's pool.
+/// `with_pool!(store, pool => body)`: `body` runs with `pool` bound to the driver's pool.
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
-        match $crate::store::pool::SqlBackend::pool($store) {
-            $crate::store::pool::PoolRef::Postgres($pool) => $body,
-            $crate::store::pool::PoolRef::Sqlite($pool) => $body,
+        match $store {
+            $crate::store::pool::SqlStore::Postgres { pool: $pool, .. } => $body,
+            $crate::store::pool::SqlStore::Sqlite { pool: $pool } => $body,
         }
     };
 }
 
-/// `dialect!(self, NAME)`: the backend's own statement `NAME` from its `dialect` module.
+/// `dialect!(store, NAME)`: the backend's own statement `NAME` from its `dialect` module.
 macro_rules! dialect {
     ($store:expr, $name:ident) => {
-        match $crate::store::pool::SqlBackend::pool($store) {
-            $crate::store::pool::PoolRef::Postgres(_) => $crate::store::postgres::dialect::$name,
-            $crate::store::pool::PoolRef::Sqlite(_) => $crate::store::sqlite::dialect::$name,
+        match $store {
+            $crate::store::pool::SqlStore::Postgres { .. } => {
+                $crate::store::postgres::dialect::$name
+            }
+            $crate::store::pool::SqlStore::Sqlite { .. } => $crate::store::sqlite::dialect::$name,
         }
     };
 }
 
-pub(super) use {dialect, with_pool};
+/// `execute!(store, SQL, binds…)` runs one statement on the pool and gives the number of rows it
+/// affected; `execute!(in executor, SQL, binds…)` runs it on a transaction.
+macro_rules! execute {
+    (in $executor:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+        sqlx::query($sql)
+            $(.bind($bind))*
+            .execute($executor)
+            .await
+            .map(|done| done.rows_affected())
+    };
+    ($store:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::store::pool::with_pool!($store, pool => $crate::store::pool::execute!(in pool, $sql $(, $bind)*))
+    };
+}
+
+/// `fetch!(store, fetch_one | fetch_optional | fetch_all, Row, SQL, binds…)`: rows decoded as
+/// `Row` (a `FromRow` struct or a tuple); `fetch!(in executor, …)` on a transaction.
+macro_rules! fetch {
+    (in $executor:expr, $fetch:ident, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        sqlx::query_as::<_, $row>($sql)
+            $(.bind($bind))*
+            .$fetch($executor)
+            .await
+    };
+    ($store:expr, $fetch:ident, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::store::pool::with_pool!(
+            $store, pool => $crate::store::pool::fetch!(in pool, $fetch, $row, $sql $(, $bind)*)
+        )
+    };
+}
+
+/// `scalar!(…)`: like [`fetch!`], for a single column of type `T`.
+macro_rules! scalar {
+    (in $executor:expr, $fetch:ident, $ty:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        sqlx::query_scalar::<_, $ty>($sql)
+            $(.bind($bind))*
+            .$fetch($executor)
+            .await
+    };
+    ($store:expr, $fetch:ident, $ty:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::store::pool::with_pool!(
+            $store, pool => $crate::store::pool::scalar!(in pool, $fetch, $ty, $sql $(, $bind)*)
+        )
+    };
+}
+
+pub(super) use {dialect, execute, fetch, scalar, with_pool};

@@ -1,54 +1,75 @@
-//! `UserStore`, once for both databases.
+//! Users and their credentials.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::error::{classify, classify_conflict};
-use super::pool::{BeginWrite as _, SqlBackend, dialect, with_pool};
+use super::error::classify_conflict;
+use super::pool::{BeginWrite as _, SqlStore, execute, fetch, with_pool};
 use super::rows::{CredentialsRow, UserRow};
 use super::timestamp::Ts;
-use super::{Conflict, StoreError, StoreResult, UserStore};
+use super::{Conflict, StoreError, StoreResult};
 use crate::domain::{Email, NewUser, User, UserId, UserStatus};
 
 #[async_trait]
-impl<S: SqlBackend> UserStore for S {
+pub trait UserStore: Send + Sync {
+    /// Inserts a user with its roles (creating missing roles). `Conflict::Email` if the email is taken.
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+    /// The user and their password hash (PHC string), for checking a sign-in.
+    async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>>;
+    /// `NotFound` if there is no such user.
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
+/// `select_user!("extra columns", "where …")`: a user row with their roles, space-separated in
+/// name order, as `UserRow` reads it.
+macro_rules! select_user {
+    ($columns:literal, $filter:literal) => {
+        concat!(
+            "select u.id, u.email, u.name, u.status, u.created_at, u.updated_at",
+            $columns,
+            ",
+                 (select string_agg(role_name, ' ' order by role_name)
+                  from user_roles where user_id = u.id) as roles
+             from users u ",
+            $filter
+        )
+    };
+}
+
+pub(super) const INSERT_ROLE: &str =
+    "insert into roles (name, created_at) values ($1, $2) on conflict (name) do nothing";
+pub(super) const INSERT_USER_ROLE: &str =
+    "insert into user_roles (user_id, role_name, created_at) values ($1, $2, $3)
+     on conflict do nothing";
+
+#[async_trait]
+impl UserStore for SqlStore {
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.map_err(classify)?;
-            sqlx::query(
+            let mut tx = pool.begin_write().await?;
+            execute!(
+                in &mut *tx,
                 "insert into users (id, email, name, password_hash, status, created_at, updated_at)
                  values ($1, $2, $3, $4, 'active', $5, $5)",
+                user.id.as_uuid(), user.email.as_str(), &user.name, &user.password_hash,
+                Ts(user.created_at),
             )
-            .bind(user.id.as_uuid())
-            .bind(user.email.as_str())
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(Ts(user.created_at))
-            .execute(&mut *tx)
-            .await
             .map_err(|e| classify_conflict(e, Conflict::Email))?;
             for role in &user.roles {
-                sqlx::query(
-                    "insert into roles (name, created_at) values ($1, $2)
-                     on conflict (name) do nothing",
-                )
-                .bind(role.as_str())
-                .bind(Ts(user.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
-                sqlx::query(
-                    "insert into user_roles (user_id, role_name, created_at) values ($1, $2, $3)
-                     on conflict do nothing",
-                )
-                .bind(user.id.as_uuid())
-                .bind(role.as_str())
-                .bind(Ts(user.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
+                execute!(in &mut *tx, INSERT_ROLE, role.as_str(), Ts(user.created_at))?;
+                execute!(
+                    in &mut *tx, INSERT_USER_ROLE,
+                    user.id.as_uuid(), role.as_str(), Ts(user.created_at),
+                )?;
             }
-            tx.commit().await.map_err(classify)?;
+            tx.commit().await?;
         });
         let mut roles = user.roles;
         roles.sort();
@@ -65,40 +86,22 @@ impl<S: SqlBackend> UserStore for S {
     }
 
     async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
-        let row = with_pool!(self, pool => sqlx::query_as::<_, UserRow>(dialect!(self, USER_BY_ID))
-            .bind(id.as_uuid())
-            .fetch_optional(pool)
-            .await)
-        .map_err(classify)?;
+        let sql = select_user!("", "where u.id = $1");
+        let row = fetch!(self, fetch_optional, UserRow, sql, id.as_uuid())?;
         row.map(UserRow::into_user).transpose()
     }
 
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
-        let row =
-            with_pool!(self, pool => sqlx::query_as::<_, UserRow>(dialect!(self, USER_BY_EMAIL))
-            .bind(email.as_str())
-            .fetch_optional(pool)
-            .await)
-            .map_err(classify)?;
+        let sql = select_user!("", "where lower(u.email) = $1");
+        let row = fetch!(self, fetch_optional, UserRow, sql, email.as_str())?;
         row.map(UserRow::into_user).transpose()
     }
 
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>> {
-        let row = with_pool!(self, pool => sqlx::query_as::<_, CredentialsRow>(
-            dialect!(self, CREDENTIALS_BY_EMAIL),
-        )
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await)
-        .map_err(classify)?;
-        let Some(CredentialsRow {
-            user,
-            password_hash,
-        }) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some((user.into_user()?, password_hash)))
+        let sql = select_user!(", u.password_hash", "where lower(u.email) = $1");
+        let row = fetch!(self, fetch_optional, CredentialsRow, sql, email.as_str())?;
+        row.map(|row| Ok((row.user.into_user()?, row.password_hash)))
+            .transpose()
     }
 
     async fn set_user_status(
@@ -107,19 +110,10 @@ impl<S: SqlBackend> UserStore for S {
         status: UserStatus,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        let changed = with_pool!(self, pool => sqlx::query(
-            "update users set status = $2, updated_at = $3 where id = $1",
-        )
-        .bind(id.as_uuid())
-        .bind(status.as_str())
-        .bind(Ts(now))
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))
-        .map_err(classify)?;
-        if changed == 0 {
-            return Err(StoreError::NotFound);
+        let sql = "update users set status = $2, updated_at = $3 where id = $1";
+        match execute!(self, sql, id.as_uuid(), status.as_str(), Ts(now))? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }

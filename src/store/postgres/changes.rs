@@ -5,12 +5,11 @@ use sqlx::postgres::{PgListener, PgPool};
 use time::OffsetDateTime;
 
 use crate::domain::{ClientId, UserId};
-use crate::store::error::classify;
 use crate::store::{Change, ChangeFeed, StoreResult};
 
 const CHANNEL: &str = "portcullis_changes";
 
-pub(super) struct PgChangeFeed {
+pub(in crate::store) struct PgChangeFeed {
     /// Where the listening connection comes from (a pool of its own: it is held for good).
     pool: PgPool,
     /// None after the connection failed, until it is re-established.
@@ -25,8 +24,8 @@ impl PgChangeFeed {
 }
 
 async fn subscribe(pool: &PgPool) -> StoreResult<PgListener> {
-    let mut listener = PgListener::connect_with(pool).await.map_err(classify)?;
-    listener.listen(CHANNEL).await.map_err(classify)?;
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
     Ok(listener)
 }
 
@@ -48,7 +47,7 @@ impl ChangeFeed for PgChangeFeed {
                 Ok(None) => return Ok(Change::Lost),
                 Err(error) => {
                     self.listener = None;
-                    return Err(classify(error));
+                    return Err(error.into());
                 }
             };
             match parse(notification.payload()) {
