@@ -9,7 +9,7 @@ pub mod discovery;
 pub mod end_session;
 pub mod engine;
 pub mod error;
-pub mod grants;
+pub mod grant_types;
 pub mod id_token;
 pub mod introspection;
 pub mod issue;

@@ -1,5 +1,5 @@
-//! What a user granted a client: authorization codes, the grant (refresh-token family) a code
-//! turns into, refresh tokens, remembered consent. Secrets appear only as hashes.
+//! What a user granted a client: authorization codes, the grant a code turns into, refresh
+//! tokens, remembered consent. Secrets appear only as hashes.
 
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -42,7 +42,10 @@ pub struct AuthorizationCode {
     pub expires_at: OffsetDateTime,
 }
 
-/// A grant: the family every token issued from one authorization belongs to.
+/// A grant: what one authorization issued. Every refresh token (RFC 9700's "refresh token
+/// family") and access token of that authorization belongs to it, and revoking it ends them all.
+/// In this code "grant" alone always means this; the protocol's ways of asking for tokens are
+/// grant *types* (`oauth::grant_types`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub id: Uuid,
@@ -52,7 +55,7 @@ pub struct Grant {
     pub auth_time: OffsetDateTime,
     pub sid: Option<String>,
     pub created_at: OffsetDateTime,
-    /// Absolute end of the family: no refresh after this.
+    /// Absolute end of the grant: no refresh after this.
     pub expires_at: OffsetDateTime,
     pub revoked_at: Option<OffsetDateTime>,
 }
@@ -66,7 +69,7 @@ pub struct NewRefreshToken {
     pub expires_at: OffsetDateTime,
 }
 
-/// A stored refresh token with its family.
+/// A stored refresh token with its grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenRecord {
     pub token_hash: TokenHash,
@@ -94,9 +97,9 @@ pub enum Rotation {
     /// The token was consumed moments ago and its successor is still unused: the same
     /// successor answers again (a client retrying after a lost response).
     Retried(Grant),
-    /// The token had been used before: the whole family is now revoked.
+    /// The token had been used before: the whole grant is now revoked.
     Reused,
-    /// No such token, expired, revoked family, or another client's.
+    /// No such token, expired, revoked grant, or another client's.
     Invalid,
 }
 

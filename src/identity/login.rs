@@ -1,4 +1,4 @@
-//! Checking a password sign-in, for the login page and the password grant alike: the same
+//! Checking a password sign-in, for the login page and the password grant type alike: the same
 //! answer for an unknown email, a wrong password and a suspended account, the same time (a dummy
 //! argon2 check runs when there is no hash), and a temporary, exponential lockout per account and
 //! per source address.
@@ -44,7 +44,7 @@ impl From<PasswordError> for LoginError {
     }
 }
 
-/// Password sign-in for the sign-in page and the password grant alike; one per server process,
+/// Password sign-in for the sign-in page and the password grant type alike; one per server process,
 /// cheap to clone.
 #[derive(Clone)]
 pub struct PasswordLogins(Arc<Inner>);

@@ -28,7 +28,7 @@ pub struct AccessTokenClaims {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
-    /// The grant (refresh-token family) the token came from, so that revoking the family or
+    /// The grant the token came from, so that revoking the grant or
     /// replaying its code turns this token inactive too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
@@ -42,10 +42,10 @@ pub struct MintedAccessToken {
 }
 
 /// Who a token is for and what it allows.
-pub struct Grant<'a> {
+pub struct Subject<'a> {
     pub client: &'a Client,
     /// The user's id, or the client's for client_credentials.
-    pub subject: &'a str,
+    pub sub: &'a str,
     pub scope: &'a Scope,
     pub roles: Vec<String>,
     pub auth_time: Option<i64>,
@@ -55,10 +55,10 @@ pub struct Grant<'a> {
 /// Signs an access token with the client's algorithm and lifetime.
 pub fn mint(
     engine: &Engine,
-    grant: Grant<'_>,
+    subject: Subject<'_>,
     now: OffsetDateTime,
 ) -> Result<MintedAccessToken, EndpointError> {
-    let client = grant.client;
+    let client = subject.client;
     let ring = engine.keys();
     let key = ring
         .signing_key(client.access_token_alg, now)
@@ -72,7 +72,7 @@ pub fn mint(
     let iat = now.unix_timestamp();
     let claims = AccessTokenClaims {
         iss: engine.issuer.clone(),
-        sub: grant.subject.to_owned(),
+        sub: subject.sub.to_owned(),
         aud: client
             .audience
             .clone()
@@ -81,10 +81,10 @@ pub fn mint(
         iat,
         jti: uuid::Uuid::new_v4().simple().to_string(),
         client_id: client.id.as_str().to_owned(),
-        scope: grant.scope.to_string(),
-        roles: grant.roles,
-        auth_time: grant.auth_time,
-        gid: grant.grant_id.map(|id| id.to_string()),
+        scope: subject.scope.to_string(),
+        roles: subject.roles,
+        auth_time: subject.auth_time,
+        gid: subject.grant_id.map(|id| id.to_string()),
     };
     let token = jwt::sign(key, Some(TYP), &claims).map_err(EndpointError::internal)?;
     Ok(MintedAccessToken {

@@ -24,7 +24,7 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
     pub issuer: String,
-    /// Password sign-in with the shared lockout (the sign-in page and the password grant).
+    /// Password sign-in with the shared lockout (the sign-in page and the password grant type).
     pub logins: PasswordLogins,
     clients: Cache<ClientId, Client>,
     users: Cache<UserId, User>,
@@ -88,7 +88,7 @@ impl Engine {
         }
     }
 
-    /// Rebuilds the metadata (the password grant is advertised only while some client may use it).
+    /// Rebuilds the metadata (the password grant type is advertised only while some client may use it).
     pub async fn refresh_discovery(&self) -> Result<(), StoreError> {
         let clients = self.store.list_clients().await?;
         let password_grant = clients

@@ -1,4 +1,4 @@
-//! Issuing the tokens of a user grant: the access token, an ID token when `openid` was granted,
+//! Issuing a user's tokens: the access token, an ID token when `openid` was granted,
 //! and the refresh token when one was made.
 
 use serde::Serialize;
@@ -27,7 +27,7 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
-pub struct UserGrant<'a> {
+pub struct UserTokens<'a> {
     pub client: &'a Client,
     pub user: &'a User,
     /// Scope of these tokens (possibly narrower than the grant's).
@@ -39,34 +39,34 @@ pub struct UserGrant<'a> {
 
 pub fn user_tokens(
     engine: &Engine,
-    grant: UserGrant<'_>,
+    tokens: UserTokens<'_>,
     now: OffsetDateTime,
 ) -> Result<TokenResponse, EndpointError> {
-    let auth_time = grant.authentication.auth_time;
+    let auth_time = tokens.authentication.auth_time;
     let minted = access_token::mint(
         engine,
-        access_token::Grant {
-            client: grant.client,
-            subject: &grant.user.id.to_string(),
-            scope: grant.scope,
-            roles: grant
+        access_token::Subject {
+            client: tokens.client,
+            sub: &tokens.user.id.to_string(),
+            scope: tokens.scope,
+            roles: tokens
                 .user
                 .roles
                 .iter()
                 .map(|r| r.as_str().to_owned())
                 .collect(),
             auth_time: Some(auth_time),
-            grant_id: Some(grant.grant_id),
+            grant_id: Some(tokens.grant_id),
         },
         now,
     )?;
-    let id_token = if grant.scope.contains("openid") {
+    let id_token = if tokens.scope.contains("openid") {
         Some(id_token::mint(
             engine,
-            grant.client,
-            grant.user,
-            grant.scope,
-            grant.authentication,
+            tokens.client,
+            tokens.user,
+            tokens.scope,
+            tokens.authentication,
             &minted.token,
             now,
         )?)
@@ -77,8 +77,8 @@ pub fn user_tokens(
         access_token: minted.token,
         token_type: "Bearer",
         expires_in: minted.expires_in,
-        scope: grant.scope.to_string(),
-        refresh_token: grant.refresh_token.map(|t| t.expose().to_owned()),
+        scope: tokens.scope.to_string(),
+        refresh_token: tokens.refresh_token.map(|t| t.expose().to_owned()),
         id_token,
     })
 }
@@ -91,13 +91,13 @@ pub fn wants_refresh_token(client: &Client, scope: &Scope) -> bool {
         && scope.contains("offline_access")
 }
 
-/// A refresh token to hand out and its stored form: idle expiry, never past the family's end.
+/// A refresh token to hand out and its stored form: idle expiry, never past the grant's end.
 pub fn refresh_token(
     engine: &Engine,
-    family_expires_at: OffsetDateTime,
+    grant_expires_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
-    stored_refresh_token(engine, PlaintextToken::generate(), family_expires_at, now)
+    stored_refresh_token(engine, PlaintextToken::generate(), grant_expires_at, now)
 }
 
 /// The successor of a presented refresh token (derived from it: see [`TokenHasher::successor`]).
@@ -106,17 +106,17 @@ pub fn refresh_token(
 pub fn successor_refresh_token(
     engine: &Engine,
     presented: &PlaintextToken,
-    family_expires_at: OffsetDateTime,
+    grant_expires_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
     let token = engine.hasher.successor(presented);
-    stored_refresh_token(engine, token, family_expires_at, now)
+    stored_refresh_token(engine, token, grant_expires_at, now)
 }
 
 fn stored_refresh_token(
     engine: &Engine,
     token: PlaintextToken,
-    family_expires_at: OffsetDateTime,
+    grant_expires_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(PlaintextToken, NewRefreshToken), EndpointError> {
     let idle = time::Duration::try_from(engine.config.tokens.refresh_token_idle_ttl.get())
@@ -124,25 +124,25 @@ fn stored_refresh_token(
     let stored = NewRefreshToken {
         token_hash: engine.hasher.hash(&token),
         created_at: now,
-        expires_at: (now + idle).min(family_expires_at),
+        expires_at: (now + idle).min(grant_expires_at),
     };
     Ok((token, stored))
 }
 
-/// A new grant (refresh-token family) and, when the client gets one, its first refresh token.
-pub struct NewFamily {
+/// A new grant and, when the client gets one, its first refresh token.
+pub struct NewGrant {
     pub grant: Grant,
     pub refresh_token: Option<(PlaintextToken, NewRefreshToken)>,
 }
 
-pub fn new_family(
+pub fn new_grant(
     engine: &Engine,
     client: &Client,
     user: UserId,
     scope: &Scope,
     signed_in: (OffsetDateTime, Option<String>),
     now: OffsetDateTime,
-) -> Result<NewFamily, EndpointError> {
+) -> Result<NewGrant, EndpointError> {
     let absolute = time::Duration::try_from(engine.config.tokens.refresh_token_absolute_ttl.get())
         .map_err(EndpointError::internal)?;
     let (auth_time, sid) = signed_in;
@@ -162,7 +162,7 @@ pub fn new_family(
     } else {
         None
     };
-    Ok(NewFamily {
+    Ok(NewGrant {
         grant,
         refresh_token,
     })

@@ -41,7 +41,7 @@ impl Params {
         })
     }
 
-    /// Takes a parameter out (client credentials leave the grant's parameters this way).
+    /// Takes a parameter out (client credentials leave the grant type's parameters this way).
     pub fn take(&mut self, name: &str) -> Option<String> {
         self.0.remove(name)
     }

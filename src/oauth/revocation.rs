@@ -1,5 +1,5 @@
-//! Token revocation (RFC 7009). Revoking a refresh token revokes its whole family, and with it the
-//! access tokens issued from the family. Unknown or invalid tokens answer success (§2.2); a
+//! Token revocation (RFC 7009). Revoking a refresh token revokes its whole grant, and with it the
+//! access tokens issued from the grant. Unknown or invalid tokens answer success (§2.2); a
 //! storage failure is an error, never a false success (§2.2.1).
 
 use time::OffsetDateTime;

@@ -4,7 +4,7 @@
 use super::Engine;
 use super::client_auth::{self, ClientCredentials};
 use super::error::{EndpointError, ErrorCode};
-use super::grants;
+use super::grant_types;
 use super::issue::TokenResponse;
 use super::params::Params;
 use crate::domain::GrantType;
@@ -16,29 +16,36 @@ impl Engine {
         params: &Params,
         address: Option<std::net::IpAddr>,
     ) -> Result<TokenResponse, EndpointError> {
-        let grant = params.require("grant_type")?;
-        let grant = GrantType::parse(grant).map_err(|_| {
+        let grant_type = params.require("grant_type")?;
+        let grant_type = GrantType::parse(grant_type).map_err(|_| {
             EndpointError::oauth(
                 ErrorCode::UnsupportedGrantType,
-                format!("grant_type {grant} is not supported"),
+                format!("grant_type {grant_type} is not supported"),
             )
         })?;
         let client = client_auth::authenticate(self, credentials).await?;
-        if !client.grant_types.contains(&grant) {
+        if !client.grant_types.contains(&grant_type) {
             return Err(EndpointError::oauth(
                 ErrorCode::UnauthorizedClient,
-                format!("this client may not use the {} grant", grant.as_str()),
+                format!(
+                    "this client may not use the {} grant type",
+                    grant_type.as_str()
+                ),
             ));
         }
-        match grant {
+        match grant_type {
             GrantType::ClientCredentials => {
-                grants::client_credentials::exchange(self, &client, params)
+                grant_types::client_credentials::exchange(self, &client, params)
             }
             GrantType::AuthorizationCode => {
-                grants::authorization_code::exchange(self, &client, params).await
+                grant_types::authorization_code::exchange(self, &client, params).await
             }
-            GrantType::RefreshToken => grants::refresh_token::exchange(self, &client, params).await,
-            GrantType::Password => grants::password::exchange(self, &client, params, address).await,
+            GrantType::RefreshToken => {
+                grant_types::refresh_token::exchange(self, &client, params).await
+            }
+            GrantType::Password => {
+                grant_types::password::exchange(self, &client, params, address).await
+            }
         }
     }
 }

@@ -9,11 +9,11 @@ pub const LIVE_REVOKED_ACCESS_TOKENS: &str =
     "select jti, expires_at from revoked_access_tokens where expires_at > $1";
 pub const PURGE_EXPIRED_REVOCATIONS: &str =
     "delete from revoked_access_tokens where expires_at <= $1";
-/// Families revoked at or after `$1` (the partial index on revoked_at serves it).
+/// Grants revoked at or after `$1` (the partial index on revoked_at serves it).
 pub const GRANTS_REVOKED_SINCE: &str =
     "select id, revoked_at from grants where revoked_at is not null and revoked_at >= $1";
 pub const PURGE_EXPIRED_CODES: &str = "delete from authorization_codes where expires_at <= $1";
-/// Codes, refresh tokens and families that can no longer be used at `$1`, in that order.
+/// Codes, refresh tokens and grants that can no longer be used at `$1`, in that order.
 pub const PURGE_EXPIRED_GRANTS: [&str; 3] = [
     PURGE_EXPIRED_CODES,
     "delete from refresh_tokens where expires_at <= $1",

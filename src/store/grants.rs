@@ -1,4 +1,4 @@
-//! Codes, grants (refresh-token families), refresh tokens and revoked access tokens, once for
+//! Codes, grants, refresh tokens and revoked access tokens, once for
 //! both databases, except refresh-token rotation, whose algorithm really differs
 //! (`postgres::rotation`, `sqlite::rotation`).
 
@@ -15,7 +15,7 @@ use crate::domain::{
     AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
 };
 
-/// Codes, grants (refresh-token families), refresh tokens and revoked access tokens. Every
+/// Codes, grants, refresh tokens and revoked access tokens. Every
 /// method is one transaction; single use is enforced with a compare-and-set on `consumed_at`.
 #[async_trait]
 pub trait GrantStore: Send + Sync {
@@ -40,7 +40,7 @@ pub trait GrantStore: Send + Sync {
         grant: Grant,
         refresh_token: Option<NewRefreshToken>,
     ) -> StoreResult<Redemption>;
-    /// Creates a grant without a code (password grant).
+    /// Creates a grant without a code (the password grant type).
     async fn insert_grant(
         &self,
         grant: Grant,
@@ -50,8 +50,8 @@ pub trait GrantStore: Send + Sync {
         &self,
         token: &TokenHash,
     ) -> StoreResult<Option<RefreshTokenRecord>>;
-    /// Consumes `token` and stores `next` in its family, atomically. Reuse of a consumed token
-    /// revokes the family, except for a retry: the token was consumed at or after
+    /// Consumes `token` and stores `next` in its grant, atomically. Reuse of a consumed token
+    /// revokes the grant, except for a retry: the token was consumed at or after
     /// `retry_since` and its successor is `next` (derived from the token, so a retry presents
     /// the same one), still unused and live; then nothing changes and the answer is `Retried`.
     async fn rotate_refresh_token(
@@ -62,7 +62,7 @@ pub trait GrantStore: Send + Sync {
         retry_since: Option<OffsetDateTime>,
     ) -> StoreResult<Rotation>;
     async fn find_grant(&self, id: uuid::Uuid) -> StoreResult<Option<Grant>>;
-    /// Revokes a family: its refresh tokens stop working and its access tokens introspect inactive.
+    /// Revokes a grant: its refresh tokens stop working and its access tokens introspect inactive.
     async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()>;
     /// Records a revoked access token; revoking twice is not an error.
     async fn revoke_access_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<()>;
@@ -89,7 +89,7 @@ pub struct Revocations {
     pub grants: Vec<(uuid::Uuid, OffsetDateTime)>,
 }
 
-/// `insert_grant!(executor, &grant)`: a new family.
+/// `insert_grant!(executor, &grant)`: a new grant.
 macro_rules! insert_grant {
     ($executor:expr, $grant:expr) => {{
         let grant: &Grant = $grant;
@@ -110,7 +110,7 @@ macro_rules! insert_grant {
     }};
 }
 
-/// `insert_refresh_token!(executor, grant_id, &token)`: a refresh token in family `grant_id`.
+/// `insert_refresh_token!(executor, grant_id, &token)`: a refresh token in grant `grant_id`.
 macro_rules! insert_refresh_token {
     ($executor:expr, $grant:expr, $token:expr) => {{
         let token: &$crate::domain::NewRefreshToken = $token;
@@ -126,7 +126,7 @@ macro_rules! insert_refresh_token {
     }};
 }
 
-/// `revoke_grant!(executor, grant_id, now)`: ends a family (once; revoking again changes nothing).
+/// `revoke_grant!(executor, grant_id, now)`: ends a grant (once; revoking again changes nothing).
 macro_rules! revoke_grant {
     ($executor:expr, $grant:expr, $now:expr) => {
         $crate::store::pool::execute!(
@@ -138,9 +138,9 @@ macro_rules! revoke_grant {
     };
 }
 
-/// The family of token `$1` when this is a retry of its rotation (see
+/// The grant of token `$1` when this is a retry of its rotation (see
 /// `GrantStore::rotate_refresh_token`): it was consumed at or after `$3`, and its successor `$2`
-/// is unused and live at `$4`, as is the family.
+/// is unused and live at `$4`, as is the grant.
 pub(super) const RETRIED_ROTATION: &str = "select g.* from refresh_tokens rt
      join refresh_tokens next on next.token_hash = $2 and next.grant_id = rt.grant_id
      join grants g on g.id = rt.grant_id
@@ -255,7 +255,7 @@ impl GrantStore for SqlStore {
         &self,
         token: &TokenHash,
     ) -> StoreResult<Option<RefreshTokenRecord>> {
-        // One round trip: the token and its family together.
+        // One round trip: the token and its grant together.
         let sql = "select rt.token_hash, rt.expires_at as token_expires_at, rt.consumed_at, g.*
              from refresh_tokens rt join grants g on g.id = rt.grant_id
              where rt.token_hash = $1";

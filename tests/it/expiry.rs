@@ -21,7 +21,7 @@ async fn refresh(app: &TestApp, client: &TestClient, token: &str) -> (u16, Value
     (status, response.json().await.unwrap())
 }
 
-async fn refresh_tokens_expire_when_idle_and_at_the_family_s_end(backend: Backend) {
+async fn refresh_tokens_expire_when_idle_and_at_the_grant_s_end(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
         config.tokens.refresh_token_idle_ttl = portcullis::config::Duration::from_secs(3600);
         config.tokens.refresh_token_absolute_ttl =
@@ -41,7 +41,7 @@ async fn refresh_tokens_expire_when_idle_and_at_the_family_s_end(backend: Backen
         (400, Some("invalid_grant"))
     );
 
-    // Used every 50 minutes it never idles out, but the family ends 3 hours after sign-in.
+    // Used every 50 minutes it never idles out, but the grant ends 3 hours after sign-in.
     let tokens = app
         .code_flow(&client, "expiry@example.com", "openid offline_access")
         .await;
@@ -124,7 +124,7 @@ async fn a_lockout_ends_and_the_right_password_works_again(backend: Backend) {
 }
 
 on_both_backends!(
-    refresh_tokens_expire_when_idle_and_at_the_family_s_end,
+    refresh_tokens_expire_when_idle_and_at_the_grant_s_end,
     a_sign_in_session_ends_at_its_absolute_timeout,
     a_lockout_ends_and_the_right_password_works_again,
 );

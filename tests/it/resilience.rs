@@ -249,7 +249,7 @@ async fn requests_past_the_timeout_answer_in_their_format_and_change_nothing() {
 
     // Now only writes wait: the rotating statement itself is sent and stuck when the request is
     // abandoned, and PostgreSQL may still run it once the lock goes. The client's retry with the
-    // same token then gets the same successor: the family survives, with one live successor.
+    // same token then gets the same successor: the grant survives, with one live successor.
     let token = after["refresh_token"].as_str().unwrap().to_owned();
     let form = [
         ("grant_type", "refresh_token"),
@@ -275,7 +275,7 @@ async fn requests_past_the_timeout_answer_in_their_format_and_change_nothing() {
     assert_eq!(
         app.post_form_basic("/token", &client, &next).await.status(),
         200,
-        "the family is alive"
+        "the grant is alive"
     );
     let live = app
         .db

@@ -12,7 +12,7 @@ use crate::store::rows::GrantRow;
 use crate::store::timestamp::Ts;
 
 /// Consumes the token (compare-and-set on consumed_at) only while it and its grant are live, and
-/// inserts its successor in the same family.
+/// inserts its successor in the same grant.
 const ROTATE: &str = "with consumed as (
          update refresh_tokens rt set consumed_at = $2
          from grants g
@@ -25,7 +25,7 @@ const ROTATE: &str = "with consumed as (
      )
      select * from consumed";
 
-/// Whether token `$1` was consumed before; if so its family is revoked at `$2`.
+/// Whether token `$1` was consumed before; if so its grant is revoked at `$2`.
 const REVOKE_IF_REUSED: &str = "with reused as (
          select grant_id from refresh_tokens where token_hash = $1 and consumed_at is not null
      ), revoked as (
@@ -72,7 +72,7 @@ pub async fn rotate_refresh_token(
         }
     }
     // Not rotated. A token that was consumed before came back: assume theft and end the
-    // family (RFC 9700 §4.14.2). Anything else (unknown, expired, revoked) changes nothing.
+    // grant (RFC 9700 §4.14.2). Anything else (unknown, expired, revoked) changes nothing.
     let reused = scalar!(in pool, fetch_one, bool, REVOKE_IF_REUSED, token.as_str(), Ts(now))?;
     Ok(if reused {
         Rotation::Reused

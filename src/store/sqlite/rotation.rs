@@ -43,9 +43,9 @@ pub async fn rotate_refresh_token(
                 return Ok(Rotation::Retried(grant.into_grant()?));
             }
         }
-        let family = "select grant_id from refresh_tokens where token_hash = $1";
-        let outcome = match scalar!(in &mut *tx, fetch_optional, Uuid, family, token.as_str())? {
-            // A rotated token came back: assume theft and end the family (RFC 9700 §4.14.2).
+        let grant_of = "select grant_id from refresh_tokens where token_hash = $1";
+        let outcome = match scalar!(in &mut *tx, fetch_optional, Uuid, grant_of, token.as_str())? {
+            // A rotated token came back: assume theft and end the grant (RFC 9700 §4.14.2).
             Some(grant_id) => {
                 revoke_grant!(&mut *tx, grant_id, now)?;
                 Rotation::Reused

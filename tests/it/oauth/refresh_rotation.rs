@@ -1,4 +1,4 @@
-//! Refresh tokens: strict rotation, reuse revokes the family, scope narrows but never widens,
+//! Refresh tokens: strict rotation, reuse revokes the grant, scope narrows but never widens,
 //! bound to the client, a retry after a lost response gets the same successor, and at most one
 //! successor ever exists under concurrency.
 
@@ -21,7 +21,7 @@ async fn refresh(
     app.post_form_basic("/token", client, &form).await
 }
 
-async fn every_refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
+async fn every_refresh_rotates_and_reuse_revokes_the_grant(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let user_id = app.create_user("rotate@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
@@ -59,7 +59,7 @@ async fn every_refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     assert_eq!(
         oauth_error(refresh(&app, &client, newest, None).await).await,
         "invalid_grant",
-        "the family is revoked"
+        "the grant is revoked"
     );
     for access in [&first["access_token"], &second["access_token"]] {
         let answer: Value = app
@@ -142,12 +142,12 @@ async fn refresh_tokens_are_bound_to_their_client_and_need_offline_access(backen
     app.stop().await;
 }
 
-async fn refresh_tokens_introspect_and_revoking_one_ends_the_family(backend: Backend) {
+async fn refresh_tokens_introspect_and_revoking_one_ends_the_grant(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.create_user("family@example.com", &[]);
+    app.create_user("grant@example.com", &[]);
     let client = app.web_client(&["--first-party"]);
     let tokens = app
-        .code_flow(&client, "family@example.com", "openid offline_access")
+        .code_flow(&client, "grant@example.com", "openid offline_access")
         .await;
     let token = tokens["refresh_token"].as_str().unwrap();
     let answer: Value = app
@@ -187,7 +187,7 @@ async fn refresh_tokens_introspect_and_revoking_one_ends_the_family(backend: Bac
     assert_eq!(
         access,
         json!({ "active": false }),
-        "access tokens of the family die with it"
+        "access tokens of the grant die with it"
     );
     assert_eq!(
         oauth_error(refresh(&app, &client, token, None).await).await,
@@ -197,7 +197,7 @@ async fn refresh_tokens_introspect_and_revoking_one_ends_the_family(backend: Bac
 }
 
 /// A client that lost the response retries with the same token: it gets the same successor and
-/// the family survives, while that successor is unused and within the window.
+/// the grant survives, while that successor is unused and within the window.
 async fn a_retry_after_a_lost_response_gets_the_same_successor(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create_user("retry@example.com", &[]);
@@ -225,10 +225,10 @@ async fn a_retry_after_a_lost_response_gets_the_same_successor(backend: Backend)
     );
     let successor = retried["refresh_token"].as_str().unwrap();
     let next = refresh(&app, &client, successor, None).await;
-    assert_eq!(next.status(), 200, "the family survived the retry");
+    assert_eq!(next.status(), 200, "the grant survived the retry");
     let next: Value = next.json().await.unwrap();
 
-    // The window passes: the next token retried now is a reuse, and ends the family.
+    // The window passes: the next token retried now is a reuse, and ends the grant.
     let latest = next["refresh_token"].as_str().unwrap();
     let after: Value = refresh(&app, &client, latest, None)
         .await
@@ -252,7 +252,7 @@ async fn a_retry_after_a_lost_response_gets_the_same_successor(backend: Backend)
         )
         .await,
         "invalid_grant",
-        "the family is revoked"
+        "the grant is revoked"
     );
     app.stop().await;
 }
@@ -286,7 +286,7 @@ async fn concurrent_refreshes_of_one_token_share_one_successor(backend: Backend)
         assert_eq!(
             stored,
             Some(round + 1),
-            "one live successor per family (round {round})"
+            "one live successor per grant (round {round})"
         );
     }
     app.stop().await;
@@ -323,10 +323,10 @@ async fn concurrent_refreshes_of_one_token_have_exactly_one_winner(backend: Back
 }
 
 on_both_backends!(
-    every_refresh_rotates_and_reuse_revokes_the_family,
+    every_refresh_rotates_and_reuse_revokes_the_grant,
     scope_can_be_narrowed_never_widened,
     refresh_tokens_are_bound_to_their_client_and_need_offline_access,
-    refresh_tokens_introspect_and_revoking_one_ends_the_family,
+    refresh_tokens_introspect_and_revoking_one_ends_the_grant,
     concurrent_refreshes_of_one_token_have_exactly_one_winner,
     concurrent_refreshes_of_one_token_share_one_successor,
     a_retry_after_a_lost_response_gets_the_same_successor,

@@ -165,12 +165,12 @@ async fn burned_and_expired_codes_grant_nothing(backend: Backend) {
     store.close().await;
 }
 
-async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backend) {
+async fn refresh_tokens_rotate_once_and_reuse_revokes_the_grant(backend: Backend) {
     let (_db, store, user, client) = open(backend).await;
     let now = clock::now();
-    let family = grant(user, &client, now);
+    let issued = grant(user, &client, now);
     store
-        .insert_grant(family.clone(), Some(refresh("rt-a", now)))
+        .insert_grant(issued.clone(), Some(refresh("rt-a", now)))
         .await
         .unwrap();
     let record = store
@@ -178,19 +178,19 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(record.grant, family);
+    assert_eq!(record.grant, issued);
     assert!(record.consumed_at.is_none());
     let rotated = store
         .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-b", now), None)
         .await
         .unwrap();
-    assert_eq!(rotated, Rotation::Rotated(family.clone()));
+    assert_eq!(rotated, Rotation::Rotated(issued.clone()));
     let successor = store
         .find_refresh_token(&hash("rt-b"))
         .await
         .unwrap()
-        .expect("the successor is stored in the family");
-    assert_eq!(successor.grant.id, family.id);
+        .expect("the successor is stored in the grant");
+    assert_eq!(successor.grant.id, issued.id);
     assert!(successor.consumed_at.is_none());
     let reused = store
         .rotate_refresh_token(&hash("rt-a"), now, refresh("rt-c", now), None)
@@ -209,7 +209,7 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_family(backend: Backen
         .rotate_refresh_token(&hash("rt-b"), now, refresh("rt-d", now), None)
         .await
         .unwrap();
-    assert_eq!(after, Rotation::Invalid, "the family is revoked");
+    assert_eq!(after, Rotation::Invalid, "the grant is revoked");
     assert_eq!(
         store
             .rotate_refresh_token(&hash("nope"), now, refresh("rt-e", now), None)
@@ -224,10 +224,10 @@ async fn a_retried_rotation_gets_the_same_successor_only_while_it_is_unused(back
     let (_db, store, user, client) = open(backend).await;
     let now = clock::now();
     let since = Some(now - Duration::seconds(30));
-    let family = |name: &str| {
-        let family = grant(user, &client, now);
+    let issued_with_token = |name: &str| {
+        let issued = grant(user, &client, now);
         let first = refresh(&format!("{name}-0"), now);
-        (family, first)
+        (issued, first)
     };
     let rotate = |token: String, next: String, since| {
         let store = &store;
@@ -240,7 +240,7 @@ async fn a_retried_rotation_gets_the_same_successor_only_while_it_is_unused(back
     };
 
     // Within the window, with the same successor still unused: the same answer again.
-    let (retried, first) = family("retry");
+    let (retried, first) = issued_with_token("retry");
     store
         .insert_grant(retried.clone(), Some(first))
         .await
@@ -267,7 +267,7 @@ async fn a_retried_rotation_gets_the_same_successor_only_while_it_is_unused(back
     assert_eq!(
         rotate("retry-2".into(), "retry-3".into(), since).await,
         Rotation::Invalid,
-        "the family is revoked"
+        "the grant is revoked"
     );
 
     // Past the window, or naming another successor, or with retries off: a reuse.
@@ -276,8 +276,8 @@ async fn a_retried_rotation_gets_the_same_successor_only_while_it_is_unused(back
         ("other", "other-x", since),
         ("off", "off-1", None),
     ] {
-        let (family, first) = family(name);
-        store.insert_grant(family, Some(first)).await.unwrap();
+        let (issued, first) = issued_with_token(name);
+        store.insert_grant(issued, Some(first)).await.unwrap();
         let rotated = rotate(format!("{name}-0"), format!("{name}-1"), since).await;
         assert!(matches!(rotated, Rotation::Rotated(_)), "{name}");
         assert_eq!(
@@ -293,8 +293,8 @@ async fn revocations_are_listed_until_they_stop_mattering(backend: Backend) {
     let (_db, store, user, client) = open(backend).await;
     let now = clock::now();
     let horizon = now - Duration::hours(1);
-    let family = grant(user, &client, now);
-    store.insert_grant(family.clone(), None).await.unwrap();
+    let issued = grant(user, &client, now);
+    store.insert_grant(issued.clone(), None).await.unwrap();
     assert_eq!(
         store.revocations(now, horizon).await.unwrap(),
         Revocations::default()
@@ -308,7 +308,7 @@ async fn revocations_are_listed_until_they_stop_mattering(backend: Backend) {
         .revoke_access_token("jti-1", expires_at)
         .await
         .unwrap();
-    store.revoke_grant(family.id, now).await.unwrap();
+    store.revoke_grant(issued.id, now).await.unwrap();
     let listed = store.revocations(now, horizon).await.unwrap();
     assert_eq!(listed.access_tokens.len(), 1, "revoking twice lists once");
     assert_eq!(listed.access_tokens[0].0, "jti-1");
@@ -317,7 +317,7 @@ async fn revocations_are_listed_until_they_stop_mattering(backend: Backend) {
         expires_at.unix_timestamp()
     );
     assert_eq!(listed.grants.len(), 1);
-    assert_eq!(listed.grants[0].0, family.id);
+    assert_eq!(listed.grants[0].0, issued.id);
     assert_eq!(listed.grants[0].1.unix_timestamp(), now.unix_timestamp());
     let later = store
         .revocations(now + Duration::minutes(11), now + Duration::minutes(1))
@@ -349,7 +349,7 @@ async fn revocations_are_listed_until_they_stop_mattering(backend: Backend) {
 async fn tokens_that_may_not_rotate_are_left_as_they_were(backend: Backend) {
     let (_db, store, user, client) = open(backend).await;
     let now = clock::now();
-    // An expired token in a live family.
+    // An expired token in a live grant.
     let live = grant(user, &client, now);
     let mut expired = refresh("rt-expired", now - Duration::days(30));
     expired.expires_at = now - Duration::days(1);
@@ -357,7 +357,7 @@ async fn tokens_that_may_not_rotate_are_left_as_they_were(backend: Backend) {
         .insert_grant(live.clone(), Some(expired))
         .await
         .unwrap();
-    // A live token in a revoked family.
+    // A live token in a revoked grant.
     let revoked = grant(user, &client, now);
     store
         .insert_grant(revoked.clone(), Some(refresh("rt-revoked", now)))
@@ -398,7 +398,7 @@ async fn tokens_that_may_not_rotate_are_left_as_they_were(backend: Backend) {
             .unwrap()
             .revoked_at
             .is_none(),
-        "an expired token does not revoke its family"
+        "an expired token does not revoke its grant"
     );
     store.close().await;
 }
@@ -462,7 +462,7 @@ on_both_backends!(
     a_retried_rotation_gets_the_same_successor_only_while_it_is_unused,
     a_code_redeems_once_and_a_replay_revokes_its_grant,
     burned_and_expired_codes_grant_nothing,
-    refresh_tokens_rotate_once_and_reuse_revokes_the_family,
+    refresh_tokens_rotate_once_and_reuse_revokes_the_grant,
     tokens_that_may_not_rotate_are_left_as_they_were,
     revocations_are_listed_until_they_stop_mattering,
     expired_codes_tokens_and_grants_are_swept,

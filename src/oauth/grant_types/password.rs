@@ -1,4 +1,4 @@
-//! The resource owner password credentials grant (RFC 6749 §4.3). RFC 9700 §2.4 says it must not
+//! The resource owner password credentials grant type, `password` (RFC 6749 §4.3). RFC 9700 §2.4 says it must not
 //! be used; we fence it instead: confidential first-party clients only, the login page's lockout
 //! and enumeration resistance, and never for accounts with a second factor.
 
@@ -8,7 +8,7 @@ use super::super::Engine;
 use super::super::error::{EndpointError, ErrorCode};
 use super::super::id_token::Authentication;
 use super::super::issue::TokenResponse;
-use super::super::issue::{self, UserGrant};
+use super::super::issue::{self, UserTokens};
 use super::super::params::Params;
 use super::super::scope::Scope;
 use crate::domain::{Client, ClientKind};
@@ -23,7 +23,7 @@ pub async fn exchange(
     if client.kind != ClientKind::Confidential || !client.first_party {
         return Err(EndpointError::oauth(
             ErrorCode::UnauthorizedClient,
-            "the password grant is only for confidential first-party clients",
+            "the password grant type is only for confidential first-party clients",
         ));
     }
     let username = params.require("username")?;
@@ -60,13 +60,16 @@ pub async fn exchange(
             LoginError::Unavailable(source) => EndpointError::Unavailable(source),
             LoginError::Internal(source) => EndpointError::Internal(source),
         })?;
-    let family = issue::new_family(engine, client, user.id, &scope, (now, None), now)?;
-    let grant_id = family.grant.id;
-    let (refresh_token, new_refresh) = family.refresh_token.unzip();
-    engine.store.insert_grant(family.grant, new_refresh).await?;
+    let new_grant = issue::new_grant(engine, client, user.id, &scope, (now, None), now)?;
+    let grant_id = new_grant.grant.id;
+    let (refresh_token, new_refresh) = new_grant.refresh_token.unzip();
+    engine
+        .store
+        .insert_grant(new_grant.grant, new_refresh)
+        .await?;
     issue::user_tokens(
         engine,
-        UserGrant {
+        UserTokens {
             client,
             user: &user,
             scope: &scope,

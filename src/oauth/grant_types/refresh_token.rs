@@ -1,11 +1,11 @@
-//! The refresh token grant (RFC 6749 §6) with strict rotation: every use consumes the token and
-//! issues its successor in one transaction; reuse of a consumed token revokes the family.
+//! The refresh_token grant type (RFC 6749 §6) with strict rotation: every use consumes the token and
+//! issues its successor in one transaction; reuse of a consumed token revokes the grant.
 
 use super::super::Engine;
 use super::super::error::{EndpointError, ErrorCode};
 use super::super::id_token::Authentication;
 use super::super::issue::TokenResponse;
-use super::super::issue::{self, UserGrant};
+use super::super::issue::{self, UserTokens};
 use super::super::params::Params;
 use super::super::scope::Scope;
 use crate::crypto::token::PlaintextToken;
@@ -68,7 +68,7 @@ pub async fn exchange(
         }
         Rotation::Reused => {
             engine.grant_revoked(record.grant.id, now);
-            tracing::warn!(client_id = %client.id, "refresh token reused: family revoked");
+            tracing::warn!(client_id = %client.id, "refresh token reused: grant revoked");
             return Err(invalid_grant(
                 "the refresh token was already used; the grant is revoked",
             ));
@@ -77,7 +77,7 @@ pub async fn exchange(
     };
     issue::user_tokens(
         engine,
-        UserGrant {
+        UserTokens {
             client,
             user: &user,
             scope: &scope,

@@ -1,4 +1,4 @@
-//! The client credentials grant (RFC 6749 §4.4): a confidential client acting for itself. No
+//! The client_credentials grant type (RFC 6749 §4.4): a confidential client acting for itself. No
 //! refresh token and no ID token; `sub` is the client.
 
 use super::super::Engine;
@@ -33,20 +33,20 @@ pub fn exchange(
     // Scopes that need an end-user, or that the client may not have, are dropped and the token
     // carries what remains, possibly nothing (RFC 6749 §3.3: the server may issue a different
     // scope, and says so in the response). Client libraries send their configured user scopes on
-    // every grant. Only a malformed scope is refused.
+    // every grant type. Only a malformed scope is refused.
     let scope = match params.get("scope") {
         Some(requested) => Scope::parse(requested)?.intersection(&allowed),
         None => allowed,
     };
-    let grant = access_token::Grant {
+    let subject = access_token::Subject {
         client,
-        subject: client.id.as_str(),
+        sub: client.id.as_str(),
         scope: &scope,
         roles: Vec::new(),
         auth_time: None,
         grant_id: None,
     };
-    let minted = access_token::mint(engine, grant, engine.now())?;
+    let minted = access_token::mint(engine, subject, engine.now())?;
     Ok(TokenResponse {
         access_token: minted.token,
         token_type: "Bearer",

@@ -1,11 +1,11 @@
-//! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). Any failed check burns the
+//! The authorization_code grant type (RFC 6749 §4.1.3, RFC 7636 §4.6). Any failed check burns the
 //! code; a code used twice revokes everything issued from it.
 
 use super::super::Engine;
 use super::super::error::{EndpointError, ErrorCode};
 use super::super::id_token::Authentication;
 use super::super::issue::TokenResponse;
-use super::super::issue::{self, UserGrant};
+use super::super::issue::{self, UserTokens};
 use super::super::params::Params;
 use super::super::pkce;
 use super::super::scope::Scope;
@@ -47,7 +47,7 @@ pub async fn exchange(
         return Err(invalid_grant(description));
     }
     let scope = Scope::parse(&record.scope)?;
-    let family = issue::new_family(
+    let new_grant = issue::new_grant(
         engine,
         client,
         record.user_id,
@@ -55,10 +55,10 @@ pub async fn exchange(
         (record.auth_time, record.sid.clone()),
         now,
     )?;
-    let (refresh_token, new_refresh) = family.refresh_token.unzip();
+    let (refresh_token, new_refresh) = new_grant.refresh_token.unzip();
     let grant = match engine
         .store
-        .redeem_authorization_code(&hash, now, family.grant, new_refresh)
+        .redeem_authorization_code(&hash, now, new_grant.grant, new_refresh)
         .await?
     {
         Redemption::Granted(grant) => grant,
@@ -83,7 +83,7 @@ pub async fn exchange(
     };
     issue::user_tokens(
         engine,
-        UserGrant {
+        UserTokens {
             client,
             user: &user,
             scope: &scope,
