@@ -31,10 +31,13 @@ pub struct Prompt {
 /// A validated authorization request; kept in the browser session while the user signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
-    pub client_id: String,
+    pub client_id: ClientId,
+    /// Exactly as presented (or the one registered, when it was left out): the code is bound to
+    /// this string and the token request must repeat it (RFC 6749 §4.1.3).
     pub redirect_uri: String,
     pub response_mode: ResponseMode,
-    pub scope: String,
+    /// What the client asked for and may have; never empty.
+    pub scope: Scope,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: String,
@@ -289,10 +292,10 @@ impl Engine {
             ));
         }
         let request = AuthorizationRequest {
-            client_id: client.id.as_str().to_owned(),
+            client_id: client.id.clone(),
             redirect_uri: redirect_uri.clone(),
             response_mode,
-            scope: scope.to_string(),
+            scope,
             state: state.clone(),
             nonce,
             code_challenge: code_challenge.to_owned(),
@@ -357,8 +360,7 @@ impl Engine {
         let remembered = self.store.find_consent(sign_in.user_id, &client.id).await?;
         let covered = remembered
             .and_then(|scope| Scope::parse(&scope).ok())
-            .zip(Scope::parse(&request.scope).ok())
-            .is_some_and(|(granted, requested)| requested.is_subset(&granted));
+            .is_some_and(|granted| request.scope.is_subset(&granted));
         if covered && !request.prompt.consent {
             return Ok(Decision::Issue);
         }
@@ -378,15 +380,15 @@ impl Engine {
         user: UserId,
         now: OffsetDateTime,
     ) -> Result<(), EndpointError> {
-        let client = ClientId::parse(&request.client_id).map_err(EndpointError::internal)?;
-        let mut scope = Scope::parse(&request.scope)?;
-        if let Some(earlier) = self.store.find_consent(user, &client).await?
+        let client = &request.client_id;
+        let mut scope = request.scope.clone();
+        if let Some(earlier) = self.store.find_consent(user, client).await?
             && let Ok(earlier) = Scope::parse(&earlier)
         {
             scope = Scope::from_tokens(scope.iter().chain(earlier.iter()));
         }
         self.store
-            .save_consent(user, &client, &scope.to_string(), now)
+            .save_consent(user, client, &scope.to_string(), now)
             .await?;
         Ok(())
     }
@@ -403,10 +405,10 @@ impl Engine {
             .map_err(EndpointError::internal)?;
         let record = AuthorizationCode {
             code_hash: self.hasher.hash(&code),
-            client_id: ClientId::parse(&request.client_id).map_err(EndpointError::internal)?,
+            client_id: request.client_id.clone(),
             user_id: sign_in.user_id,
             redirect_uri: request.redirect_uri.clone(),
-            scope: request.scope.clone(),
+            scope: request.scope.to_string(),
             nonce: request.nonce.clone(),
             code_challenge: request.code_challenge.clone(),
             auth_time: OffsetDateTime::from_unix_timestamp(sign_in.auth_time)

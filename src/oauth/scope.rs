@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use super::error::{ErrorCode, OAuthError};
 use crate::domain::ScopeToken;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Kept in a browser session as the space-delimited string, so it reads back through [`Scope::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct Scope(BTreeSet<String>);
 
 impl Scope {
@@ -46,6 +48,19 @@ impl Scope {
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(String::as_str)
+    }
+}
+
+impl From<Scope> for String {
+    fn from(scope: Scope) -> Self {
+        scope.to_string()
+    }
+}
+
+impl TryFrom<String> for Scope {
+    type Error = OAuthError;
+    fn try_from(value: String) -> Result<Self, OAuthError> {
+        Self::parse(&value)
     }
 }
 

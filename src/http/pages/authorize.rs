@@ -37,11 +37,9 @@ pub async fn proceed(
     parked: Option<&str>,
     fresh: bool,
 ) -> PageResult {
-    let client_id = crate::domain::ClientId::parse(&request.client_id)
-        .map_err(|_| unknown_application("This application is not registered."))?;
     let client = engine
         .store
-        .find_client(&client_id)
+        .find_client(&request.client_id)
         .await?
         .ok_or_else(|| unknown_application("This application is no longer registered."))?;
     let sign_in = session::sign_in(session, &engine.config.sessions, engine.now()).await?;

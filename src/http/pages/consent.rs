@@ -73,10 +73,7 @@ pub async fn show(
         })?;
     let pending = parked(&engine, &session, &request_id).await?;
     let sign_in = signed_in(&engine, &session, &request_id).await?;
-    let client = match crate::domain::ClientId::parse(&pending.request.client_id) {
-        Ok(id) => engine.store.find_client(&id).await?,
-        Err(_) => None,
-    };
+    let client = engine.store.find_client(&pending.request.client_id).await?;
     let user = engine.store.find_user(sign_in.user_id).await?;
     let (Some(client), Some(user)) = (client, user) else {
         return Ok(to_login(&request_id));
@@ -85,14 +82,14 @@ pub async fn show(
     let mut scopes: Vec<&'static str> = pending
         .request
         .scope
-        .split(' ')
+        .iter()
         .map(describe)
         .filter(|d| !d.is_empty())
         .collect();
     let others = pending
         .request
         .scope
-        .split(' ')
+        .iter()
         .filter(|s| describe(s).is_empty())
         .count();
     if others > 0 {

@@ -52,9 +52,10 @@ async fn page(
             email = pending.request.login_hint.clone().unwrap_or_default();
         }
         redirect_uri = Some(pending.request.redirect_uri.clone());
-        if let Ok(client_id) = crate::domain::ClientId::parse(&pending.request.client_id) {
-            client_name = engine.client(&client_id).await?.map(|c| c.name.clone());
-        }
+        client_name = engine
+            .client(&pending.request.client_id)
+            .await?
+            .map(|c| c.name.clone());
     }
     let page = render(
         &LoginPage {
