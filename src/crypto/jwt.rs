@@ -54,12 +54,15 @@ pub fn sign(
     };
     let header = serde_json::to_vec(&header).map_err(|_| JwtError::Sign)?;
     let claims = serde_json::to_vec(claims).map_err(|_| JwtError::Sign)?;
-    let mut token = URL_SAFE_NO_PAD.encode(header);
+    // One buffer for the whole token (base64 grows each part by a third; 86 characters fit an
+    // ES256 signature, 342 an RS256 one).
+    let mut token = String::with_capacity((header.len() + claims.len()) * 4 / 3 + 350);
+    URL_SAFE_NO_PAD.encode_string(header, &mut token);
     token.push('.');
-    token.push_str(&URL_SAFE_NO_PAD.encode(claims));
+    URL_SAFE_NO_PAD.encode_string(claims, &mut token);
     let signature = key.sign(token.as_bytes())?;
     token.push('.');
-    token.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
     Ok(token)
 }
 

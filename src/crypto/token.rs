@@ -2,6 +2,8 @@
 //! stored as. A random 256-bit value needs no slow password hash: HMAC-SHA-256 under a server key
 //! makes a leaked table useless without the key, and costs microseconds.
 
+use std::sync::Arc;
+
 use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,9 +38,12 @@ impl std::fmt::Debug for PlaintextToken {
     }
 }
 
-/// Computes and checks keyed hashes of secrets.
+/// Computes and checks keyed hashes of secrets. Cheap to clone (the application state holding it
+/// is cloned for every request, and cloning an HMAC key copies its context).
 #[derive(Clone)]
-pub struct TokenHasher {
+pub struct TokenHasher(Arc<HasherKeys>);
+
+struct HasherKeys {
     key: hmac::Key,
     /// A key of its own for deriving refresh-token successors, so a derived token can never
     /// equal a stored hash.
@@ -49,21 +54,21 @@ impl TokenHasher {
     pub fn new(key_bytes: &[u8]) -> Self {
         let key = hmac::Key::new(hmac::HMAC_SHA256, key_bytes);
         let derived = hmac::sign(&key, b"portcullis: refresh-token successor key v1");
-        Self {
+        Self(Arc::new(HasherKeys {
             successor_key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
             key,
-        }
+        }))
     }
 
     /// The refresh token that succeeds `token`: the same every time, so a retried rotation can
     /// answer with the successor again without storing it, and unguessable without the key.
     pub fn successor(&self, token: &PlaintextToken) -> PlaintextToken {
-        let tag = hmac::sign(&self.successor_key, token.expose().as_bytes());
+        let tag = hmac::sign(&self.0.successor_key, token.expose().as_bytes());
         PlaintextToken(URL_SAFE_NO_PAD.encode(tag.as_ref()))
     }
 
     pub fn hash(&self, token: &PlaintextToken) -> TokenHash {
-        let tag = hmac::sign(&self.key, token.expose().as_bytes());
+        let tag = hmac::sign(&self.0.key, token.expose().as_bytes());
         TokenHash::from_stored(URL_SAFE_NO_PAD.encode(tag.as_ref()))
     }
 

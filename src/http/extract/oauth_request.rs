@@ -61,7 +61,9 @@ impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        let headers = request.headers().clone();
+        let mut request = request;
+        // Taken, not cloned: reading the body needs none of them.
+        let headers = std::mem::take(request.headers_mut());
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|_| invalid("the body is too large or could not be read"))?;
