@@ -24,8 +24,12 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-duration=12s; seed=150000; mixed_seconds=300; scale_rows=1000000; flow_concurrency=8
-if [ "$quick" = 1 ]; then duration=2s; rounds=1; seed=20000; mixed_seconds=10; scale_rows=20000; fi
+duration=12s; warmup=3s; per_round=100000; mixed_seconds=300; scale_rows=1000000; flow_concurrency=8
+if [ "$quick" = 1 ]; then duration=2s; warmup=1s; rounds=1; per_round=20000; mixed_seconds=10; scale_rows=20000; fi
+# Distinct tokens per round for each token-consuming scenario: enough for a whole run at over
+# 8,000 requests per second (the fastest refresh measured here is about 6,000). A scenario that
+# still ran out would repeat a token, get 400s and fail the run (see `record`).
+seed=$(( per_round * rounds ))
 threads=2; connections=32
 
 if ! command -v wrk >/dev/null; then
@@ -96,6 +100,79 @@ insert into refresh_tokens (token_hash, grant_id, created_at, expires_at)
 SQL
 fi
 
+export BENCH_LUA="$root/bench/lua" BENCH_THREADS=$threads
+results="$work/results.txt"; : >"$results"
+now_ms() { date +%s%3N; }
+rss_peak_between() { awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$work/rss.txt"; }
+failed() { # why: the run stops and writes no figures
+    echo "bench/run.sh: $1; no figures written. The servers' last log lines:" >&2
+    tail -n 5 "$work/portcullis.log" "$work/peer.log" >&2 2>/dev/null || true
+    exit 1
+}
+record() { # server scenario started_ms "RESULT {...}"
+    local server=$1 scenario=$2 started=$3 line=$4 peak=0 errors
+    [ -n "$line" ] || failed "no result for $server $scenario"
+    # Every response must be a success: a rate that counts errors measures nothing.
+    errors=$(echo "${line#RESULT }" | json '["non_2xx"] + 0, end=" "'; echo "${line#RESULT }" | json '["socket_errors"] + 0')
+    [ "$errors" = "0 0" ] || failed "$server $scenario answered with errors (non-2xx, socket: $errors)"
+    [ "$server" = portcullis ] && peak=$(rss_peak_between "$started" "$(now_ms)")
+    echo "$server $scenario ${line#RESULT }" | sed "s/}\$/,\"rss_peak_kb\":$peak}/" | tee -a "$results"
+}
+run() { # server scenario script url [env...]; WRK_T / WRK_C / WRK_D override threads / connections / duration
+    local server=$1 scenario=$2 script=$3 url=$4; shift 4
+    local started line
+    started=$(now_ms)
+    line=$(env "$@" wrk -t"${WRK_T:-$threads}" -c"${WRK_C:-$connections}" -d"${WRK_D:-$duration}" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
+    record "$server" "$scenario" "$started" "$line"
+}
+warm() { # script url [env...]: the same load for a moment, unrecorded, so no server is measured cold
+    local script=$1 url=$2; shift 2
+    env "$@" wrk -t"$threads" -c"$connections" -d"$warmup" -s "bench/lua/$script" "$url" >/dev/null
+}
+warm_in_round_1() { [ "$round" = 1 ] && warm "$@"; return 0; }
+pgbench_run() { # scenario script
+    local tps
+    tps=$(pgbench -n -M prepared -D rows=$(( seed * 4 )) -c "$connections" -j "$threads" -T "${duration%s}" -f "bench/pgbench/$2" "$DATABASE_URL" 2>/dev/null \
+        | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -n 1)
+    echo "pgbench $1 {\"requests\":0,\"duration_us\":0,\"rps\":$tps,\"p50_ms\":0,\"p99_ms\":0,\"non_2xx\":0,\"socket_errors\":0}" | tee -a "$results"
+}
+
+peer_port=""
+if [ "$peer" = 1 ]; then
+    peer_dir="$work/peer"; mkdir -p "$peer_dir"
+    cp bench/peer/package.json bench/peer/server.mjs "$peer_dir/"
+    (cd "$peer_dir" && npm install --no-audit --no-fund --silent >/dev/null)
+    peer_port=$(free_port)
+    (cd "$peer_dir" && PORT="$peer_port" CLIENT_SECRET=bench-secret NODE_ENV=production exec node server.mjs >"$work/peer.log" 2>&1) &
+    pids+=("$!")
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/jwks" >/dev/null && break; sleep 0.1; done
+    peer_basic() { printf '%s:bench-secret' "$1" | base64 -w0; }
+    peer_opaque=$(curl -sf -u bench-opaque:bench-secret -d grant_type=client_credentials "http://127.0.0.1:$peer_port/token" | json '["access_token"]')
+fi
+theirs="http://127.0.0.1:$peer_port"
+# The peer's scenarios: side by side with ours in each round, and first alone (series node_alone,
+# before Portcullis starts), which is what each side-by-side figure is checked against.
+peer_run() { # series scenario
+    local series=$1 scenario=$2 script url args=()
+    case "$scenario" in
+        discovery) script=get.lua; url="$theirs/.well-known/openid-configuration" ;;
+        jwks) script=get.lua; url="$theirs/jwks" ;;
+        client_credentials_es256) script=client_credentials.lua; url="$theirs"; args=(BENCH_BASIC="$(peer_basic bench-es256)") ;;
+        client_credentials_rs256) script=client_credentials.lua; url="$theirs"; args=(BENCH_BASIC="$(peer_basic bench-rs256)") ;;
+        introspection) script=introspect.lua; url="$theirs"; args=(BENCH_BASIC="$(peer_basic bench-opaque)" BENCH_TOKEN="$peer_opaque" BENCH_PATH=/token/introspection) ;;
+    esac
+    warm_in_round_1 "$script" "$url" "${args[@]}"
+    run "$series" "$scenario" "$script" "$url" "${args[@]}"
+}
+if [ "$peer" = 1 ]; then
+    for round in $(seq 1 "$rounds"); do
+        echo "== the peer alone, round $round of $rounds"
+        for scenario in discovery jwks client_credentials_es256 client_credentials_rs256 introspection; do
+            peer_run node_alone "$scenario"
+        done
+    done
+fi
+
 "$bin" serve >"$work/portcullis.log" 2>&1 &
 server_pid=$!; pids+=("$server_pid")
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done
@@ -112,43 +189,12 @@ fresh_tokens() {
     curl -sf -o /dev/null -H "Authorization: Bearer $user_token" "http://127.0.0.1:$port/userinfo"
 }
 
-peer_port=""
-if [ "$peer" = 1 ]; then
-    peer_dir="$work/peer"; mkdir -p "$peer_dir"
-    cp bench/peer/package.json bench/peer/server.mjs "$peer_dir/"
-    (cd "$peer_dir" && npm install --no-audit --no-fund --silent >/dev/null)
-    peer_port=$(free_port)
-    (cd "$peer_dir" && PORT="$peer_port" CLIENT_SECRET=bench-secret NODE_ENV=production exec node server.mjs >"$work/peer.log" 2>&1) &
-    pids+=("$!")
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/jwks" >/dev/null && break; sleep 0.1; done
-    peer_basic() { printf '%s:bench-secret' "$1" | base64 -w0; }
-    peer_opaque=$(curl -sf -u bench-opaque:bench-secret -d grant_type=client_credentials "http://127.0.0.1:$peer_port/token" | json '["access_token"]')
-fi
-
 # RSS of our server ("<unix ms> <kB>"), sampled through the whole run; each scenario reports the
 # peak within its own time window.
 ( while kill -0 "$server_pid" 2>/dev/null; do
     echo "$(date +%s%3N) $(ps -o rss= -p "$server_pid" | tr -d ' ')" >>"$work/rss.txt" || true; sleep 0.5
   done ) &
 pids+=("$!")
-now_ms() { date +%s%3N; }
-rss_peak_between() { awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$work/rss.txt"; }
-
-export BENCH_LUA="$root/bench/lua" BENCH_THREADS=$threads
-results="$work/results.txt"; : >"$results"
-record() { # server scenario started_ms "RESULT {...}"
-    local server=$1 scenario=$2 started=$3 line=$4 peak=0
-    [ -n "$line" ] || { echo "no result for $server $scenario" >&2; exit 1; }
-    [ "$server" = portcullis ] && peak=$(rss_peak_between "$started" "$(now_ms)")
-    echo "$server $scenario ${line#RESULT }" | sed "s/}\$/,\"rss_peak_kb\":$peak}/" | tee -a "$results"
-}
-run() { # server scenario script url [env...]; WRK_T / WRK_C / WRK_D override threads / connections / duration
-    local server=$1 scenario=$2 script=$3 url=$4; shift 4
-    local started line
-    started=$(now_ms)
-    line=$(env "$@" wrk -t"${WRK_T:-$threads}" -c"${WRK_C:-$connections}" -d"${WRK_D:-$duration}" -s "bench/lua/$script" "$url" | grep '^RESULT ' || true)
-    record "$server" "$scenario" "$started" "$line"
-}
 flow_env=(BENCH_CLIENT_ID=bench-app BENCH_BASIC="$app_basic" BENCH_REDIRECT_URI=https://app.example.com/cb
           BENCH_USER=bench@example.com BENCH_PASSWORD="$password")
 run_flow() { # the authorization-code flow at fixed concurrency
@@ -157,29 +203,29 @@ run_flow() { # the authorization-code flow at fixed concurrency
     line=$(env "${flow_env[@]}" node bench/flow.mjs "$ours" "${duration%s}" "$flow_concurrency" | grep '^RESULT ' || true)
     record portcullis authorization_code_flow "$started" "$line"
 }
-pgbench_run() { # scenario script
-    local tps
-    tps=$(pgbench -n -M prepared -D rows=$(( seed * 4 )) -c "$connections" -j "$threads" -T "${duration%s}" -f "bench/pgbench/$2" "$DATABASE_URL" 2>/dev/null \
-        | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -n 1)
-    echo "pgbench $1 {\"requests\":0,\"duration_us\":0,\"rps\":$tps,\"p50_ms\":0,\"p99_ms\":0,\"non_2xx\":0,\"socket_errors\":0}" | tee -a "$results"
-}
-ours="http://127.0.0.1:$port"; theirs="http://127.0.0.1:$peer_port"
+ours="http://127.0.0.1:$port"
+
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 for round in $(seq 1 "$rounds"); do
     echo "== round $round of $rounds"
     fresh_tokens
-    run portcullis health_live get.lua "$ours/health/live"
-    run portcullis discovery get.lua "$ours/.well-known/openid-configuration"
-    [ "$peer" = 1 ] && run node discovery get.lua "$theirs/.well-known/openid-configuration"
-    run portcullis jwks get.lua "$ours/jwks"
-    [ "$peer" = 1 ] && run node jwks get.lua "$theirs/jwks"
-    run portcullis client_credentials_es256 client_credentials.lua "$ours" BENCH_BASIC="$es256_basic"
-    [ "$peer" = 1 ] && run node client_credentials_es256 client_credentials.lua "$theirs" BENCH_BASIC="$(peer_basic bench-es256)"
-    run portcullis client_credentials_rs256 client_credentials.lua "$ours" BENCH_BASIC="$rs256_basic"
-    [ "$peer" = 1 ] && run node client_credentials_rs256 client_credentials.lua "$theirs" BENCH_BASIC="$(peer_basic bench-rs256)"
-    run portcullis introspection introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
-    [ "$peer" = 1 ] && run node introspection introspect.lua "$theirs" BENCH_BASIC="$(peer_basic bench-opaque)" BENCH_TOKEN="$peer_opaque" BENCH_PATH=/token/introspection
-    run portcullis userinfo userinfo.lua "$ours" BENCH_TOKEN="$user_token"
+    ours_run() { # scenario script url [env...]: warmed in the first round (these consume nothing)
+        local scenario=$1; shift
+        warm_in_round_1 "$@"
+        run portcullis "$scenario" "$@"
+    }
+    ours_run health_live get.lua "$ours/health/live"
+    ours_run discovery get.lua "$ours/.well-known/openid-configuration"
+    [ "$peer" = 1 ] && peer_run node discovery
+    ours_run jwks get.lua "$ours/jwks"
+    [ "$peer" = 1 ] && peer_run node jwks
+    ours_run client_credentials_es256 client_credentials.lua "$ours" BENCH_BASIC="$es256_basic"
+    [ "$peer" = 1 ] && peer_run node client_credentials_es256
+    ours_run client_credentials_rs256 client_credentials.lua "$ours" BENCH_BASIC="$rs256_basic"
+    [ "$peer" = 1 ] && peer_run node client_credentials_rs256
+    ours_run introspection introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
+    [ "$peer" = 1 ] && peer_run node introspection
+    ours_run userinfo userinfo.lua "$ours" BENCH_TOKEN="$user_token"
     encoded_password=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$password")
     password_env=(BENCH_BASIC="$app_basic" BENCH_USER=bench@example.com BENCH_PASSWORD="$encoded_password")
     # One request at a time: the cost of one sign-in (one argon2id hash plus the rest).
@@ -190,7 +236,6 @@ for round in $(seq 1 "$rounds"); do
     WRK_C=64 run portcullis password_grant password.lua "$ours" "${password_env[@]}"
     wait "$probe"
     # Each round uses a fresh slice of the seeded tokens.
-    per_round=$(( seed / rounds ))
     sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_tokens.txt" >"$work/round_tokens.txt"
     run portcullis refresh_token refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
     sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_es_tokens.txt" >"$work/round_tokens.txt"
