@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Backend, Config, DatabaseConfig};
 use crate::domain::time::Clock;
+use crate::email;
 use crate::http::{self, AppState};
 use crate::jobs::{self, key_rotation::KeyRotation};
 use crate::oauth::Engine;
@@ -30,6 +31,7 @@ pub struct App {
     engine: Engine,
     rotation: Arc<KeyRotation>,
     changes: Option<Box<dyn ChangeFeed>>,
+    mail: Arc<email::Sender>,
 }
 
 impl App {
@@ -81,6 +83,19 @@ impl App {
             .reload_revocations(now)
             .await
             .context("loading revocations")?;
+        let transport = email::Transport::from_config(&config)?;
+        if !config.email.uses_smtp() && !config.is_development() {
+            tracing::warn!(
+                "email.smtp_url is not set: mail is written to files under {}",
+                config.server.data_dir.join("mail").display()
+            );
+        }
+        let mail = Arc::new(email::Sender::new(
+            store.clone(),
+            transport,
+            &config.email,
+            engine.clock(),
+        )?);
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),
@@ -95,6 +110,7 @@ impl App {
             engine,
             rotation,
             changes,
+            mail,
         })
     }
 
@@ -121,10 +137,15 @@ impl App {
             engine,
             rotation,
             changes,
+            mail,
         } = self;
         announce(&config, listener.local_addr()?);
         let following =
             changes.map(|feed| tokio::spawn(jobs::change_feed::follow(engine.clone(), feed)));
+        let delivery = tokio::spawn(jobs::mail_delivery::deliver(
+            mail,
+            config.email.poll_interval.get(),
+        ));
         let maintenance = tokio::spawn(jobs::maintenance::maintain(
             engine,
             rotation,
@@ -161,6 +182,8 @@ impl App {
             () = grace_expired => tracing::warn!("shutdown grace period over; dropping remaining connections"),
         }
         maintenance.abort();
+        // A message in the middle of delivery keeps its lease and goes again when it runs out.
+        delivery.abort();
         if let Some(following) = following {
             following.abort();
         }

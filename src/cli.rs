@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `check-config`, `user create` and
-//! `client create`. Commands that print data print JSON on stdout; messages go to stderr; any
+//! The command line: `serve` (the default), `migrate`, `check-config`, `user create`,
+//! `client create`, `keys list|rotate` and `mail test`. Commands that print data print JSON on stdout; messages go to stderr; any
 //! failure exits non-zero with one readable line.
 
 mod commands;
@@ -48,6 +48,20 @@ pub enum Command {
     /// Inspect and rotate signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Outgoing mail.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Queue a test message to an address and deliver due mail once from this process, to check
+    /// `email.*`; prints what the delivery round did. Exits non-zero when a delivery failed (the
+    /// error is logged).
+    Test {
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

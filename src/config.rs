@@ -29,6 +29,7 @@ pub struct Config {
     pub sessions: SessionsConfig,
     pub log: LogConfig,
     pub secrets: SecretsConfig,
+    pub email: EmailConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -124,6 +125,36 @@ pub struct LogConfig {
 #[serde(deny_unknown_fields)]
 pub struct SecretsConfig {
     pub hash_key: SecretString,
+}
+
+/// Outgoing mail: the SMTP server, the sender, and how the outbox retries and forgets.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// `smtp://`, `smtps://` (or `smtp://…?tls=required`), credentials included; a secret, as it
+    /// may carry a password. Empty: messages are written as `.eml` files under
+    /// `server.data_dir/mail`.
+    pub smtp_url: SecretString,
+    /// The `From` mailbox, e.g. `Portcullis <no-reply@example.com>`.
+    pub from: String,
+    /// The `Reply-To` mailbox; empty for none.
+    pub reply_to: String,
+    /// Delivery attempts before a message is given up (temporary failures back off, doubling
+    /// from 10 s to at most 1 h; a permanent refusal ends at once).
+    pub max_attempts: u32,
+    /// How long sent and given-up messages stay in the outbox (their bodies are erased at once).
+    pub retention: Duration,
+    /// How often each instance looks for due messages (new ones from this instance go at once).
+    pub poll_interval: Duration,
+    /// Messages one sender claims at a time.
+    pub batch_size: u32,
+}
+
+impl EmailConfig {
+    /// Whether mail goes to an SMTP server (else to files).
+    pub fn uses_smtp(&self) -> bool {
+        !self.smtp_url.is_empty()
+    }
 }
 
 /// A database URL; its scheme chooses the backend. The password never appears in `Debug` or in
@@ -271,6 +302,41 @@ impl Config {
                 return Err((key, "must be at least 1s".into()));
             }
         }
+        let email = &self.email;
+        if email.uses_smtp() {
+            let url = email.smtp_url.expose().trim();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err((
+                    "email.smtp_url",
+                    "must start with smtp:// or smtps:// (or be empty to write mail to files)"
+                        .into(),
+                ));
+            }
+        }
+        if !is_mailbox(&email.from) {
+            return Err((
+                "email.from",
+                format!(
+                    "must be an address or `Name <address>`, got {:?}",
+                    email.from
+                ),
+            ));
+        }
+        if !email.reply_to.trim().is_empty() && !is_mailbox(&email.reply_to) {
+            return Err((
+                "email.reply_to",
+                "must be an address or `Name <address>`".into(),
+            ));
+        }
+        if email.max_attempts == 0 || email.batch_size == 0 {
+            return Err((
+                "email.max_attempts",
+                "must be at least 1 (and email.batch_size too)".into(),
+            ));
+        }
+        if email.poll_interval.is_zero() {
+            return Err(("email.poll_interval", "must be greater than zero".into()));
+        }
         if self.login.max_failures == 0 || self.login.max_failures_per_address == 0 {
             return Err(("login.max_failures", "must be at least 1".into()));
         }
@@ -346,3 +412,8 @@ fn is_loopback_host(url: &Url) -> bool {
 }
 
 pub use secret::decode_key as decode_secret_key;
+
+/// Whether `value` is a mailbox (`a@example.com` or `Name <a@example.com>`).
+fn is_mailbox(value: &str) -> bool {
+    value.trim().parse::<lettre::message::Mailbox>().is_ok()
+}

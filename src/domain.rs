@@ -5,6 +5,7 @@
 pub mod client;
 pub mod grant;
 pub mod ids;
+pub mod mail;
 pub mod role;
 pub mod scope;
 pub mod signing_key;
@@ -20,6 +21,7 @@ pub use grant::{
     TokenHash,
 };
 pub use ids::{ClientId, UserId};
+pub use mail::{ClaimedMail, MailKind, OutgoingMail};
 pub use role::RoleName;
 pub use scope::ScopeToken;
 pub use signing_key::{SigningAlgorithm, StoredSigningKey};

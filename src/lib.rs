@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod email;
 pub mod http;
 pub mod identity;
 pub mod jobs;

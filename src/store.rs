@@ -12,6 +12,7 @@ mod error;
 mod grants;
 mod keys;
 mod login_failures;
+mod outbox;
 mod pool;
 mod postgres;
 mod roles;
@@ -32,6 +33,7 @@ pub use error::{Conflict, StoreError};
 pub use grants::{GrantStore, Revocations};
 pub use keys::KeyStore;
 pub use login_failures::LoginFailureStore;
+pub use outbox::OutboxStore;
 pub use roles::RoleStore;
 pub use users::UserStore;
 
@@ -48,6 +50,7 @@ pub trait Store:
     + ConsentStore
     + LoginFailureStore
     + BrowserSessionStore
+    + OutboxStore
 {
 }
 impl<T> Store for T where
@@ -60,6 +63,7 @@ impl<T> Store for T where
         + ConsentStore
         + LoginFailureStore
         + BrowserSessionStore
+        + OutboxStore
 {
 }
 

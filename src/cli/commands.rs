@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{ClientCommand, Command, CreateClientArgs, CreateUserArgs, KeysCommand, UserCommand};
+use super::{
+    ClientCommand, Command, CreateClientArgs, CreateUserArgs, KeysCommand, MailCommand, UserCommand,
+};
 use crate::admin::{self, AdminError};
 use crate::app::{self, App};
 use crate::config::{Backend, Config};
@@ -20,6 +22,7 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
         Command::User(UserCommand::Create(args)) => create_user(config, args).await,
         Command::Client(ClientCommand::Create(args)) => create_client(config, args).await,
         Command::Keys(command) => keys(config, command).await,
+        Command::Mail(MailCommand::Test { to }) => mail_test(config, &to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -131,6 +134,43 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::List => print_json(&json!({ "keys": keys })),
         KeysCommand::Rotate => print_json(&json!({ "created": created, "keys": keys })),
     }
+}
+
+async fn mail_test(config: Config, to: &str) -> anyhow::Result<()> {
+    let to = crate::domain::Email::parse(to).map_err(|e| AdminError::Invalid(vec![e]))?;
+    let store = app::open_store(&config).await?;
+    let result = async {
+        let clock = crate::domain::time::Clock::default();
+        let transport = crate::email::Transport::from_config(&config)?;
+        let sender = std::sync::Arc::new(crate::email::Sender::new(
+            store.clone(),
+            transport,
+            &config.email,
+            clock.clone(),
+        )?);
+        let mail = crate::email::messages::test(to, &config.issuer(), clock.now())?;
+        let id = mail.id;
+        sender.enqueue(mail).await?;
+        let round = sender.deliver_due().await?;
+        anyhow::Ok((id, round))
+    }
+    .await;
+    store.close().await;
+    let (id, round) = result?;
+    print_json(&json!({
+        "id": id,
+        "claimed": round.claimed,
+        "sent": round.sent,
+        "failed": round.failed,
+    }))?;
+    if round.failed > 0 {
+        anyhow::bail!(
+            "{} of {} messages could not be delivered",
+            round.failed,
+            round.claimed
+        );
+    }
+    Ok(())
 }
 
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {

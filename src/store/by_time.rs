@@ -20,6 +20,10 @@ pub const PURGE_EXPIRED_GRANTS: [&str; 3] = [
     "delete from grants where expires_at <= $1 or (revoked_at is not null and revoked_at <= $1)",
 ];
 
+/// Sent and given-up mail queued before `$1`.
+pub const PURGE_FINISHED_MAILS: &str = "delete from mail_outbox
+     where created_at <= $1 and (sent_at is not null or failed_at is not null)";
+
 /// A statement that finds rows by time, and the index it must use to do so.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexedByTime {
@@ -29,7 +33,7 @@ pub struct IndexedByTime {
 
 /// Every statement that finds rows by an indexed time column. (Refresh tokens, grants and
 /// sign-in counters are swept by time without an index: the periodic sweep may scan them.)
-pub const INDEXED: [IndexedByTime; 5] = [
+pub const INDEXED: [IndexedByTime; 6] = [
     IndexedByTime {
         statement: PURGE_EXPIRED_BROWSER_SESSIONS,
         index: "browser_sessions_expires_at",
@@ -49,5 +53,9 @@ pub const INDEXED: [IndexedByTime; 5] = [
     IndexedByTime {
         statement: PURGE_EXPIRED_CODES,
         index: "authorization_codes_expires_at",
+    },
+    IndexedByTime {
+        statement: PURGE_FINISHED_MAILS,
+        index: "mail_outbox_created_at",
     },
 ];

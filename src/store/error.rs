@@ -27,19 +27,12 @@ pub enum StoreError {
 }
 
 /// Which uniqueness rule a write broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
+    #[error("email")]
     Email,
+    #[error("client id")]
     ClientId,
-}
-
-impl std::fmt::Display for Conflict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Email => "email",
-            Self::ClientId => "client id",
-        })
-    }
 }
 
 impl StoreError {

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, scalar, with_pool};
+use super::rows::parse_all;
 use super::timestamp::Ts;
 use super::users::{INSERT_ROLE, INSERT_USER_ROLE};
 use super::{StoreError, StoreResult};
@@ -54,15 +55,8 @@ impl RoleStore for SqlStore {
     }
 
     async fn list_roles(&self) -> StoreResult<Vec<RoleName>> {
-        let names = scalar!(
-            self,
-            fetch_all,
-            String,
-            "select name from roles order by name"
-        )?;
-        names
-            .iter()
-            .map(|name| RoleName::parse(name).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect()
+        let sql = "select name from roles order by name";
+        let names = scalar!(self, fetch_all, String, sql)?;
+        parse_all(names.iter().map(String::as_str), RoleName::parse)
     }
 }

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::{
-    AuthorizationCode, Client, ClientId, ClientKind, Email, Grant, GrantType, InvalidField,
-    RedirectUri, RefreshTokenRecord, RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey,
-    TokenHash, User, UserId, UserStatus, WebOrigin,
+    AuthorizationCode, ClaimedMail, Client, ClientId, ClientKind, Email, Grant, GrantType,
+    InvalidField, MailKind, OutgoingMail, RedirectUri, RefreshTokenRecord, RoleName, ScopeToken,
+    SigningAlgorithm, StoredSigningKey, TokenHash, User, UserId, UserStatus, WebOrigin,
 };
 
 #[derive(sqlx::FromRow)]
@@ -34,21 +34,14 @@ pub(super) struct CredentialsRow {
 
 impl UserRow {
     pub fn into_user(self) -> Result<User, StoreError> {
-        let roles: Vec<String> = self
-            .roles
-            .as_deref()
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|role| !role.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let roles = self.roles.as_deref().unwrap_or_default().split(' ');
         Ok(User {
             id: UserId::from_uuid(self.id),
             email: Email::parse(&self.email).map_err(corrupt)?,
             name: self.name,
             status: UserStatus::parse(&self.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("user status {:?}", self.status)))?,
-            roles: parse_all(&roles, RoleName::parse)?,
+            roles: parse_all(roles.filter(|role| !role.is_empty()), RoleName::parse)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -88,14 +81,14 @@ impl ClientRow {
             secret_hash: self.secret_hash,
             kind,
             first_party: self.first_party,
-            redirect_uris: parse_all(&self.redirect_uris.0, RedirectUri::parse)?,
+            redirect_uris: parse_all(strs(&self.redirect_uris), RedirectUri::parse)?,
             post_logout_redirect_uris: parse_all(
-                &self.post_logout_redirect_uris.0,
+                strs(&self.post_logout_redirect_uris),
                 RedirectUri::parse,
             )?,
-            grant_types: parse_all(&self.grant_types.0, GrantType::parse)?,
-            scopes: parse_all(&self.scopes.0, ScopeToken::parse)?,
-            web_origins: parse_all(&self.web_origins.0, WebOrigin::from_stored)?,
+            grant_types: parse_all(strs(&self.grant_types), GrantType::parse)?,
+            scopes: parse_all(strs(&self.scopes), ScopeToken::parse)?,
+            web_origins: parse_all(strs(&self.web_origins), WebOrigin::from_stored)?,
             audience: self.audience,
             access_token_alg: SigningAlgorithm::parse(&self.access_token_alg).map_err(corrupt)?,
             id_token_alg: SigningAlgorithm::parse(&self.id_token_alg).map_err(corrupt)?,
@@ -122,11 +115,16 @@ pub(super) fn string_list<T>(items: &[T], as_str: impl Fn(&T) -> &str) -> Json<V
     Json(items.iter().map(|item| as_str(item).to_owned()).collect())
 }
 
-fn parse_all<T>(
-    values: &[String],
+/// Parses every stored value; one invalid value makes the row corrupt.
+pub(super) fn parse_all<'a, T>(
+    values: impl Iterator<Item = &'a str>,
     parse: impl Fn(&str) -> Result<T, InvalidField>,
 ) -> Result<Vec<T>, StoreError> {
-    values.iter().map(|v| parse(v).map_err(corrupt)).collect()
+    values.map(|v| parse(v).map_err(corrupt)).collect()
+}
+
+fn strs(list: &Json<Vec<String>>) -> impl Iterator<Item = &str> {
+    list.0.iter().map(String::as_str)
 }
 
 fn corrupt(error: InvalidField) -> StoreError {
@@ -237,6 +235,35 @@ impl RefreshTokenWithGrantRow {
             grant: self.grant.into_grant()?,
             expires_at: self.token_expires_at,
             consumed_at: self.consumed_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MailRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: OffsetDateTime,
+    pub attempts: i32,
+}
+
+impl MailRow {
+    pub fn into_claimed(self) -> Result<ClaimedMail, StoreError> {
+        Ok(ClaimedMail {
+            mail: OutgoingMail {
+                id: self.id,
+                kind: MailKind::parse(&self.kind).map_err(corrupt)?,
+                recipient: Email::parse(&self.recipient).map_err(corrupt)?,
+                subject: self.subject,
+                text_body: self.text_body,
+                html_body: self.html_body,
+                created_at: self.created_at,
+            },
+            attempt: u32::try_from(self.attempts).unwrap_or(1),
         })
     }
 }

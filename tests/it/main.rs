@@ -16,6 +16,7 @@ mod expiry;
 mod fallback;
 mod health;
 mod lockout;
+mod mail;
 mod oauth;
 mod pages;
 mod resilience;

@@ -3,5 +3,6 @@
 mod contract;
 mod grants_contract;
 mod migrations;
+mod outbox_contract;
 mod plans;
 mod sign_in_and_keys_contract;

@@ -33,7 +33,13 @@ pub struct SmtpCapture {
 
 impl SmtpCapture {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on("127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Listens on a given address (a port the server under test was told about while nothing
+    /// listened there yet: an SMTP server that comes back).
+    pub async fn start_on(address: std::net::SocketAddr) -> Self {
+        let listener = TcpListener::bind(address).await.unwrap();
         let address = listener.local_addr().unwrap();
         let inbox = Arc::new(Inbox::default());
         let shared = inbox.clone();
