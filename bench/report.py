@@ -78,13 +78,13 @@ def main() -> None:
         f"{int(args.rss_mixed_late_kb) / 1024:.1f} MB in its last. Load average {args.load_start} → {args.load_end}. "
         f"Scaling runs (`*_at_scale`) after seeding {int(args.scale_rows):,} users and {int(args.scale_rows):,} refresh tokens. "
         "Every server was warmed before it was measured; no run had a non-2xx response or a socket error (the harness stops otherwise). "
-        "node-oidc-provider appears twice: side by side with Portcullis (its run right after ours, in the same round) and alone, before Portcullis started; "
+        "node-oidc-provider is measured twice in a row: side by side with Portcullis (right after our run of the scenario) and alone (Portcullis stopped with SIGSTOP); "
         "the ratio is the median's, with the range of the rounds' own ratios.",
         "",
         "| scenario | Portcullis req/s | p50 ms | p99 ms | peak RSS MB | node-oidc-provider req/s (side by side / alone) | ratio (rounds' range) | against the limit |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    # In the order Portcullis ran them (the peer-alone runs came first).
+    # In the order Portcullis ran them.
     order = list(dict.fromkeys(scenario for server, scenario in runs if server == "portcullis"))
     for scenario in order:
         servers = medians[scenario]

@@ -44,7 +44,7 @@ work=$(mktemp -d)
 pids=()
 pg_db=""
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     [ -n "$pg_db" ] && psql -q "${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -c "drop database if exists $pg_db with (force)" || true
     rm -rf "$work"
@@ -150,10 +150,11 @@ if [ "$peer" = 1 ]; then
     peer_opaque=$(curl -sf -u bench-opaque:bench-secret -d grant_type=client_credentials "http://127.0.0.1:$peer_port/token" | json '["access_token"]')
 fi
 theirs="http://127.0.0.1:$peer_port"
-# The peer's scenarios: side by side with ours in each round, and first alone (series node_alone,
-# before Portcullis starts), which is what each side-by-side figure is checked against.
-peer_run() { # series scenario
-    local series=$1 scenario=$2 script url args=()
+# The peer's scenarios, each run twice in a row: side by side with ours (series node), then
+# alone (series node_alone) with Portcullis stopped (SIGSTOP: it holds its memory and connections
+# but gets no CPU), so the pair is measured seconds apart on the same box.
+peer_run() { # scenario
+    local scenario=$1 script url args=()
     case "$scenario" in
         discovery) script=get.lua; url="$theirs/.well-known/openid-configuration" ;;
         jwks) script=get.lua; url="$theirs/jwks" ;;
@@ -162,16 +163,11 @@ peer_run() { # series scenario
         introspection) script=introspect.lua; url="$theirs"; args=(BENCH_BASIC="$(peer_basic bench-opaque)" BENCH_TOKEN="$peer_opaque" BENCH_PATH=/token/introspection) ;;
     esac
     warm_in_round_1 "$script" "$url" "${args[@]}"
-    run "$series" "$scenario" "$script" "$url" "${args[@]}"
+    run node "$scenario" "$script" "$url" "${args[@]}"
+    kill -STOP "$server_pid"
+    run node_alone "$scenario" "$script" "$url" "${args[@]}"
+    kill -CONT "$server_pid"
 }
-if [ "$peer" = 1 ]; then
-    for round in $(seq 1 "$rounds"); do
-        echo "== the peer alone, round $round of $rounds"
-        for scenario in discovery jwks client_credentials_es256 client_credentials_rs256 introspection; do
-            peer_run node_alone "$scenario"
-        done
-    done
-fi
 
 "$bin" serve >"$work/portcullis.log" 2>&1 &
 server_pid=$!; pids+=("$server_pid")
@@ -216,15 +212,15 @@ for round in $(seq 1 "$rounds"); do
     }
     ours_run health_live get.lua "$ours/health/live"
     ours_run discovery get.lua "$ours/.well-known/openid-configuration"
-    [ "$peer" = 1 ] && peer_run node discovery
+    [ "$peer" = 1 ] && peer_run discovery
     ours_run jwks get.lua "$ours/jwks"
-    [ "$peer" = 1 ] && peer_run node jwks
+    [ "$peer" = 1 ] && peer_run jwks
     ours_run client_credentials_es256 client_credentials.lua "$ours" BENCH_BASIC="$es256_basic"
-    [ "$peer" = 1 ] && peer_run node client_credentials_es256
+    [ "$peer" = 1 ] && peer_run client_credentials_es256
     ours_run client_credentials_rs256 client_credentials.lua "$ours" BENCH_BASIC="$rs256_basic"
-    [ "$peer" = 1 ] && peer_run node client_credentials_rs256
+    [ "$peer" = 1 ] && peer_run client_credentials_rs256
     ours_run introspection introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
-    [ "$peer" = 1 ] && peer_run node introspection
+    [ "$peer" = 1 ] && peer_run introspection
     ours_run userinfo userinfo.lua "$ours" BENCH_TOKEN="$user_token"
     encoded_password=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$password")
     password_env=(BENCH_BASIC="$app_basic" BENCH_USER=bench@example.com BENCH_PASSWORD="$encoded_password")
