@@ -109,6 +109,9 @@ pub fn router(state: AppState) -> Router {
         .route(paths::HEALTH_LIVE, get(health::live))
         .route(paths::HEALTH_READY, get(health::ready))
         .route(paths::STYLESHEET, get(static_files::stylesheet))
+        .route(paths::FAVICON_SVG, get(static_files::favicon))
+        .route(paths::FAVICON_ICO, get(static_files::favicon))
+        .route(paths::HOME, get(pages::home::show))
         .route(
             paths::OPENID_CONFIGURATION,
             get(oauth::discovery::openid_configuration),

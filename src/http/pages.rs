@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod consent;
+pub mod home;
 pub mod login;
 pub mod logout;
 mod page_error;

@@ -3,6 +3,9 @@
 pub const HEALTH_LIVE: &str = "/health/live";
 pub const HEALTH_READY: &str = "/health/ready";
 pub const STYLESHEET: &str = "/static/css/portcullis.css";
+pub const HOME: &str = "/";
+pub const FAVICON_SVG: &str = "/favicon.svg";
+pub const FAVICON_ICO: &str = "/favicon.ico";
 
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";

@@ -4,6 +4,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const STYLESHEET: &str = include_str!("../../static/css/portcullis.css");
+const FAVICON: &str = include_str!("../../static/img/favicon.svg");
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
@@ -12,5 +13,17 @@ pub async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+}
+
+/// Served at `/favicon.svg` and at `/favicon.ico`, which browsers ask for on their own (they
+/// read the SVG whatever the name).
+pub async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
     )
 }

@@ -141,7 +141,39 @@ async fn the_lockout_is_shared_by_the_login_page_and_the_password_grant(backend:
     app.stop().await;
 }
 
+/// A person who opens the server's address gets a page saying what it is, with the page policy,
+/// and the browser's favicon request is answered.
+async fn the_landing_page_says_what_this_is(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let home = app.get("/").await;
+    assert_eq!(home.status(), 200);
+    let csp = home.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("form-action 'self'"),
+        "{csp}"
+    );
+    let html = home.text().await.unwrap();
+    assert!(html.contains(&app.base_url), "names the issuer: {html}");
+    assert!(html.contains(r#"href="/login""#), "{html}");
+    assert!(
+        html.contains(r#"href="/.well-known/openid-configuration""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"rel="icon" href="/favicon.svg""#), "{html}");
+    for path in ["/favicon.ico", "/favicon.svg"] {
+        let icon = app.get(path).await;
+        assert_eq!(icon.status(), 200, "{path}");
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(icon.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_landing_page_says_what_this_is,
     pages_forbid_framing_caching_and_inline_script,
     pages_without_a_pending_request_post_only_to_us,
     a_login_without_the_csrf_token_is_refused,
