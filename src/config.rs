@@ -30,6 +30,7 @@ pub struct Config {
     pub log: LogConfig,
     pub secrets: SecretsConfig,
     pub email: EmailConfig,
+    pub password: PasswordConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -125,6 +126,18 @@ pub struct LogConfig {
 #[serde(deny_unknown_fields)]
 pub struct SecretsConfig {
     pub hash_key: SecretString,
+}
+
+/// What a new password must be (the common-password and containment checks always apply).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordConfig {
+    pub min_length: usize,
+    pub max_length: usize,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub require_digit: bool,
+    pub require_symbol: bool,
 }
 
 /// Outgoing mail: the SMTP server, the sender, and how the outbox retries and forgets.
@@ -326,6 +339,25 @@ impl Config {
             return Err((
                 "email.reply_to",
                 "must be an address or `Name <address>`".into(),
+            ));
+        }
+        let password = &self.password;
+        if password.min_length < 8 {
+            return Err((
+                "password.min_length",
+                "must be at least 8 (NIST SP 800-63B)".into(),
+            ));
+        }
+        if !(64..=256).contains(&password.max_length) {
+            return Err((
+                "password.max_length",
+                "must be between 64 (NIST SP 800-63B) and 256".into(),
+            ));
+        }
+        if password.min_length > password.max_length {
+            return Err((
+                "password.min_length",
+                "must not exceed password.max_length".into(),
             ));
         }
         if email.max_attempts == 0 || email.batch_size == 0 {

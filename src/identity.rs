@@ -3,3 +3,4 @@
 
 mod keyed_permits;
 pub mod login;
+pub mod password_policy;

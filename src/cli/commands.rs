@@ -11,7 +11,7 @@ use super::{
 use crate::admin::{self, AdminError};
 use crate::app::{self, App};
 use crate::config::{Backend, Config};
-use crate::domain::Password;
+use crate::identity::password_policy::PasswordPolicy;
 
 /// Runs a command with a loaded configuration.
 pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
@@ -55,7 +55,9 @@ async fn create_user(config: Config, args: CreateUserArgs) -> anyhow::Result<()>
         std::io::stdin().read_to_string(&mut line)?;
         let line = line.strip_suffix('\n').unwrap_or(&line);
         let line = line.strip_suffix('\r').unwrap_or(line);
-        Some(Password::new(line.to_owned()).map_err(|e| AdminError::Invalid(vec![e]))?)
+        let policy = PasswordPolicy::new(&config.password);
+        let checked = policy.check(line.to_owned(), &args.email, args.name.as_deref());
+        Some(checked.map_err(AdminError::Invalid)?)
     } else {
         None
     };

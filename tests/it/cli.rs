@@ -23,7 +23,7 @@ async fn user_create_prints_json_and_stores_the_user(backend: Backend) {
         "billing:read",
         "--password-stdin",
     ]);
-    let run = binary::run(command, Some("correct horse battery staple\n"));
+    let run = binary::run(command, Some("Correct horse battery staple 9\n"));
     run.assert_success();
     let json = run.json();
     assert_eq!(json["email"], "ada@example.com");
@@ -76,12 +76,32 @@ async fn user_create_refuses_bad_input_with_the_field_named(backend: Backend) {
     run.assert_clean_failure();
     assert!(run.stderr.contains("password"), "{}", run.stderr);
 
+    // The policy holds for operators too: a common password, and one holding the email's name.
+    for (password, why) in [
+        ("Password1", "most common"),
+        ("Ada-x-2026!", "email address or name"),
+    ] {
+        let mut weak = command_for(&db);
+        weak.args([
+            "user",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--password-stdin",
+        ]);
+        let run = binary::run(weak, Some(&format!("{password}\n")));
+        run.assert_clean_failure();
+        assert!(run.stderr.contains(why), "{password}: {}", run.stderr);
+    }
+
     let store = portcullis::store::connect(&db.config()).await.unwrap();
     let user = store
         .find_user_by_email(&Email::parse("a@example.com").unwrap())
         .await
         .unwrap();
     assert!(user.is_none(), "a refused command writes nothing");
+    let ada = Email::parse("ada@example.com").unwrap();
+    assert!(store.find_user_by_email(&ada).await.unwrap().is_none());
     store.close().await;
 }
 

@@ -13,7 +13,7 @@ use super::oauth::TestClient;
 /// Where test clients send their users back.
 pub const CALLBACK: &str = "https://app.example.com/callback";
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub const PASSWORD: &str = "Correct horse battery staple 9";
 
 /// A PKCE pair: verifier and its S256 challenge.
 pub fn pkce_pair() -> (String, String) {
