@@ -80,7 +80,7 @@ app=$(client --name "bench first party" --client-id bench-app --first-party --gr
 app_es=$(client --name "bench ES256 ID tokens" --client-id bench-app-es --id-token-alg ES256 --first-party --grant-type refresh_token --redirect-uri https://app.example.com/cb)
 basic() { printf '%s:%s' "$(echo "$1" | json '["client_id"]')" "$(echo "$1" | json '["client_secret"]')" | base64 -w0; }
 es256_basic=$(basic "$es256"); rs256_basic=$(basic "$rs256"); app_basic=$(basic "$app"); app_es_basic=$(basic "$app_es")
-password="Bench password 1234"
+password="Tangerine sky 1234"
 user_id=$(echo "$password" | "$bin" user create --email bench@example.com --password-stdin | json '["id"]')
 seed_refresh() { # count file [client]
     python3 bench/seed.py refresh --db "$seed_target" --count "$1" --hash-key "$hash_key" \

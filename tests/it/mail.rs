@@ -96,6 +96,33 @@ fn run_mail_test(mut command: std::process::Command, to: &str) -> crate::support
     run(command, None)
 }
 
+/// An SMTP server that is not there: the command says so and fails, and the message stays queued
+/// for a retry (a sender will deliver it when the server is back).
+async fn the_cli_test_fails_cleanly_when_smtp_is_down(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut command = command_for(&db);
+    command.env("PORTCULLIS_EMAIL__SMTP_URL", format!("smtp://{closed}"));
+    let out = run_mail_test(command, "ops@example.com");
+    out.assert_clean_failure();
+    assert!(
+        out.stderr.contains("could not be delivered"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("mail delivery failed"),
+        "the SMTP error is logged: {}",
+        out.stderr
+    );
+    let waiting = "select count(*) from mail_outbox where kind = $1 and sent_at is null \
+                   and failed_at is null and last_error is not null";
+    assert_eq!(db.scalar(waiting, "test").await, Some(1));
+}
+
 /// Development needs no mail server: without `email.smtp_url` each message is an .eml file.
 async fn without_smtp_mail_is_written_to_files(backend: Backend) {
     let db = TestDatabase::new(backend).await;
@@ -194,6 +221,7 @@ async fn mail_waits_out_an_smtp_outage(backend: Backend) {
 
 on_both_backends!(
     the_cli_test_message_arrives_over_smtp,
+    the_cli_test_fails_cleanly_when_smtp_is_down,
     without_smtp_mail_is_written_to_files,
     mail_queued_before_a_restart_leaves_once_from_two_instances,
     mail_waits_out_an_smtp_outage,
