@@ -5,10 +5,6 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use portcullis::cli::{self, Cli};
 
-/// mimalloc instead of glibc's allocator: see the README's "Dependencies" section for the measurement.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -42,6 +42,25 @@ pub trait OutboxStore: Send + Sync {
     async fn purge_finished_mails(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
 
+/// `claim_due_mails!("row locking clause")`: the claim statement, with the clause each backend
+/// needs on the rows it picks (see the `dialect` modules).
+macro_rules! claim_due_mails {
+    ($lock:literal) => {
+        concat!(
+            "update mail_outbox set claimed_until = $2, attempts = attempts + 1
+             where id in (
+                 select id from mail_outbox
+                 where sent_at is null and failed_at is null and next_attempt_at <= $1
+                   and (claimed_until is null or claimed_until <= $1)
+                 order by next_attempt_at limit $3 ",
+            $lock,
+            ") returning *"
+        )
+    };
+}
+
+pub(super) use claim_due_mails;
+
 #[async_trait]
 impl OutboxStore for SqlStore {
     async fn enqueue_mail(&self, mail: OutgoingMail) -> StoreResult<()> {

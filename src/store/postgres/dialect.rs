@@ -14,14 +14,4 @@ pub const SERIALISE_SIGNING_KEY_INSERTS: &str =
     "lock table signing_keys in share row exclusive mode";
 
 /// Claims due mail (`OutboxStore::claim_due_mails`): rows another sender is claiming are skipped.
-pub const CLAIM_DUE_MAILS: &str = "update mail_outbox
-     set claimed_until = $2, attempts = attempts + 1
-     where id in (
-         select id from mail_outbox
-         where sent_at is null and failed_at is null and next_attempt_at <= $1
-           and (claimed_until is null or claimed_until <= $1)
-         order by next_attempt_at
-         limit $3
-         for update skip locked
-     )
-     returning *";
+pub const CLAIM_DUE_MAILS: &str = crate::store::outbox::claim_due_mails!("for update skip locked");

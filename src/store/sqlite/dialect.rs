@@ -15,13 +15,4 @@ pub const USER_EXISTS_FOR_WRITE: &str = "select 1 from users where id = $1";
 pub const SERIALISE_SIGNING_KEY_INSERTS: &str = "select 1";
 
 /// Claims due mail (`OutboxStore::claim_due_mails`); one writer at a time, so nothing to skip.
-pub const CLAIM_DUE_MAILS: &str = "update mail_outbox
-     set claimed_until = $2, attempts = attempts + 1
-     where id in (
-         select id from mail_outbox
-         where sent_at is null and failed_at is null and next_attempt_at <= $1
-           and (claimed_until is null or claimed_until <= $1)
-         order by next_attempt_at
-         limit $3
-     )
-     returning *";
+pub const CLAIM_DUE_MAILS: &str = crate::store::outbox::claim_due_mails!("");
