@@ -31,8 +31,18 @@ pub(super) trait BeginWrite {
 
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
+    /// In a task of its own: sqlx 0.9's PostgreSQL `begin` is not cancel-safe. A caller dropped
+    /// after `BEGIN` reached the server but before its answer (a client that gave up, a request
+    /// timeout) left the connection inside a transaction nothing would end, and the pool handed
+    /// it out again: every later statement on it joined that transaction and kept its row locks,
+    /// which stalled sign-ins for 30 s in a benchmark run (transact-rs/sqlx#4393, fixed upstream
+    /// after 0.9.0). Run to its end here, the `Transaction` exists and, if our caller is gone,
+    /// is dropped and rolls back as every other abandoned transaction does.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
-        self.begin().await
+        let pool = self.clone();
+        tokio::spawn(async move { pool.begin().await })
+            .await
+            .map_err(|failed| sqlx::Error::Protocol(format!("begin task failed: {failed}")))?
     }
 }
 

@@ -22,7 +22,11 @@ pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 pub(super) async fn connect(config: &DatabaseConfig) -> StoreResult<SqlStore> {
     let options = PgConnectOptions::from_str(config.url.expose())
         .map_err(StoreError::Other)?
-        .application_name("portcullis");
+        .application_name("portcullis")
+        // A safety net under `BeginWrite`'s cancel-safe begin: our transactions never wait on
+        // anything but the database, so a session idle inside one for a minute has been
+        // abandoned, and the server ends it (and its locks) instead of letting it block others.
+        ;
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(config.acquire_timeout.get())

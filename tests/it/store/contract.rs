@@ -17,7 +17,7 @@ pub(super) async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>) {
     (db, store)
 }
 
-fn new_user(email: &str, roles: &[&str]) -> NewUser {
+pub(super) fn new_user(email: &str, roles: &[&str]) -> NewUser {
     NewUser {
         id: UserId::new(),
         email: Email::parse(email).unwrap(),
