@@ -44,29 +44,3 @@ impl From<StoreError> for AdminError {
         }
     }
 }
-
-/// Collects field errors so that a caller hears about every problem at once.
-#[derive(Default)]
-struct FieldErrors(Vec<InvalidField>);
-
-impl FieldErrors {
-    fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
-    }
-
-    fn check_all<T>(
-        &mut self,
-        values: &[String],
-        parse: impl Fn(&str) -> Result<T, InvalidField>,
-    ) -> Vec<T> {
-        values.iter().filter_map(|v| self.check(parse(v))).collect()
-    }
-
-    fn finish(self) -> Result<(), AdminError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AdminError::Invalid(self.0))
-        }
-    }
-}

@@ -16,6 +16,7 @@ use crate::config::{Backend, Config, DatabaseConfig};
 use crate::domain::time::Clock;
 use crate::email;
 use crate::http::{self, AppState};
+use crate::identity::accounts::{Accounts, AccountsSetup};
 use crate::jobs::{self, key_rotation::KeyRotation};
 use crate::oauth::Engine;
 use crate::store::{self, ChangeFeed, Store, StoreError};
@@ -96,11 +97,20 @@ impl App {
             &config.email,
             engine.clock(),
         )?);
+        let accounts = Accounts::new(AccountsSetup {
+            store: store.clone(),
+            sender: mail.clone(),
+            hasher: hasher.clone(),
+            clock: engine.clock(),
+            config: config.clone(),
+            links: http::account_links(&config),
+        });
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),
             hasher,
             engine: engine.clone(),
+            accounts,
         });
         Ok(Self {
             listener,

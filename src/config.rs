@@ -31,6 +31,55 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub email: EmailConfig,
     pub password: PasswordConfig,
+    pub registration: RegistrationConfig,
+    pub account: AccountConfig,
+}
+
+/// Self-registration: whether it is open, to whom, and what a new account must do first.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationConfig {
+    pub enabled: bool,
+    /// Email domains that may register (`example.com` also admits no subdomain); empty: any.
+    pub allowed_domains: Vec<String>,
+    /// Whether an account must verify its email before it can sign in; unset: on, except for a
+    /// development issuer (loopback http).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_verified_email: Option<bool>,
+    /// How long a verification code and link stay valid.
+    pub verification_ttl: Duration,
+    /// Fewest seconds between two verification mails to one account (resend asks sooner: ignored).
+    pub resend_interval: Duration,
+}
+
+impl RegistrationConfig {
+    /// Whether an unverified account is refused at sign-in.
+    pub fn requires_verified_email(&self, development: bool) -> bool {
+        self.require_verified_email.unwrap_or(!development)
+    }
+
+    /// Whether `domain` (lower case) may register.
+    pub fn admits_domain(&self, domain: &str) -> bool {
+        self.allowed_domains.is_empty()
+            || self
+                .allowed_domains
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(domain))
+    }
+}
+
+/// Codes, links and the rules around sensitive changes to an account.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// How long a recovery code or link stays valid (a newer recovery or a new password ends it).
+    pub recovery_ttl: Duration,
+    /// Wrong guesses one code allows before it is dead.
+    pub code_attempts: u32,
+    /// Wrong code guesses one account allows per hour across all its codes.
+    pub code_attempts_per_hour: u32,
+    /// How recent a sign-in must be for a sensitive change (email, password, deletion).
+    pub reauth_max_age: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -132,6 +181,12 @@ pub struct SecretsConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordConfig {
+    /// argon2id memory cost of new hashes, in KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id passes.
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
     pub min_length: usize,
     pub max_length: usize,
     pub require_uppercase: bool,
@@ -342,6 +397,20 @@ impl Config {
             ));
         }
         let password = &self.password;
+        if !(8_192..=65_536).contains(&password.argon2_memory_kib) {
+            return Err((
+                "password.argon2_memory_kib",
+                "must be between 8192 and 65536 (KiB)".into(),
+            ));
+        }
+        if !(1..=10).contains(&password.argon2_iterations)
+            || !(1..=8).contains(&password.argon2_parallelism)
+        {
+            return Err((
+                "password.argon2_iterations",
+                "must be 1 to 10 (and password.argon2_parallelism 1 to 8)".into(),
+            ));
+        }
         if password.min_length < 8 {
             return Err((
                 "password.min_length",
@@ -368,6 +437,34 @@ impl Config {
         }
         if email.poll_interval.is_zero() {
             return Err(("email.poll_interval", "must be greater than zero".into()));
+        }
+        for (key, value) in [
+            (
+                "registration.verification_ttl",
+                self.registration.verification_ttl,
+            ),
+            ("account.recovery_ttl", self.account.recovery_ttl),
+        ] {
+            if value.get() < std::time::Duration::from_secs(60) {
+                return Err((key, "must be at least 1m".into()));
+            }
+        }
+        if let Some(domain) = self
+            .registration
+            .allowed_domains
+            .iter()
+            .find(|domain| domain.is_empty() || domain.contains('@') || domain.contains(' '))
+        {
+            return Err((
+                "registration.allowed_domains",
+                format!("{domain:?} is not a domain like example.com"),
+            ));
+        }
+        if self.account.code_attempts == 0 || self.account.code_attempts_per_hour == 0 {
+            return Err((
+                "account.code_attempts",
+                "must be at least 1 (and account.code_attempts_per_hour too)".into(),
+            ));
         }
         if self.login.max_failures == 0 || self.login.max_failures_per_address == 0 {
             return Err(("login.max_failures", "must be at least 1".into()));

@@ -2,6 +2,7 @@
 //! with a parse constructor that is the one place its rules live. Depends on std, serde, uuid and
 //! time only.
 
+pub mod account_token;
 pub mod client;
 pub mod grant;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod time;
 pub mod user;
 pub mod web_origin;
 
+pub use account_token::{AccountToken, NewAccountToken, PasswordReset, TokenPurpose};
 pub use client::{
     Client, ClientKind, GrantType, MAX_ACCESS_TOKEN_TTL_SECONDS, NewClient, RedirectUri,
 };
@@ -42,6 +44,43 @@ impl InvalidField {
         Self {
             field,
             message: message.into(),
+        }
+    }
+}
+
+/// Collects field errors so that a caller hears about every problem at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<InvalidField>);
+
+impl FieldErrors {
+    /// The value, or `None` with its problem noted.
+    pub fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    /// Every value parsed; the ones refused are noted.
+    pub fn check_all<T>(
+        &mut self,
+        values: &[String],
+        parse: impl Fn(&str) -> Result<T, InvalidField>,
+    ) -> Vec<T> {
+        values.iter().filter_map(|v| self.check(parse(v))).collect()
+    }
+
+    pub fn push(&mut self, problem: InvalidField) {
+        self.0.push(problem);
+    }
+
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = InvalidField>) {
+        self.0.extend(problems);
+    }
+
+    /// `Err` with every problem noted, if any.
+    pub fn finish(self) -> Result<(), Vec<InvalidField>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
         }
     }
 }

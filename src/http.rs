@@ -1,6 +1,7 @@
 //! The HTTP boundary: the one module that knows axum and tower-http. Every route is listed in
 //! [`router`]; handlers extract typed input, call one use-case and map its result.
 
+mod api;
 mod extract;
 mod fallback;
 mod health;
@@ -23,6 +24,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Config;
 use crate::crypto::token::TokenHasher;
+use crate::identity::accounts::{AccountLinks, Accounts};
 use crate::store::Store;
 
 /// What handlers may ask for; each extracts only the part it uses.
@@ -32,6 +34,18 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub hasher: TokenHasher,
     pub engine: crate::oauth::Engine,
+    pub accounts: Accounts,
+}
+
+/// Where the links in account mail lead, from the configured issuer (never a request's `Host`).
+pub fn account_links(config: &Config) -> AccountLinks {
+    let issuer = config.issuer();
+    AccountLinks {
+        sign_in: format!("{issuer}{}", paths::LOGIN),
+        recover: format!("{issuer}{}", paths::RECOVER),
+        verify: format!("{issuer}{}", paths::VERIFY_EMAIL),
+        reset: format!("{issuer}{}", paths::RESET_PASSWORD),
+    }
 }
 
 /// The routes people reach with a browser: they share a server-side session (cookie `__Host-`
@@ -73,6 +87,22 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
             get(pages::logout::end_session).post(pages::logout::end_session),
         )
         .route(paths::LOGOUT, post(pages::logout::confirm))
+        .route(
+            paths::REGISTER,
+            get(pages::register::show).post(pages::register::submit),
+        )
+        .route(
+            paths::VERIFY_EMAIL,
+            get(pages::verify_email::show).post(pages::verify_email::submit),
+        )
+        .route(
+            paths::RECOVER,
+            get(pages::recover::show).post(pages::recover::submit),
+        )
+        .route(
+            paths::RESET_PASSWORD,
+            get(pages::recover::show_reset).post(pages::recover::submit_reset),
+        )
         .layer(sessions)
         .layer(axum::middleware::from_fn(
             middleware::session_failures::render_as_page,
@@ -102,6 +132,19 @@ fn browser_app_routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
+/// The JSON API for first-party apps (`/api/v1`).
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route(paths::API_REGISTRATIONS, post(api::accounts::register))
+        .route(paths::API_VERIFICATIONS, post(api::accounts::verify))
+        .route(paths::API_VERIFICATION_RESEND, post(api::accounts::resend))
+        .route(paths::API_RECOVERIES, post(api::accounts::start_recovery))
+        .route(
+            paths::API_RECOVERY_COMPLETION,
+            post(api::accounts::complete_recovery),
+        )
+}
+
 /// Every route, and the layers every request passes through (outermost last).
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -122,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::JWKS, get(oauth::discovery::jwks))
         .route(paths::INTROSPECT, post(oauth::introspect::introspect))
+        .merge(api_routes())
         .merge(browser_app_routes(&state))
         .merge(browser_routes(&state))
         .fallback(fallback::not_found)

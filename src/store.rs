@@ -3,6 +3,7 @@
 //! the database URL's scheme; `postgres` and `sqlite` hold what differs. Every method is one
 //! transaction, named for the domain step it performs. The only module that names sqlx.
 
+mod accounts;
 mod browser_sessions;
 pub mod by_time;
 mod clients;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 use crate::config::{Backend, DatabaseConfig};
 
+pub use accounts::AccountStore;
 pub use browser_sessions::BrowserSessionStore;
 pub use clients::ClientStore;
 pub use consents::ConsentStore;
@@ -51,6 +53,7 @@ pub trait Store:
     + LoginFailureStore
     + BrowserSessionStore
     + OutboxStore
+    + AccountStore
 {
 }
 impl<T> Store for T where
@@ -64,6 +67,7 @@ impl<T> Store for T where
         + LoginFailureStore
         + BrowserSessionStore
         + OutboxStore
+        + AccountStore
 {
 }
 

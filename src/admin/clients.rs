@@ -8,7 +8,8 @@ use crate::domain::{
 };
 use crate::store::Store;
 
-use super::{AdminError, FieldErrors};
+use super::AdminError;
+use crate::domain::FieldErrors;
 
 /// What an operator asks for; every field is checked by [`create_client`].
 #[derive(Debug, Default)]
@@ -127,7 +128,7 @@ pub async fn create_client(
         created_at: time::now(),
     };
     errors.check(new_client.validate());
-    errors.finish()?;
+    errors.finish().map_err(AdminError::Invalid)?;
     let client = store.create_client(new_client).await?;
     Ok(CreatedClient { client, secret })
 }

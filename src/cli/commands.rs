@@ -11,6 +11,7 @@ use super::{
 use crate::admin::{self, AdminError};
 use crate::app::{self, App};
 use crate::config::{Backend, Config};
+use crate::crypto::password::HashCost;
 use crate::identity::password_policy::PasswordPolicy;
 
 /// Runs a command with a loaded configuration.
@@ -67,6 +68,7 @@ async fn create_user(config: Config, args: CreateUserArgs) -> anyhow::Result<()>
         name: args.name,
         roles: args.roles,
         password,
+        hash_cost: HashCost::configured(&config.password),
     };
     let result = admin::users::create_user(store.as_ref(), input).await;
     store.close().await;

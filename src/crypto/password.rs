@@ -1,6 +1,7 @@
-//! Password hashing with argon2id (OWASP parameters: m=19456 KiB, t=2, p=1), always off the async
-//! executor threads, and never more hashes at once than there are cores: a sign-in storm then
-//! waits in a queue instead of holding 19 MiB per request and thrashing the CPU.
+//! Password hashing with argon2id (by default OWASP's parameters: m=19456 KiB, t=2, p=1; the
+//! `password.argon2_*` settings raise them), always off the async executor threads, and never
+//! more hashes at once than there are cores: a sign-in storm then waits in a queue instead of
+//! holding 19 MiB per request and thrashing the CPU.
 
 use std::cell::RefCell;
 
@@ -98,8 +99,55 @@ thread_local! {
 /// The largest memory cost a stored hash may ask for (64 MiB; ours use 19 MiB).
 const MAX_VERIFY_MEMORY_KIB: u32 = 65_536;
 
-fn params() -> Result<Params, PasswordError> {
-    Params::new(19_456, 2, 1, Some(32)).map_err(|e| PasswordError::Hashing(e.to_string()))
+/// The argon2id cost of new hashes. A stored hash cheaper than this still verifies, and is
+/// replaced at its next successful sign-in ([`is_outdated`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for HashCost {
+    /// OWASP's argon2id recommendation (Password Storage Cheat Sheet).
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl HashCost {
+    /// The cost `password.argon2_*` sets.
+    pub fn configured(config: &crate::config::PasswordConfig) -> Self {
+        Self {
+            memory_kib: config.argon2_memory_kib,
+            iterations: config.argon2_iterations,
+            parallelism: config.argon2_parallelism,
+        }
+    }
+
+    fn params(self) -> Result<Params, PasswordError> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+            .map_err(|e| PasswordError::Hashing(e.to_string()))
+    }
+}
+
+/// Whether a stored hash was made with less than `cost` asks (or another algorithm), so that a
+/// successful sign-in should replace it.
+pub fn is_outdated(stored_hash: &str, cost: HashCost) -> bool {
+    let Ok(phc) = PasswordHash::new(stored_hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&phc) else {
+        return false;
+    };
+    phc.algorithm.as_str() != Algorithm::Argon2id.ident().as_str()
+        || params.m_cost() < cost.memory_kib
+        || params.t_cost() < cost.iterations
+        || params.p_cost() < cost.parallelism
 }
 
 /// Runs argon2 into `out` with this thread's memory area.
@@ -118,15 +166,15 @@ fn compute(
     })
 }
 
-/// Hashes a password into a PHC string, on a hashing thread.
-pub async fn hash(password: Password) -> Result<String, PasswordError> {
-    on_a_free_core(move || hash_blocking(&password)).await?
+/// Hashes a password into a PHC string at `cost`, on a hashing thread.
+pub async fn hash(password: Password, cost: HashCost) -> Result<String, PasswordError> {
+    on_a_free_core(move || hash_blocking(&password, cost)).await?
 }
 
-fn hash_blocking(password: &Password) -> Result<String, PasswordError> {
+fn hash_blocking(password: &Password, cost: HashCost) -> Result<String, PasswordError> {
     let failed = |e: &dyn std::fmt::Display| PasswordError::Hashing(e.to_string());
     let salt: [u8; 16] = rand::rng().random();
-    let params = params()?;
+    let params = cost.params()?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = [0u8; 32];
     compute(&argon, password.expose().as_bytes(), &salt, &mut out).map_err(|e| failed(&e))?;
@@ -146,26 +194,37 @@ pub async fn verify(password: String, stored_hash: String) -> Result<bool, Passw
     on_a_free_core(move || verify_blocking(&password, &stored_hash)).await
 }
 
-/// Spends the same time as a real check and fails: used when there is no account, so that an
-/// unknown email cannot be told from a wrong password by timing.
-pub async fn verify_dummy(password: String) -> Result<bool, PasswordError> {
+/// Spends the same time as a real check of a hash at `cost` and fails: used when there is no
+/// account, so that an unknown email cannot be told from a wrong password by timing.
+pub async fn verify_dummy(password: String, cost: HashCost) -> Result<bool, PasswordError> {
     on_a_free_core(move || {
-        let dummy = dummy_hash()?;
-        let _ = verify_blocking(&password, dummy);
+        let dummy = dummy_hash(cost)?;
+        let _ = verify_blocking(&password, &dummy);
         Ok(false)
     })
     .await?
 }
 
-fn dummy_hash() -> Result<&'static str, PasswordError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    if let Some(hash) = DUMMY.get() {
+/// A hash at `cost` of a password nobody has, made once per cost.
+fn dummy_hash(cost: HashCost) -> Result<String, PasswordError> {
+    static DUMMIES: std::sync::Mutex<Vec<(HashCost, String)>> = std::sync::Mutex::new(Vec::new());
+    let known = |dummies: &[(HashCost, String)]| {
+        dummies
+            .iter()
+            .find(|(made_at, _)| *made_at == cost)
+            .map(|(_, hash)| hash.clone())
+    };
+    if let Some(hash) = known(&DUMMIES.lock().unwrap_or_else(|p| p.into_inner())) {
         return Ok(hash);
     }
     let password = Password::new("portcullis dummy password".to_owned())
         .map_err(|e| PasswordError::Hashing(e.to_string()))?;
-    let hash = hash_blocking(&password)?;
-    Ok(DUMMY.get_or_init(|| hash))
+    let hash = hash_blocking(&password, cost)?;
+    let mut dummies = DUMMIES.lock().unwrap_or_else(|p| p.into_inner());
+    if known(&dummies).is_none() {
+        dummies.push((cost, hash.clone()));
+    }
+    Ok(hash)
 }
 
 /// Recomputes the stored hash's argon2 variant with its own parameters and salt, and compares.
@@ -205,7 +264,7 @@ mod tests {
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
         let password = Password::new("correct horse battery".into()).unwrap();
-        let hash = hash(password).await.unwrap();
+        let hash = hash(password, HashCost::default()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(
             verify("correct horse battery".into(), hash.clone())
@@ -218,7 +277,7 @@ mod tests {
     #[tokio::test]
     async fn the_dummy_check_always_fails() {
         assert!(
-            !verify_dummy("portcullis dummy password".into())
+            !verify_dummy("portcullis dummy password".into(), HashCost::default())
                 .await
                 .unwrap()
         );
@@ -233,14 +292,35 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_hash_is_outdated_once_the_cost_is_raised() {
+        let cheap = HashCost {
+            memory_kib: 8_192,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let hash = hash(Password::new("raise the cost".into()).unwrap(), cheap)
+            .await
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
+        assert!(!is_outdated(&hash, cheap));
+        assert!(is_outdated(&hash, HashCost::default()));
+        let argon2i = "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+        assert!(is_outdated(argon2i, HashCost::default()));
+        assert!(!is_outdated("not-a-hash", HashCost::default()));
+    }
+
     /// Our hashes and the argon2 crate's own PHC hashing and verification agree both ways, with
     /// our parameters and with others found in stored hashes.
     #[tokio::test]
     async fn hashes_interoperate_with_the_reference_implementation() {
         use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-        let ours = hash(Password::new("interop password".into()).unwrap())
-            .await
-            .unwrap();
+        let ours = hash(
+            Password::new("interop password".into()).unwrap(),
+            HashCost::default(),
+        )
+        .await
+        .unwrap();
         let parsed = PasswordHash::new(&ours).unwrap();
         assert!(
             Argon2::default()

@@ -10,18 +10,34 @@ use super::{Email, InvalidField};
 pub enum MailKind {
     /// Sent by `portcullis mail test` to check the mail set-up.
     Test,
+    /// A code and link confirming a new account's address.
+    VerifyEmail,
+    /// Someone tried to register an address that already has an account.
+    AlreadyRegistered,
+    /// A code or link to choose a new password.
+    RecoverPassword,
+    /// The password was changed or reset.
+    PasswordChanged,
 }
 
 impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Test => "test",
+            Self::VerifyEmail => "verify_email",
+            Self::AlreadyRegistered => "already_registered",
+            Self::RecoverPassword => "recover_password",
+            Self::PasswordChanged => "password_changed",
         }
     }
 
     pub fn parse(value: &str) -> Result<Self, InvalidField> {
         match value {
             "test" => Ok(Self::Test),
+            "verify_email" => Ok(Self::VerifyEmail),
+            "already_registered" => Ok(Self::AlreadyRegistered),
+            "recover_password" => Ok(Self::RecoverPassword),
+            "password_changed" => Ok(Self::PasswordChanged),
             _ => Err(InvalidField::new("kind", "is not a kind of mail we send")),
         }
     }

@@ -74,6 +74,8 @@ pub struct User {
     pub email: Email,
     pub name: Option<String>,
     pub status: UserStatus,
+    /// Whether the owner of the address proved they receive its mail (or an operator vouched).
+    pub email_verified: bool,
     pub roles: Vec<RoleName>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -88,6 +90,8 @@ pub struct NewUser {
     pub email: Email,
     pub name: Option<String>,
     pub password_hash: Option<String>,
+    /// False for a self-registered account until its owner verifies the address.
+    pub email_verified: bool,
     pub roles: Vec<RoleName>,
     pub created_at: OffsetDateTime,
 }

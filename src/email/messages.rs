@@ -18,14 +18,254 @@ struct TestHtml<'a> {
 }
 
 /// The message `portcullis mail test` sends.
-pub fn test(to: Email, issuer: &str, now: OffsetDateTime) -> Result<OutgoingMail, askama::Error> {
+pub fn test(to: Email, issuer: &str, now: OffsetDateTime) -> Result<OutgoingMail, RenderError> {
+    message(
+        MailKind::Test,
+        to,
+        format!("Mail from {issuer} works"),
+        TestText { issuer },
+        TestHtml { issuer },
+        now,
+    )
+}
+
+/// A message's template failed to render (a bug in a template, never the input's fault).
+#[derive(Debug, thiserror::Error)]
+#[error("rendering a mail failed: {0}")]
+pub struct RenderError(#[from] askama::Error);
+
+/// A message of `kind` to `to`, with both bodies rendered.
+fn message(
+    kind: MailKind,
+    to: Email,
+    subject: String,
+    text: impl Template,
+    html: impl Template,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
     Ok(OutgoingMail {
         id: uuid::Uuid::now_v7(),
-        kind: MailKind::Test,
+        kind,
         recipient: to,
-        subject: format!("Mail from {issuer} works"),
-        text_body: TestText { issuer }.render()?,
-        html_body: TestHtml { issuer }.render()?,
+        subject,
+        text_body: text.render()?,
+        html_body: html.render()?,
         created_at: now,
     })
+}
+
+/// A lifetime as a person reads it: "24 hours", "30 minutes", "1 hour".
+pub fn lifetime(duration: std::time::Duration) -> String {
+    let minutes = duration.as_secs() / 60;
+    let (count, unit) = if minutes >= 120 && minutes.is_multiple_of(60) {
+        (minutes / 60, "hour")
+    } else if minutes == 60 {
+        (1, "hour")
+    } else {
+        (minutes.max(1), "minute")
+    };
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/verify_email.txt")]
+struct VerifyEmailText<'a> {
+    issuer: &'a str,
+    code: &'a str,
+    link: &'a str,
+    valid_for: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/verify_email.html")]
+struct VerifyEmailHtml<'a> {
+    issuer: &'a str,
+    code: &'a str,
+    link: &'a str,
+    valid_for: &'a str,
+}
+
+/// The code and link that confirm a new account's address.
+pub fn verify_email(
+    to: Email,
+    issuer: &str,
+    code: &str,
+    link: &str,
+    valid_for: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    message(
+        MailKind::VerifyEmail,
+        to,
+        format!("{code} is your code to confirm your email address"),
+        VerifyEmailText {
+            issuer,
+            code,
+            link,
+            valid_for,
+        },
+        VerifyEmailHtml {
+            issuer,
+            code,
+            link,
+            valid_for,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "email/already_registered.txt")]
+struct AlreadyRegisteredText<'a> {
+    issuer: &'a str,
+    sign_in: &'a str,
+    recover: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/already_registered.html")]
+struct AlreadyRegisteredHtml<'a> {
+    issuer: &'a str,
+    sign_in: &'a str,
+    recover: &'a str,
+}
+
+/// Tells the owner of an address that someone tried to register it again.
+pub fn already_registered(
+    to: Email,
+    issuer: &str,
+    sign_in: &str,
+    recover: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    message(
+        MailKind::AlreadyRegistered,
+        to,
+        "Someone tried to create an account with your address".to_owned(),
+        AlreadyRegisteredText {
+            issuer,
+            sign_in,
+            recover,
+        },
+        AlreadyRegisteredHtml {
+            issuer,
+            sign_in,
+            recover,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "email/recover_password.txt")]
+struct RecoverPasswordText<'a> {
+    issuer: &'a str,
+    code: Option<&'a str>,
+    link: Option<&'a str>,
+    valid_for: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/recover_password.html")]
+struct RecoverPasswordHtml<'a> {
+    issuer: &'a str,
+    code: Option<&'a str>,
+    link: Option<&'a str>,
+    valid_for: &'a str,
+}
+
+/// A code or a link to choose a new password.
+pub fn recover_password(
+    to: Email,
+    issuer: &str,
+    code: Option<&str>,
+    link: Option<&str>,
+    valid_for: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    let subject = match code {
+        Some(code) => format!("{code} is your code to reset your password"),
+        None => "Reset your password".to_owned(),
+    };
+    message(
+        MailKind::RecoverPassword,
+        to,
+        subject,
+        RecoverPasswordText {
+            issuer,
+            code,
+            link,
+            valid_for,
+        },
+        RecoverPasswordHtml {
+            issuer,
+            code,
+            link,
+            valid_for,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "email/password_changed.txt")]
+struct PasswordChangedText<'a> {
+    issuer: &'a str,
+    when: &'a str,
+    recover: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_changed.html")]
+struct PasswordChangedHtml<'a> {
+    issuer: &'a str,
+    when: &'a str,
+    recover: &'a str,
+}
+
+/// Tells the owner that their password changed (and every session ended).
+pub fn password_changed(
+    to: Email,
+    issuer: &str,
+    recover: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let when = now.format(format).unwrap_or_else(|_| now.to_string());
+    message(
+        MailKind::PasswordChanged,
+        to,
+        "Your password was changed".to_owned(),
+        PasswordChangedText {
+            issuer,
+            when: &when,
+            recover,
+        },
+        PasswordChangedHtml {
+            issuer,
+            when: &when,
+            recover,
+        },
+        now,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_read_as_people_say_them() {
+        assert_eq!(lifetime(std::time::Duration::from_secs(86_400)), "24 hours");
+        assert_eq!(
+            lifetime(std::time::Duration::from_secs(1_800)),
+            "30 minutes"
+        );
+        assert_eq!(lifetime(std::time::Duration::from_secs(3_600)), "1 hour");
+        assert_eq!(lifetime(std::time::Duration::from_secs(60)), "1 minute");
+    }
 }

@@ -63,6 +63,12 @@ impl Sender {
         Ok(())
     }
 
+    /// Tells this instance's sender that mail was queued (by a store method that wrote it in the
+    /// same transaction as its cause), so it leaves at once.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Waits until [`Sender::enqueue`] was called or `timeout` passed.
     pub async fn wait_for_work(&self, timeout: Duration) {
         let _ = tokio::time::timeout(timeout, self.wake.notified()).await;

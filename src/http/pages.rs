@@ -7,7 +7,10 @@ pub mod home;
 pub mod login;
 pub mod logout;
 mod page_error;
+pub mod recover;
+pub mod register;
 pub mod session;
+pub mod verify_email;
 
 pub use page_error::{PageError, PageResult};
 
@@ -20,6 +23,31 @@ use super::{middleware, paths};
 use super::responses::{ErrorPage, internal};
 use crate::oauth::authorize::{AuthorizationResponse, ResponseMode};
 use crate::oauth::error::EndpointError;
+
+/// Field problems as a form shows them: each beside its field.
+#[derive(Debug, Default)]
+pub struct FieldMessages(Vec<crate::domain::InvalidField>);
+
+impl FieldMessages {
+    pub fn new(problems: Vec<crate::domain::InvalidField>) -> Self {
+        Self(problems)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every message for `field`, joined.
+    pub fn error(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|p| p.field == field)
+            .map(|p| p.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+}
 
 /// Renders a page template (no caching, as for every page).
 pub fn render(template: &impl Template, status: StatusCode) -> Response {

@@ -19,6 +19,16 @@ pub const END_SESSION: &str = "/end_session";
 pub const LOGIN: &str = "/login";
 pub const CONSENT: &str = "/consent";
 pub const LOGOUT: &str = "/logout";
+pub const REGISTER: &str = "/register";
+pub const VERIFY_EMAIL: &str = "/verify-email";
+pub const RECOVER: &str = "/recover";
+pub const RESET_PASSWORD: &str = "/reset-password";
+
+pub const API_REGISTRATIONS: &str = "/api/v1/registrations";
+pub const API_VERIFICATIONS: &str = "/api/v1/verifications";
+pub const API_VERIFICATION_RESEND: &str = "/api/v1/verifications/resend";
+pub const API_RECOVERIES: &str = "/api/v1/recoveries";
+pub const API_RECOVERY_COMPLETION: &str = "/api/v1/recoveries/complete";
 
 /// The paths discovery advertises, taken from the constants the router mounts.
 pub const ENDPOINTS: crate::oauth::discovery::EndpointPaths =

@@ -34,6 +34,14 @@ impl std::fmt::Debug for DatabaseSessionStore {
     }
 }
 
+/// Whose session a record is: the signed-in user, if any (so a password reset can end it).
+fn signed_in_user(record: &Record) -> Option<crate::domain::UserId> {
+    let sign_in = record.data.get(super::pages::session::SIGN_IN)?;
+    serde_json::from_value::<crate::oauth::authorize::SignIn>(sign_in.clone())
+        .ok()
+        .map(|sign_in| sign_in.user_id)
+}
+
 fn backend(error: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
@@ -46,7 +54,12 @@ impl SessionStore for DatabaseSessionStore {
         for _ in 0..8 {
             if self
                 .store
-                .create_browser_session(&self.key(&record.id), &data, record.expiry_date)
+                .create_browser_session(
+                    &self.key(&record.id),
+                    &data,
+                    signed_in_user(record),
+                    record.expiry_date,
+                )
                 .await
                 .map_err(backend)?
             {
@@ -61,7 +74,12 @@ impl SessionStore for DatabaseSessionStore {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         self.store
-            .save_browser_session(&self.key(&record.id), &data, record.expiry_date)
+            .save_browser_session(
+                &self.key(&record.id),
+                &data,
+                signed_in_user(record),
+                record.expiry_date,
+            )
             .await
             .map_err(backend)
     }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::config::LoginConfig;
-use crate::crypto::password::{self, PasswordError};
-use crate::domain::{Admission, Email, User, UserStatus};
+use crate::config::{Config, LoginConfig};
+use crate::crypto::password::{self, HashCost, PasswordError};
+use crate::domain::{Admission, Email, Password, User, UserStatus};
 use crate::store::{Store, StoreError};
 
 use super::keyed_permits::KeyedPermits;
@@ -22,6 +22,10 @@ pub enum LoginError {
     InvalidCredentials,
     #[error("too many failed attempts; try again later")]
     LockedOut,
+    /// The password was right, but the account must verify its email address first
+    /// (`registration.require_verified_email`). Only someone who knows the password hears this.
+    #[error("the email address is not verified yet")]
+    EmailNotVerified(Box<User>),
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -52,15 +56,22 @@ pub struct PasswordLogins(Arc<Inner>);
 struct Inner {
     store: Arc<dyn Store>,
     policy: LoginConfig,
+    require_verified_email: bool,
+    /// The cost of new hashes: a cheaper stored hash is replaced after a right password.
+    hash_cost: HashCost,
     /// Attempts for one key queue here before they ask the store (see [`KeyedPermits`]).
     places: KeyedPermits,
 }
 
 impl PasswordLogins {
-    pub fn new(store: Arc<dyn Store>, policy: LoginConfig) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: &Config) -> Self {
         Self(Arc::new(Inner {
             store,
-            policy,
+            policy: config.login.clone(),
+            require_verified_email: config
+                .registration
+                .requires_verified_email(config.is_development()),
+            hash_cost: HashCost::configured(&config.password),
             places: KeyedPermits::default(),
         }))
     }
@@ -149,7 +160,9 @@ impl PasswordLogins {
                 }
             }
         }
-        let credentials = match check(store, email, password).await {
+        // Kept for an upgrade of the stored hash, should it turn out cheaper than configured.
+        let password_for_rehash = Password::new(password.clone()).ok();
+        let credentials = match check(store, email, password, self.0.hash_cost).await {
             Ok(credentials) => credentials,
             Err(error) => {
                 release(&[Some(&account), address.as_ref()]).await;
@@ -157,13 +170,17 @@ impl PasswordLogins {
             }
         };
         match credentials {
-            Some(user) if user.status == UserStatus::Active => {
+            Some((user, hash)) if user.status == UserStatus::Active => {
                 if let Err(error) = store.record_login_success(&account.key, now).await {
                     release(&[Some(&account), address.as_ref()]).await;
                     return Err(error.into());
                 }
                 // A source address is not forgiven by one account's success.
                 release(&[address.as_ref()]).await;
+                self.rehash_if_outdated(&user, hash, password_for_rehash);
+                if self.0.require_verified_email && !user.email_verified {
+                    return Err(LoginError::EmailNotVerified(Box::new(user)));
+                }
                 Ok(user)
             }
             _ => {
@@ -183,22 +200,55 @@ impl PasswordLogins {
     }
 }
 
-/// The user whose password this is, if any (`None` for a wrong password or an unknown email,
-/// checked in the same time).
+/// The user whose password this is, with its stored hash, if any (`None` for a wrong password
+/// or an unknown email, checked in the same time).
 async fn check(
     store: &dyn Store,
     email: &str,
     password: String,
-) -> Result<Option<User>, LoginError> {
+    cost: HashCost,
+) -> Result<Option<(User, String)>, LoginError> {
     let credentials = match Email::parse(email) {
         Ok(email) => store.find_credentials(&email).await?,
         Err(_) => None,
     };
-    let verified = match &credentials {
-        Some((_, Some(hash))) => password::verify(password, hash.clone()).await?,
-        _ => password::verify_dummy(password).await?,
+    let (user, hash) = match credentials {
+        Some((user, Some(hash))) => (user, hash),
+        _ => {
+            password::verify_dummy(password, cost).await?;
+            return Ok(None);
+        }
     };
-    Ok(credentials.filter(|_| verified).map(|(user, _)| user))
+    let verified = password::verify(password, hash.clone()).await?;
+    Ok(verified.then_some((user, hash)))
+}
+
+impl PasswordLogins {
+    /// After a right password whose stored hash is cheaper than `password.argon2_*` asks: hashes
+    /// it again at today's cost, in the background (the sign-in does not wait), replacing the
+    /// stored hash only if it is still the one checked (a reset meanwhile wins).
+    fn rehash_if_outdated(&self, user: &User, stored: String, password: Option<Password>) {
+        let cost = self.0.hash_cost;
+        let Some(password) = password.filter(|_| password::is_outdated(&stored, cost)) else {
+            return;
+        };
+        let store = Arc::clone(&self.0.store);
+        let user_id = user.id;
+        tokio::spawn(async move {
+            let replaced = match password::hash(password, cost).await {
+                Ok(fresh) => store.replace_password_hash(user_id, &stored, &fresh).await,
+                Err(error) => {
+                    tracing::warn!(%error, "re-hashing a password failed");
+                    return;
+                }
+            };
+            match replaced {
+                Ok(true) => tracing::info!(user_id = %user_id, "password hash upgraded"),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "storing an upgraded password hash failed"),
+            }
+        });
+    }
 }
 
 /// An attempt still counted as in flight this long after its key was last touched has ended

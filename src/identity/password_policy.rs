@@ -41,6 +41,32 @@ impl PasswordPolicy {
         }
     }
 
+    /// The rules in a sentence, for the form that asks for a new password.
+    pub fn describe(&self) -> String {
+        let mut classes = Vec::new();
+        if self.require_uppercase {
+            classes.push("an uppercase letter");
+        }
+        if self.require_lowercase {
+            classes.push("a lowercase letter");
+        }
+        if self.require_digit {
+            classes.push("a digit");
+        }
+        if self.require_symbol {
+            classes.push("a symbol");
+        }
+        let with = match classes.as_slice() {
+            [] => String::new(),
+            [one] => format!(", with {one}"),
+            [rest @ .., last] => format!(", with {} and {last}", rest.join(", ")),
+        };
+        format!(
+            "{} to {} characters{with}; not a common password, and not your email or name.",
+            self.min_length, self.max_length
+        )
+    }
+
     /// Checks a new password for the account with `email` and `name`: every rule it breaks,
     /// each as a message for the field `password`. A password over the maximum is refused on
     /// that alone, before it is looked at further.

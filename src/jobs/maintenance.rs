@@ -7,9 +7,9 @@ use super::key_rotation::KeyRotation;
 use crate::oauth::Engine;
 
 /// Every `interval`: rotate keys when due, reload them (so all instances agree), delete expired
-/// ones, rebuild the metadata, and sweep expired revocations, sessions, codes, grants and login
-/// counters, and finished mail past its retention. A failure is logged and retried on the next round; the previous keys stay in force
-/// meanwhile.
+/// ones, rebuild the metadata, and sweep expired revocations, sessions, codes, grants, mailed codes and
+/// links, login counters, and finished mail past its retention. A failure is logged and retried
+/// on the next round; the previous keys stay in force meanwhile.
 pub async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -33,6 +33,9 @@ pub async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Dura
             // Codes and grants stay a day past expiry, so a late replay is still recognised.
             store
                 .purge_expired_grants(now - time::Duration::DAY)
+                .await?;
+            store
+                .purge_expired_account_tokens(now - time::Duration::DAY)
                 .await?;
             let window = time::Duration::try_from(engine.config.login.failure_window.get())?;
             store.purge_login_failures(now - window, now).await?;

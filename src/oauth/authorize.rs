@@ -26,6 +26,9 @@ pub struct Prompt {
     pub none: bool,
     pub login: bool,
     pub consent: bool,
+    /// Start with account creation (Initiating User Registration via OpenID Connect 1.0).
+    #[serde(default)]
+    pub create: bool,
 }
 
 /// A validated authorization request; kept in the browser session while the user signs in.
@@ -101,6 +104,8 @@ impl From<StoreError> for AuthorizeError {
 /// What must happen before a code can be issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// Create an account first (`prompt=create`), then continue as signed in.
+    Register,
     SignIn,
     Consent,
     Issue,
@@ -257,11 +262,12 @@ impl Engine {
                 "none" => prompt.none = true,
                 "login" => prompt.login = true,
                 "consent" => prompt.consent = true,
+                "create" if self.config.registration.enabled => prompt.create = true,
                 "select_account" => {}
                 _ => return Err(fail(ErrorCode::InvalidRequest, "unknown prompt value")),
             }
         }
-        if prompt.none && (prompt.login || prompt.consent) {
+        if prompt.none && (prompt.login || prompt.consent || prompt.create) {
             return Err(fail(
                 ErrorCode::InvalidRequest,
                 "prompt=none cannot be combined with other values",
@@ -338,6 +344,9 @@ impl Engine {
         }
         if request.prompt.login && !fresh {
             signed_in = false;
+        }
+        if request.prompt.create && !fresh {
+            return Ok(Decision::Register);
         }
         let fail = |code, description: &str| {
             AuthorizeError::Redirect(self.error_response(

@@ -17,12 +17,23 @@ pub struct EndpointPaths {
     pub revocation: &'static str,
 }
 
-/// The metadata document. `password_grant` is true when some client may use that grant.
-pub fn document(issuer: &str, paths: &EndpointPaths, password_grant: bool) -> Value {
+/// The metadata document. `password_grant` is true when some client may use that grant;
+/// `registration` when people may create accounts (`prompt=create`).
+pub fn document(
+    issuer: &str,
+    paths: &EndpointPaths,
+    password_grant: bool,
+    registration: bool,
+) -> Value {
     let url = |path: &str| format!("{issuer}{path}");
     let mut grant_types = vec!["authorization_code", "refresh_token", "client_credentials"];
     if password_grant {
         grant_types.push("password");
+    }
+    let mut prompts = vec!["none", "login", "consent", "select_account"];
+    if registration {
+        // Initiating User Registration via OpenID Connect 1.0, §4.2.
+        prompts.push("create");
     }
     let algs: Vec<&str> = SigningAlgorithm::ALL.iter().map(|a| a.as_str()).collect();
     json!({
@@ -48,6 +59,7 @@ pub fn document(issuer: &str, paths: &EndpointPaths, password_grant: bool) -> Va
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
             "name", "email", "email_verified", "roles"
         ],
+        "prompt_values_supported": prompts,
         "authorization_response_iss_parameter_supported": true,
         // Discovery 1.0 §3 defaults request_uri_parameter_supported to true: say we do not.
         "request_parameter_supported": false,

@@ -53,8 +53,9 @@ impl Engine {
     ) -> Self {
         let issuer = config.issuer();
         let ttl = config.keys.reload_interval.get();
-        let document = discovery::document(&issuer, &paths, false).to_string();
-        let logins = PasswordLogins::new(store.clone(), config.login.clone());
+        let document =
+            discovery::document(&issuer, &paths, false, config.registration.enabled).to_string();
+        let logins = PasswordLogins::new(store.clone(), &config);
         Self(Arc::new(Inner {
             logins,
             config,
@@ -94,9 +95,11 @@ impl Engine {
         let password_grant = clients
             .iter()
             .any(|c| c.grant_types.contains(&GrantType::Password));
-        let document: Arc<str> = discovery::document(&self.issuer, &self.paths, password_grant)
-            .to_string()
-            .into();
+        let registration = self.config.registration.enabled;
+        let document: Arc<str> =
+            discovery::document(&self.issuer, &self.paths, password_grant, registration)
+                .to_string()
+                .into();
         match self.discovery.write() {
             Ok(mut slot) => *slot = document,
             Err(poisoned) => *poisoned.into_inner() = document,
@@ -154,6 +157,21 @@ impl Engine {
     /// refresh token).
     pub fn grant_revoked(&self, id: uuid::Uuid, now: OffsetDateTime) {
         self.revocations.grant_revoked(id, now);
+    }
+
+    /// A user's row changed here (verified, reset): the next read loads it again.
+    pub fn user_changed(&self, id: UserId) {
+        self.users.forget(&id);
+    }
+
+    /// Applies what a password reset did: its grants are revoked in memory at once (other
+    /// instances hear of it through the change feed or their next reload).
+    pub fn password_reset(&self, user: UserId, reset: &crate::domain::PasswordReset) {
+        let now = self.now();
+        for grant in &reset.revoked_grants {
+            self.revocations.grant_revoked(*grant, now);
+        }
+        self.user_changed(user);
     }
 
     /// Merges the store's revocations into memory and forgets those that no longer matter.

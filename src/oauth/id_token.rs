@@ -52,8 +52,7 @@ impl ProfileClaims {
                 None
             },
             email: email.then(|| user.email.as_str().to_owned()),
-            // Email verification arrives with registration; until then no address is verified.
-            email_verified: email.then_some(false),
+            email_verified: email.then_some(user.email_verified),
         }
     }
 }

@@ -7,21 +7,26 @@ use super::StoreResult;
 use super::by_time;
 use super::pool::{SqlStore, execute, fetch};
 use super::timestamp::Ts;
-use crate::domain::TokenHash;
+use crate::domain::{TokenHash, UserId};
 
 #[async_trait]
 pub trait BrowserSessionStore: Send + Sync {
-    /// Inserts a new session; `false` if the id is taken (the caller picks another).
+    /// Inserts a new session of `user` (if signed in); `false` if the id is taken (the caller
+    /// picks another).
     async fn create_browser_session(
         &self,
         id: &TokenHash,
         data: &str,
+        user: Option<UserId>,
         expires_at: OffsetDateTime,
     ) -> StoreResult<bool>;
+    /// Updates an existing session. A session that was ended meanwhile (signed out, its
+    /// user's password reset) stays ended: a request still in flight cannot bring it back.
     async fn save_browser_session(
         &self,
         id: &TokenHash,
         data: &str,
+        user: Option<UserId>,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn load_browser_session(
@@ -38,23 +43,26 @@ impl BrowserSessionStore for SqlStore {
         &self,
         id: &TokenHash,
         data: &str,
+        user: Option<UserId>,
         expires_at: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let sql = "insert into browser_sessions (id_hash, data, expires_at) values ($1, $2, $3)
-             on conflict (id_hash) do nothing";
-        Ok(execute!(self, sql, id.as_str(), data, Ts(expires_at))? == 1)
+        let sql = "insert into browser_sessions (id_hash, data, user_id, expires_at)
+             values ($1, $2, $3, $4) on conflict (id_hash) do nothing";
+        let user = user.map(|u| u.as_uuid());
+        Ok(execute!(self, sql, id.as_str(), data, user, Ts(expires_at))? == 1)
     }
 
     async fn save_browser_session(
         &self,
         id: &TokenHash,
         data: &str,
+        user: Option<UserId>,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
-        let sql = "insert into browser_sessions (id_hash, data, expires_at) values ($1, $2, $3)
-             on conflict (id_hash)
-             do update set data = excluded.data, expires_at = excluded.expires_at";
-        execute!(self, sql, id.as_str(), data, Ts(expires_at))?;
+        let sql = "update browser_sessions set data = $2, user_id = $3, expires_at = $4
+             where id_hash = $1";
+        let user = user.map(|u| u.as_uuid());
+        execute!(self, sql, id.as_str(), data, user, Ts(expires_at))?;
         Ok(())
     }
 

@@ -24,6 +24,9 @@ pub const PURGE_EXPIRED_GRANTS: [&str; 3] = [
 pub const PURGE_FINISHED_MAILS: &str = "delete from mail_outbox
      where created_at <= $1 and (sent_at is not null or failed_at is not null)";
 
+/// Codes and links that expired before `$1`.
+pub const PURGE_EXPIRED_ACCOUNT_TOKENS: &str = "delete from account_tokens where expires_at <= $1";
+
 /// A statement that finds rows by time, and the index it must use to do so.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexedByTime {
@@ -33,7 +36,7 @@ pub struct IndexedByTime {
 
 /// Every statement that finds rows by an indexed time column. (Refresh tokens, grants and
 /// sign-in counters are swept by time without an index: the periodic sweep may scan them.)
-pub const INDEXED: [IndexedByTime; 6] = [
+pub const INDEXED: [IndexedByTime; 7] = [
     IndexedByTime {
         statement: PURGE_EXPIRED_BROWSER_SESSIONS,
         index: "browser_sessions_expires_at",
@@ -57,5 +60,9 @@ pub const INDEXED: [IndexedByTime; 6] = [
     IndexedByTime {
         statement: PURGE_FINISHED_MAILS,
         index: "mail_outbox_created_at",
+    },
+    IndexedByTime {
+        statement: PURGE_EXPIRED_ACCOUNT_TOKENS,
+        index: "account_tokens_expires_at",
     },
 ];

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::by_time;
-use super::pool::{SqlStore, dialect, execute, fetch, scalar};
+use super::pool::{SqlStore, dialect, execute, fetch, scalar, with_pool};
 use super::rows::MailRow;
 use super::timestamp::Ts;
 use super::{StoreError, StoreResult};
@@ -59,13 +59,13 @@ macro_rules! claim_due_mails {
     };
 }
 
-pub(super) use claim_due_mails;
-
-#[async_trait]
-impl OutboxStore for SqlStore {
-    async fn enqueue_mail(&self, mail: OutgoingMail) -> StoreResult<()> {
-        execute!(
-            self,
+/// `insert_mail!(executor, &mail)`: queues a message, due at once (in the caller's transaction
+/// when `executor` is one, so the mail commits with the change that causes it).
+macro_rules! insert_mail {
+    ($executor:expr, $mail:expr) => {{
+        let mail: &$crate::domain::OutgoingMail = $mail;
+        $crate::store::pool::execute!(
+            in $executor,
             "insert into mail_outbox (id, kind, recipient, subject, text_body, html_body,
                  created_at, next_attempt_at)
              values ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -75,8 +75,17 @@ impl OutboxStore for SqlStore {
             &mail.subject,
             &mail.text_body,
             &mail.html_body,
-            Ts(mail.created_at),
-        )?;
+            $crate::store::timestamp::Ts(mail.created_at),
+        )
+    }};
+}
+
+pub(super) use {claim_due_mails, insert_mail};
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn enqueue_mail(&self, mail: OutgoingMail) -> StoreResult<()> {
+        with_pool!(self, pool => insert_mail!(pool, &mail))?;
         Ok(())
     }
 

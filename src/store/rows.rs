@@ -8,9 +8,10 @@ use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::{
-    AuthorizationCode, ClaimedMail, Client, ClientId, ClientKind, Email, Grant, GrantType,
-    InvalidField, MailKind, OutgoingMail, RedirectUri, RefreshTokenRecord, RoleName, ScopeToken,
-    SigningAlgorithm, StoredSigningKey, TokenHash, User, UserId, UserStatus, WebOrigin,
+    AccountToken, AuthorizationCode, ClaimedMail, Client, ClientId, ClientKind, Email, Grant,
+    GrantType, InvalidField, MailKind, OutgoingMail, RedirectUri, RefreshTokenRecord, RoleName,
+    ScopeToken, SigningAlgorithm, StoredSigningKey, TokenHash, TokenPurpose, User, UserId,
+    UserStatus, WebOrigin,
 };
 
 #[derive(sqlx::FromRow)]
@@ -19,6 +20,7 @@ pub(super) struct UserRow {
     pub email: String,
     pub name: Option<String>,
     pub status: String,
+    pub email_verified_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Role names joined by spaces (role names have none), aggregated in the same query.
@@ -41,6 +43,7 @@ impl UserRow {
             name: self.name,
             status: UserStatus::parse(&self.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("user status {:?}", self.status)))?,
+            email_verified: self.email_verified_at.is_some(),
             roles: parse_all(roles.filter(|role| !role.is_empty()), RoleName::parse)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -264,6 +267,35 @@ impl MailRow {
                 created_at: self.created_at,
             },
             attempt: u32::try_from(self.attempts).unwrap_or(1),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountTokenRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub purpose: String,
+    pub email: String,
+    pub code_hash: String,
+    pub attempts: i32,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub consumed_at: Option<OffsetDateTime>,
+}
+
+impl AccountTokenRow {
+    pub fn into_token(self) -> Result<AccountToken, StoreError> {
+        Ok(AccountToken {
+            id: self.id,
+            user_id: UserId::from_uuid(self.user_id),
+            purpose: TokenPurpose::parse(&self.purpose).map_err(corrupt)?,
+            email: Email::parse(&self.email).map_err(corrupt)?,
+            code_hash: TokenHash::from_stored(self.code_hash),
+            attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            consumed: self.consumed_at.is_some(),
         })
     }
 }

@@ -18,6 +18,9 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     /// The user and their password hash (PHC string), for checking a sign-in.
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>>;
+    /// Replaces the password hash with `new` if it is still `old` (an upgrade at a higher cost
+    /// never overwrites a password changed meanwhile); whether it did.
+    async fn replace_password_hash(&self, id: UserId, old: &str, new: &str) -> StoreResult<bool>;
     /// `NotFound` if there is no such user.
     async fn set_user_status(
         &self,
@@ -32,7 +35,7 @@ pub trait UserStore: Send + Sync {
 macro_rules! select_user {
     ($columns:literal, $filter:literal) => {
         concat!(
-            "select u.id, u.email, u.name, u.status, u.created_at, u.updated_at",
+            "select u.id, u.email, u.name, u.status, u.email_verified_at, u.created_at, u.updated_at",
             $columns,
             ",
                  (select string_agg(role_name, ' ' order by role_name)
@@ -49,40 +52,56 @@ pub(super) const INSERT_USER_ROLE: &str =
     "insert into user_roles (user_id, role_name, created_at) values ($1, $2, $3)
      on conflict do nothing";
 
+/// `insert_user!(transaction, &new_user)`: the user and their roles (creating missing roles);
+/// returns `Conflict::Email` from the enclosing function when the address is taken.
+macro_rules! insert_user {
+    ($tx:expr, $user:expr) => {{
+        let user: &NewUser = $user;
+        let at = Ts(user.created_at);
+        execute!(
+            in &mut *$tx,
+            "insert into users
+                 (id, email, name, password_hash, status, email_verified_at, created_at, updated_at)
+             values ($1, $2, $3, $4, 'active', $5, $6, $6)",
+            user.id.as_uuid(), user.email.as_str(), &user.name, &user.password_hash,
+            user.email_verified.then_some(at), at,
+        )
+        .map_err(|e| classify_conflict(e, Conflict::Email))?;
+        for role in &user.roles {
+            execute!(in &mut *$tx, INSERT_ROLE, role.as_str(), at)?;
+            execute!(in &mut *$tx, INSERT_USER_ROLE, user.id.as_uuid(), role.as_str(), at)?;
+        }
+    }};
+}
+
+pub(super) use insert_user;
+
+/// The user as just inserted (what `create_user` answers without reading it back).
+pub(super) fn inserted(user: NewUser) -> User {
+    let mut roles = user.roles;
+    roles.sort();
+    roles.dedup();
+    User {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        status: UserStatus::Active,
+        email_verified: user.email_verified,
+        roles,
+        created_at: user.created_at,
+        updated_at: user.created_at,
+    }
+}
+
 #[async_trait]
 impl UserStore for SqlStore {
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            execute!(
-                in &mut *tx,
-                "insert into users (id, email, name, password_hash, status, created_at, updated_at)
-                 values ($1, $2, $3, $4, 'active', $5, $5)",
-                user.id.as_uuid(), user.email.as_str(), &user.name, &user.password_hash,
-                Ts(user.created_at),
-            )
-            .map_err(|e| classify_conflict(e, Conflict::Email))?;
-            for role in &user.roles {
-                execute!(in &mut *tx, INSERT_ROLE, role.as_str(), Ts(user.created_at))?;
-                execute!(
-                    in &mut *tx, INSERT_USER_ROLE,
-                    user.id.as_uuid(), role.as_str(), Ts(user.created_at),
-                )?;
-            }
+            insert_user!(tx, &user);
             tx.commit().await?;
         });
-        let mut roles = user.roles;
-        roles.sort();
-        roles.dedup();
-        Ok(User {
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            status: UserStatus::Active,
-            roles,
-            created_at: user.created_at,
-            updated_at: user.created_at,
-        })
+        Ok(inserted(user))
     }
 
     async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
@@ -102,6 +121,11 @@ impl UserStore for SqlStore {
         let row = fetch!(self, fetch_optional, CredentialsRow, sql, email.as_str())?;
         row.map(|row| Ok((row.user.into_user()?, row.password_hash)))
             .transpose()
+    }
+
+    async fn replace_password_hash(&self, id: UserId, old: &str, new: &str) -> StoreResult<bool> {
+        let sql = "update users set password_hash = $3 where id = $1 and password_hash = $2";
+        Ok(execute!(self, sql, id.as_uuid(), old, new)? == 1)
     }
 
     async fn set_user_status(

@@ -12,22 +12,11 @@ use portcullis::store::Store;
 use crate::support::app::test_config;
 use crate::support::binary::{command_for, run};
 use crate::support::eventually::eventually;
-use crate::support::smtp::{Mail, SmtpCapture};
+use crate::support::smtp::SmtpCapture;
 use crate::support::{Backend, TestApp, TestDatabase};
 
 fn smtp_url(capture: &SmtpCapture) -> String {
     format!("smtp://{}", capture.address)
-}
-
-/// A header of a captured message (first occurrence, unfolded).
-fn header(mail: &Mail, name: &str) -> Option<String> {
-    let head = mail.data.split("\r\n\r\n").next().unwrap_or_default();
-    let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
-    unfolded.split("\r\n").find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name)
-            .then(|| value.trim().to_owned())
-    })
 }
 
 fn queued(to: &str) -> OutgoingMail {
@@ -69,19 +58,19 @@ async fn the_cli_test_message_arrives_over_smtp(backend: Backend) {
     let mail = capture.mail_to("ops@example.com").await;
     assert_eq!(mail.from, "no-reply@localhost");
     assert_eq!(
-        header(&mail, "From").unwrap(),
+        mail.header("From").unwrap(),
         "Portcullis <no-reply@localhost>"
     );
-    assert!(header(&mail, "Subject").unwrap().starts_with("Mail from "));
-    assert_eq!(header(&mail, "Auto-Submitted").unwrap(), "auto-generated");
+    assert!(mail.header("Subject").unwrap().starts_with("Mail from "));
+    assert_eq!(mail.header("Auto-Submitted").unwrap(), "auto-generated");
     let id = uuid::Uuid::parse_str(report["id"].as_str().unwrap()).unwrap();
     assert_eq!(
-        header(&mail, "Message-ID").unwrap(),
+        mail.header("Message-ID").unwrap(),
         format!("<{}@localhost>", id.simple()),
         "the Message-ID names the outbox entry, so a resent copy is recognisably the same"
     );
     assert!(
-        header(&mail, "Content-Type")
+        mail.header("Content-Type")
             .unwrap()
             .starts_with("multipart/alternative")
     );
@@ -163,9 +152,7 @@ async fn mail_queued_before_a_restart_leaves_once_from_two_instances(backend: Ba
     .await;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for mail in capture.mails() {
-        *seen
-            .entry(header(&mail, "Message-ID").unwrap())
-            .or_default() += 1;
+        *seen.entry(mail.header("Message-ID").unwrap()).or_default() += 1;
     }
     assert_eq!(seen.len(), 30, "{seen:?}");
     assert!(
@@ -209,7 +196,7 @@ async fn mail_waits_out_an_smtp_outage(backend: Backend) {
     let capture = SmtpCapture::start_on(port).await;
     app.clock.advance(time::Duration::seconds(11));
     let mail = capture.mail_to("patient@example.com").await;
-    assert_eq!(header(&mail, "Subject").unwrap(), "For patient@example.com");
+    assert_eq!(mail.header("Subject").unwrap(), "For patient@example.com");
     eventually(Duration::from_secs(10), "marked sent", || async {
         store.unfinished_mail_count().await.unwrap() == 0
     })

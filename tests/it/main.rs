@@ -10,6 +10,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod cli;
 mod config;
 mod expiry;

@@ -1,5 +1,6 @@
 //! The storage layer's promises, checked on both backends.
 
+mod accounts_contract;
 mod cancellation;
 mod contract;
 mod grants_contract;

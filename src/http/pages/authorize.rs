@@ -66,6 +66,7 @@ pub async fn proceed(
             let response = engine.issue_code(&request, &sign_in, now).await?;
             return Ok(deliver(&response));
         }
+        (Decision::Register, _) => paths::REGISTER,
         (Decision::Consent, _) => paths::CONSENT,
         (Decision::SignIn | Decision::Issue, _) => paths::LOGIN,
     };

@@ -4,14 +4,17 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::authorize::{parked, proceed};
+use super::register::with_request;
 use super::{PageResult, allowing_form_redirect_to, check_csrf, render, session};
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
+use crate::identity::accounts::Accounts;
 use crate::identity::login::LoginError;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
@@ -26,6 +29,8 @@ struct LoginPage {
     client_name: Option<String>,
     email: String,
     error: Option<&'static str>,
+    recover: &'static str,
+    register: Option<String>,
     stylesheet: &'static str,
 }
 
@@ -36,6 +41,7 @@ pub struct LoginQuery {
 
 async fn page(
     engine: &Engine,
+    accounts: &Accounts,
     session: &Session,
     request_id: Option<String>,
     email: String,
@@ -57,10 +63,15 @@ async fn page(
             .await?
             .map(|c| c.name.clone());
     }
+    let register = accounts
+        .registration_open()
+        .then(|| with_request(paths::REGISTER, request_id.as_deref()));
     let page = render(
         &LoginPage {
             action: paths::LOGIN,
             csrf_token,
+            recover: paths::RECOVER,
+            register,
             request_id,
             client_name,
             email,
@@ -78,11 +89,13 @@ async fn page(
 
 pub async fn show(
     State(engine): State<Engine>,
+    State(accounts): State<Accounts>,
     session: Session,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> PageResult {
     page(
         &engine,
+        &accounts,
         &session,
         query.ok().and_then(|Query(query)| query.request),
         String::new(),
@@ -94,6 +107,7 @@ pub async fn show(
 
 pub async fn submit(
     State(engine): State<Engine>,
+    State(accounts): State<Accounts>,
     session: Session,
     ClientAddress(address): ClientAddress,
     form: PageForm,
@@ -116,16 +130,35 @@ pub async fn submit(
             "Too many failed attempts. Wait a few minutes and try again.",
             StatusCode::TOO_MANY_REQUESTS,
         ),
+        Err(LoginError::EmailNotVerified(user)) => {
+            // The password was right: this browser may confirm the address and go on.
+            let verifying = session::Verifying {
+                email: user.email.to_string(),
+                request: request_id,
+            };
+            session::set_verifying(&session, &verifying).await?;
+            accounts.resend_verification(user.email.as_str()).await?;
+            return Ok(Redirect::to(paths::VERIFY_EMAIL).into_response());
+        }
         Err(LoginError::Unavailable(source)) => {
             return Err(EndpointError::Unavailable(source).into());
         }
         Err(LoginError::Internal(source)) => return Err(EndpointError::Internal(source).into()),
     };
-    page(&engine, &session, request_id, email, Some(message), status).await
+    page(
+        &engine,
+        &accounts,
+        &session,
+        request_id,
+        email,
+        Some(message),
+        status,
+    )
+    .await
 }
 
 /// Records the sign-in and continues the parked request, if any.
-async fn signed_in(
+pub(super) async fn signed_in(
     engine: &Engine,
     session: &Session,
     user: crate::domain::User,

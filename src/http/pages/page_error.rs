@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{csrf_failed, endpoint_failed, session_failed};
 use crate::http::responses::ErrorPage;
+use crate::identity::accounts::AccountError;
 use crate::oauth::error::EndpointError;
 use crate::store::StoreError;
 
@@ -37,6 +38,27 @@ impl From<EndpointError> for PageError {
 impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
         Self::Endpoint(error.into())
+    }
+}
+
+impl From<AccountError> for PageError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Unavailable(source) => Self::Endpoint(EndpointError::Unavailable(source)),
+            AccountError::Internal(source) => Self::Endpoint(EndpointError::Internal(source)),
+            AccountError::RegistrationClosed => ErrorPage::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "Registration is closed",
+                "New accounts cannot be created here. Ask the administrator of this service.",
+            )
+            .into(),
+            other => ErrorPage::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "The request cannot be completed",
+                other.to_string(),
+            )
+            .into(),
+        }
     }
 }
 

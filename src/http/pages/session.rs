@@ -11,10 +11,12 @@ use crate::crypto::constant_time;
 use crate::crypto::token::PlaintextToken;
 use crate::oauth::authorize::{AuthorizationRequest, SignIn};
 
-const SIGN_IN: &str = "sign_in";
+pub(crate) const SIGN_IN: &str = "sign_in";
 const CSRF: &str = "csrf";
 const PENDING_PREFIX: &str = "pending:";
 const LOGOUT_REDIRECT: &str = "logout_redirect";
+const VERIFYING: &str = "verifying";
+const RECOVERING: &str = "recovering";
 /// At most this many requests wait at once; older ones are dropped.
 const MAX_PENDING: usize = 8;
 
@@ -27,6 +29,36 @@ pub struct Pending {
     /// The user signed in for this request (so `prompt=login` and `max_age` are satisfied).
     pub fresh: bool,
     pub created_at: i64,
+}
+
+/// An address this browser is confirming: just registered here, or refused at sign-in (with the
+/// right password) until it is verified. Confirming it with the mailed code signs this browser
+/// in and continues `request`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verifying {
+    pub email: String,
+    pub request: Option<String>,
+}
+
+pub async fn set_verifying(session: &Session, verifying: &Verifying) -> SessionResult<()> {
+    session.insert(VERIFYING, verifying).await
+}
+
+pub async fn verifying(session: &Session) -> SessionResult<Option<Verifying>> {
+    session.get(VERIFYING).await
+}
+
+pub async fn clear_verifying(session: &Session) -> SessionResult<()> {
+    session.remove::<Verifying>(VERIFYING).await.map(|_| ())
+}
+
+/// The address this browser asked a recovery code for, to fill in the form that takes it.
+pub async fn set_recovering(session: &Session, email: &str) -> SessionResult<()> {
+    session.insert(RECOVERING, email).await
+}
+
+pub async fn recovering(session: &Session) -> SessionResult<Option<String>> {
+    session.get(RECOVERING).await
 }
 
 /// The signed-in user, if the sign-in has not outlived `sessions.absolute_timeout`.

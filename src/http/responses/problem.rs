@@ -10,11 +10,26 @@ use super::internal;
 use crate::admin::AdminError;
 use crate::domain::InvalidField;
 use crate::http::middleware::request_id::RequestId;
+use crate::identity::accounts::AccountError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldProblem {
     pub field: String,
+    /// RFC 9457 §3's example extension: a JSON Pointer (RFC 6901) into the request body, as a
+    /// URI fragment.
+    pub pointer: String,
     pub detail: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let field = field.into();
+        Self {
+            pointer: format!("#/{}", field.replace('~', "~0").replace('/', "~1")),
+            field,
+            detail: detail.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,11 +71,14 @@ impl Problem {
     pub fn field_errors(mut self, fields: &[InvalidField]) -> Self {
         self.errors = fields
             .iter()
-            .map(|f| FieldProblem {
-                field: f.field.to_owned(),
-                detail: f.message.clone(),
-            })
+            .map(|f| FieldProblem::new(f.field, f.message.clone()))
             .collect();
+        self
+    }
+
+    /// Adds one field's problem.
+    pub fn field(mut self, field: impl Into<String>, detail: impl Into<String>) -> Self {
+        self.errors.push(FieldProblem::new(field, detail));
         self
     }
 }
@@ -111,6 +129,38 @@ impl From<AdminError> for Problem {
     }
 }
 
+impl From<AccountError> for Problem {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Invalid(fields) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request has invalid fields",
+            )
+            .field_errors(&fields),
+            AccountError::RegistrationClosed => {
+                Problem::new(StatusCode::FORBIDDEN, "Registration is closed")
+                    .detail("New accounts cannot be created here; ask an administrator.")
+            }
+            AccountError::InvalidCode => Problem::new(StatusCode::BAD_REQUEST, "Invalid code")
+                .detail("The code or link is wrong, already used or expired. Ask for a new one."),
+            AccountError::TooManyAttempts => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
+                    .detail("Too many wrong codes for this address. Try again in an hour.")
+            }
+            AccountError::Unavailable(source) => {
+                internal::log_unavailable(&source);
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable")
+                    .detail("The database is unavailable; try again shortly.")
+            }
+            AccountError::Internal(source) => {
+                internal::log(source.as_ref());
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+                    .detail(internal::MESSAGE)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +181,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["status"], 422);
         assert_eq!(json["errors"][0]["field"], "email");
+        assert_eq!(json["errors"][0]["pointer"], "#/email");
     }
 
     #[test]

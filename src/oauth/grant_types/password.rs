@@ -57,6 +57,10 @@ pub async fn exchange(
                 ErrorCode::InvalidGrant,
                 "too many failed attempts; try again later",
             ),
+            LoginError::EmailNotVerified(_) => EndpointError::oauth(
+                ErrorCode::InvalidGrant,
+                "the account's email address is not verified yet",
+            ),
             LoginError::Unavailable(source) => EndpointError::Unavailable(source),
             LoginError::Internal(source) => EndpointError::Internal(source),
         })?;

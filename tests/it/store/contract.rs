@@ -23,6 +23,7 @@ pub(super) fn new_user(email: &str, roles: &[&str]) -> NewUser {
         email: Email::parse(email).unwrap(),
         name: Some("Test User".into()),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        email_verified: true,
         roles: roles.iter().map(|r| RoleName::parse(r).unwrap()).collect(),
         created_at: time::now(),
     }

@@ -21,6 +21,7 @@ async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>, UserId, Client
             email: Email::parse("contract@example.com").unwrap(),
             name: None,
             password_hash: None,
+            email_verified: true,
             roles: vec![],
             created_at: clock::now(),
         })

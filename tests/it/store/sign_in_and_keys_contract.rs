@@ -110,18 +110,18 @@ async fn browser_sessions_never_overwrite_on_create_and_expire(backend: Backend)
     let id = TokenHash::from_stored("session-1".to_owned());
     assert!(
         store
-            .create_browser_session(&id, "{}", now + Duration::minutes(30))
+            .create_browser_session(&id, "{}", None, now + Duration::minutes(30))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .create_browser_session(&id, "{\"x\":1}", now + Duration::minutes(30))
+            .create_browser_session(&id, "{\"x\":1}", None, now + Duration::minutes(30))
             .await
             .unwrap()
     );
     store
-        .save_browser_session(&id, "{\"y\":2}", now + Duration::minutes(30))
+        .save_browser_session(&id, "{\"y\":2}", None, now + Duration::minutes(30))
         .await
         .unwrap();
     let (data, expires) = store.load_browser_session(&id).await.unwrap().unwrap();
@@ -133,12 +133,19 @@ async fn browser_sessions_never_overwrite_on_create_and_expire(backend: Backend)
         .create_browser_session(
             &TokenHash::from_stored("stale".to_owned()),
             "{}",
+            None,
             now - Duration::minutes(1),
         )
         .await
         .unwrap();
     assert_eq!(store.purge_expired_browser_sessions(now).await.unwrap(), 1);
     store.delete_browser_session(&id).await.unwrap();
+    assert!(store.load_browser_session(&id).await.unwrap().is_none());
+    // A save after the session ended (a request in flight meanwhile) does not bring it back.
+    store
+        .save_browser_session(&id, "{\"z\":3}", None, now + Duration::minutes(30))
+        .await
+        .unwrap();
     assert!(store.load_browser_session(&id).await.unwrap().is_none());
     store.close().await;
 }

@@ -18,6 +18,83 @@ pub struct Mail {
     pub data: String,
 }
 
+impl Mail {
+    /// A header (first occurrence, unfolded).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next().unwrap_or_default();
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded.split("\r\n").find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+
+    /// The `text/plain` part, decoded from its transfer encoding.
+    pub fn text(&self) -> String {
+        let part = self
+            .data
+            .split("\r\n--")
+            .find(|part| {
+                part.to_ascii_lowercase()
+                    .contains("content-type: text/plain")
+            })
+            .unwrap_or_else(|| panic!("no text part in {}", self.data));
+        let (head, body) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
+        let head = head.to_ascii_lowercase();
+        if head.contains("content-transfer-encoding: base64") {
+            use base64::Engine as _;
+            let compact: String = body.split_whitespace().collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap();
+            String::from_utf8(bytes).unwrap()
+        } else if head.contains("content-transfer-encoding: quoted-printable") {
+            decode_quoted_printable(body)
+        } else {
+            body.to_owned()
+        }
+    }
+
+    /// The first 6-digit code in the text.
+    pub fn code(&self) -> String {
+        let text = self.text();
+        text.split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .unwrap_or_else(|| panic!("no code in {text}"))
+            .to_owned()
+    }
+
+    /// The first link in the text that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> String {
+        let text = self.text();
+        text.split_whitespace()
+            .find(|word| word.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no link to {prefix} in {text}"))
+            .to_owned()
+    }
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[derive(Default)]
 struct Inbox {
     mails: Mutex<Vec<Mail>>,
@@ -57,6 +134,30 @@ impl SmtpCapture {
 
     pub fn mails(&self) -> Vec<Mail> {
         self.inbox.mails.lock().unwrap().clone()
+    }
+
+    /// Every message to `recipient` so far.
+    pub fn mails_to(&self, recipient: &str) -> Vec<Mail> {
+        self.mails()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|to| to.eq_ignore_ascii_case(recipient)))
+            .collect()
+    }
+
+    /// Waits for the `n`-th message (counting from 1) to `recipient`.
+    pub async fn nth_mail_to(&self, recipient: &str, n: usize) -> Mail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let arrived = self.inbox.arrived.notified();
+            if let Some(mail) = self.mails_to(recipient).into_iter().nth(n - 1) {
+                return mail;
+            }
+            assert!(
+                tokio::time::timeout_at(deadline, arrived).await.is_ok(),
+                "no mail number {n} to {recipient}; got {:?}",
+                self.mails()
+            );
+        }
     }
 
     /// Waits for the first message to `recipient`.

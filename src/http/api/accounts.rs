@@ -1,0 +1,203 @@
+//! Registration, verification and recovery as JSON. The steps that start something answer 202
+//! with one body, whatever the address: the mail says what happened.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::answer;
+use crate::domain::InvalidField;
+use crate::http::extract::api_json::ApiJson;
+use crate::http::responses::Problem;
+use crate::identity::accounts::{AccountError, Accounts, Proof, RecoveryMethod};
+use crate::oauth::Engine;
+
+type ApiResult = Result<Response, Problem>;
+
+#[derive(Serialize)]
+struct Accepted {
+    status: &'static str,
+    detail: &'static str,
+}
+
+/// The one answer to every step that only sends mail (or may not, depending on the address).
+fn accepted() -> Response {
+    answer(
+        StatusCode::ACCEPTED,
+        Accepted {
+            status: "accepted",
+            detail: "If the address can receive it, a message is on its way; it says what to do next.",
+        },
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    email: String,
+    password: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `POST /api/v1/registrations`
+pub async fn register(
+    State(accounts): State<Accounts>,
+    ApiJson(body): ApiJson<Registration>,
+) -> ApiResult {
+    accounts
+        .register(&body.email, body.name.as_deref(), body.password)
+        .await?;
+    Ok(accepted())
+}
+
+/// A code with its address, or a link's token; exactly one of the two.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofBody {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+impl ProofBody {
+    fn into_proof(self) -> Result<Proof, Problem> {
+        match (self.email, self.code, self.token) {
+            (None, None, Some(token)) => Ok(Proof::Link { token }),
+            (Some(email), Some(code), None) => Ok(Proof::Code { email, code }),
+            (email, code, token) => {
+                let mut fields = Vec::new();
+                if token.is_some() {
+                    fields.push(InvalidField::new(
+                        "token",
+                        "send either token, or email and code",
+                    ));
+                } else {
+                    if email.is_none() {
+                        fields.push(InvalidField::new("email", "is required with code"));
+                    }
+                    if code.is_none() {
+                        fields.push(InvalidField::new(
+                            "code",
+                            "is required (or a token instead)",
+                        ));
+                    }
+                }
+                Err(AccountError::Invalid(fields).into())
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Verified {
+    status: &'static str,
+    email: String,
+    email_verified: bool,
+}
+
+/// `POST /api/v1/verifications`: `{email, code}` or `{token}`.
+pub async fn verify(
+    State(accounts): State<Accounts>,
+    State(engine): State<Engine>,
+    ApiJson(body): ApiJson<ProofBody>,
+) -> ApiResult {
+    let user = accounts.verify_email(&body.into_proof()?).await?;
+    engine.user_changed(user.id);
+    Ok(answer(
+        StatusCode::OK,
+        Verified {
+            status: "verified",
+            email: user.email.to_string(),
+            email_verified: true,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailOnly {
+    email: String,
+}
+
+/// `POST /api/v1/verifications/resend`
+pub async fn resend(
+    State(accounts): State<Accounts>,
+    ApiJson(body): ApiJson<EmailOnly>,
+) -> ApiResult {
+    accounts.resend_verification(&body.email).await?;
+    Ok(accepted())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryStart {
+    email: String,
+    #[serde(default)]
+    method: Option<String>,
+}
+
+/// `POST /api/v1/recoveries`: `{email, method: "code" | "link"}` (a code when left out).
+pub async fn start_recovery(
+    State(accounts): State<Accounts>,
+    ApiJson(body): ApiJson<RecoveryStart>,
+) -> ApiResult {
+    let method = match body.method.as_deref() {
+        None => RecoveryMethod::Code,
+        Some(method) => RecoveryMethod::parse(method)
+            .map_err(|e| Problem::from(AccountError::Invalid(vec![e])))?,
+    };
+    accounts.start_recovery(&body.email, method).await?;
+    Ok(accepted())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryCompletion {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    new_password: String,
+}
+
+#[derive(Serialize)]
+struct PasswordChanged {
+    status: &'static str,
+    /// Browser sessions that were signed out.
+    ended_sessions: u64,
+    /// Grants (refresh tokens and their access tokens) revoked.
+    revoked_grants: usize,
+}
+
+/// `POST /api/v1/recoveries/complete`: `{email, code, new_password}` or `{token, new_password}`.
+pub async fn complete_recovery(
+    State(accounts): State<Accounts>,
+    State(engine): State<Engine>,
+    ApiJson(body): ApiJson<RecoveryCompletion>,
+) -> ApiResult {
+    let proof = ProofBody {
+        email: body.email,
+        code: body.code,
+        token: body.token,
+    }
+    .into_proof()?;
+    let (user, reset) = accounts
+        .complete_recovery(&proof, body.new_password)
+        .await?;
+    engine.password_reset(user.id, &reset);
+    Ok(answer(
+        StatusCode::OK,
+        PasswordChanged {
+            status: "password_changed",
+            ended_sessions: reset.ended_sessions,
+            revoked_grants: reset.revoked_grants.len(),
+        },
+    ))
+}

@@ -1,0 +1,190 @@
+//! Self-service accounts: registration, email verification, and password recovery by a mailed
+//! code or link, for the hosted pages and the JSON API alike.
+//!
+//! No answer tells whether an address has an account: registration answers the same for a
+//! taken address (whose owner is told by mail instead), and the steps that only send mail
+//! (resend, recovery start) do their lookups and writes in the background, after the answer.
+//! Codes are guessed against two budgets counted *before* the guess is checked: one per code
+//! and one per address across all its codes.
+
+mod codes;
+mod recovery;
+mod registration;
+mod verification;
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::config::{AccountConfig, RegistrationConfig};
+use crate::crypto::password::{HashCost, PasswordError};
+use crate::crypto::token::TokenHasher;
+use crate::domain::time::Clock;
+use crate::domain::{InvalidField, NewAccountToken, OutgoingMail};
+use crate::email::Sender;
+use crate::email::messages::RenderError;
+use crate::store::{Store, StoreError};
+
+use super::password_policy::PasswordPolicy;
+
+pub use codes::Proof;
+pub use recovery::RecoveryMethod;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// One or more inputs were refused; nothing was written.
+    #[error("invalid input")]
+    Invalid(Vec<InvalidField>),
+    #[error("registration is closed")]
+    RegistrationClosed,
+    /// The code or link is wrong, used or expired, or the address unknown: never say which.
+    #[error("the code or link is not valid")]
+    InvalidCode,
+    #[error("too many wrong codes; try again later")]
+    TooManyAttempts,
+    #[error("storage unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(Box::new(error))
+        }
+    }
+}
+
+impl From<PasswordError> for AccountError {
+    fn from(error: PasswordError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+impl From<RenderError> for AccountError {
+    fn from(error: RenderError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+/// Where the links in our mail lead: absolute URLs built from the issuer, never from a request.
+#[derive(Debug, Clone)]
+pub struct AccountLinks {
+    /// The sign-in page.
+    pub sign_in: String,
+    /// The page that starts a password recovery.
+    pub recover: String,
+    /// The page a verification link opens (the token is appended as `?token=`).
+    pub verify: String,
+    /// The page a recovery link opens (the token is appended as `?token=`).
+    pub reset: String,
+}
+
+/// The account use-cases; one per server process, cheap to clone.
+#[derive(Clone)]
+pub struct Accounts(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn Store>,
+    sender: Arc<Sender>,
+    hasher: TokenHasher,
+    clock: Clock,
+    policy: PasswordPolicy,
+    hash_cost: HashCost,
+    registration: RegistrationConfig,
+    account: AccountConfig,
+    issuer: String,
+    links: AccountLinks,
+    /// Bounds the mail-only steps running after their answer; when all are taken, a request
+    /// waits for one (the same for every address, so waiting tells nothing).
+    background: Arc<Semaphore>,
+}
+
+/// Mail-only steps in flight at once after their answers.
+const BACKGROUND_STEPS: usize = 64;
+
+/// What [`Accounts::new`] needs.
+pub struct AccountsSetup {
+    pub store: Arc<dyn Store>,
+    pub sender: Arc<Sender>,
+    pub hasher: TokenHasher,
+    pub clock: Clock,
+    pub config: Arc<crate::config::Config>,
+    pub links: AccountLinks,
+}
+
+impl Accounts {
+    pub fn new(setup: AccountsSetup) -> Self {
+        let config = setup.config;
+        Self(Arc::new(Inner {
+            store: setup.store,
+            sender: setup.sender,
+            hasher: setup.hasher,
+            clock: setup.clock,
+            policy: PasswordPolicy::new(&config.password),
+            hash_cost: HashCost::configured(&config.password),
+            registration: config.registration.clone(),
+            account: config.account.clone(),
+            issuer: config.issuer(),
+            links: setup.links,
+            background: Arc::new(Semaphore::new(BACKGROUND_STEPS)),
+        }))
+    }
+
+    /// Whether people may register here.
+    pub fn registration_open(&self) -> bool {
+        self.0.registration.enabled
+    }
+
+    /// What a new password must be, in a sentence for forms.
+    pub fn password_rules(&self) -> String {
+        self.0.policy.describe()
+    }
+
+    /// Runs a mail-only step after the caller has answered; its failure is logged, not shown
+    /// (the answer must not depend on it).
+    async fn in_background<F>(&self, what: &'static str, step: F)
+    where
+        F: std::future::Future<Output = Result<(), AccountError>> + Send + 'static,
+    {
+        let Ok(permit) = Arc::clone(&self.0.background).acquire_owned().await else {
+            return;
+        };
+        tokio::spawn(async move {
+            if let Err(error) = step.await {
+                tracing::warn!(%error, step = what, "an account step after its answer failed");
+            }
+            drop(permit);
+        });
+    }
+
+    /// Stores a code and link with the mail carrying them, unless a mail for the same purpose
+    /// went to the account within `registration.resend_interval` (then nothing is sent).
+    async fn send_paced(
+        &self,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+        now: time::OffsetDateTime,
+    ) -> Result<(), AccountError> {
+        let interval = time::Duration::try_from(self.0.registration.resend_interval.get())
+            .unwrap_or(time::Duration::MINUTE);
+        let paced_since = Some(now - interval);
+        if self
+            .0
+            .store
+            .issue_account_token(token, mail, paced_since)
+            .await?
+        {
+            self.mail_queued();
+        }
+        Ok(())
+    }
+
+    /// Wakes this instance's mail sender (the mail is already committed).
+    fn mail_queued(&self) {
+        self.0.sender.wake();
+    }
+}

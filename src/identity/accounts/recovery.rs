@@ -1,0 +1,133 @@
+//! Password recovery: a mailed code or link, then a new password, which ends every session and
+//! grant the account had.
+
+use super::{AccountError, Accounts, Proof};
+use crate::crypto::password;
+use crate::domain::{Email, PasswordReset, TokenPurpose, User, UserStatus};
+use crate::email::messages;
+
+/// What the recovery mail carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryMethod {
+    /// A 6-digit code to type in with the address.
+    Code,
+    /// A link to a page that asks for the new password.
+    Link,
+}
+
+impl RecoveryMethod {
+    pub fn parse(value: &str) -> Result<Self, crate::domain::InvalidField> {
+        match value {
+            "code" => Ok(Self::Code),
+            "link" => Ok(Self::Link),
+            _ => Err(crate::domain::InvalidField::new(
+                "method",
+                "must be \"code\" or \"link\"",
+            )),
+        }
+    }
+}
+
+impl Accounts {
+    /// Mails a recovery code or link to `email` if it has an active account and no recovery
+    /// mail went to it within `registration.resend_interval`. Answers at once, the same for
+    /// every address; the lookup and the mail happen afterwards.
+    pub async fn start_recovery(
+        &self,
+        email: &str,
+        method: RecoveryMethod,
+    ) -> Result<(), AccountError> {
+        let email = Email::parse(email).map_err(|e| AccountError::Invalid(vec![e]))?;
+        let this = self.clone();
+        self.in_background("start recovery", async move {
+            this.send_recovery(&email, method).await
+        })
+        .await;
+        Ok(())
+    }
+
+    async fn send_recovery(
+        &self,
+        email: &Email,
+        method: RecoveryMethod,
+    ) -> Result<(), AccountError> {
+        let store = self.0.store.as_ref();
+        let Some(user) = store.find_user_by_email(email).await? else {
+            return Ok(());
+        };
+        if user.status != UserStatus::Active {
+            return Ok(());
+        }
+        let now = self.0.clock.now();
+        let ttl = self.0.account.recovery_ttl.get();
+        let issued = self.issue(
+            user.id,
+            &user.email,
+            TokenPurpose::RecoverPassword,
+            ttl,
+            now,
+        );
+        let link = Self::link(&self.0.links.reset, &issued.link_token);
+        let (code, link) = match method {
+            RecoveryMethod::Code => (Some(issued.code.as_str()), None),
+            RecoveryMethod::Link => (None, Some(link.as_str())),
+        };
+        let mail = messages::recover_password(
+            user.email.clone(),
+            &self.0.issuer,
+            code,
+            link,
+            &messages::lifetime(ttl),
+            now,
+        )?;
+        self.send_paced(issued.token, mail, now).await
+    }
+
+    /// Sets a new password with a recovery code or link. Of two requests with one code, one wins.
+    /// Every session and grant of the account ends, and its owner is told by mail.
+    pub async fn complete_recovery(
+        &self,
+        proof: &Proof,
+        new_password: String,
+    ) -> Result<(User, PasswordReset), AccountError> {
+        // The rules that depend only on the input first, so a refused password spends no guess.
+        if let Proof::Code { email, .. } = proof {
+            self.0
+                .policy
+                .check(new_password.clone(), email.trim(), None)
+                .map_err(AccountError::Invalid)?;
+        }
+        let (token, user) = self
+            .redeemable(proof, TokenPurpose::RecoverPassword)
+            .await?;
+        let password = self
+            .0
+            .policy
+            .check(new_password, user.email.as_str(), user.name.as_deref())
+            .map_err(AccountError::Invalid)?;
+        let hash = password::hash(password, self.0.hash_cost).await?;
+        let now = self.0.clock.now();
+        let mail = messages::password_changed(
+            user.email.clone(),
+            &self.0.issuer,
+            &self.0.links.recover,
+            now,
+        )?;
+        let Some(reset) = self
+            .0
+            .store
+            .reset_password(token.id, &hash, now, mail)
+            .await?
+        else {
+            return Err(AccountError::InvalidCode);
+        };
+        self.mail_queued();
+        tracing::info!(
+            user_id = %user.id,
+            revoked_grants = reset.revoked_grants.len(),
+            ended_sessions = reset.ended_sessions,
+            "password reset"
+        );
+        Ok((user, reset))
+    }
+}

@@ -1,0 +1,258 @@
+//! Self-registration, and the mailed codes and links that verify an address or recover an account.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::error::classify_conflict;
+use super::outbox::insert_mail;
+use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, with_pool};
+use super::rows::AccountTokenRow;
+use super::timestamp::Ts;
+use super::users::{INSERT_ROLE, INSERT_USER_ROLE, insert_user, inserted};
+use super::{Conflict, StoreResult, by_time};
+use crate::domain::{
+    AccountToken, NewAccountToken, NewUser, OutgoingMail, PasswordReset, TokenHash, TokenPurpose,
+    User, UserId,
+};
+
+/// Every method that sends mail writes the message in the same transaction as the change it
+/// reports, so a crash loses neither; every token is consumed with a compare-and-set, so of two
+/// requests presenting one code exactly one wins.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Inserts a self-registered user with the verification code and link that `mail` carries.
+    /// `Conflict::Email` when the address is taken: then nothing is written.
+    async fn register_user(
+        &self,
+        user: NewUser,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+    ) -> StoreResult<User>;
+    /// Stores a code and link with the mail that carries them; the user's earlier tokens for the
+    /// same purpose stop working (the newest mail is the one that counts). With `paced_since`,
+    /// nothing is written when a token for the purpose was made after it (one mail per interval,
+    /// however many requests arrive at once). Whether it was written.
+    async fn issue_account_token(
+        &self,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+        paced_since: Option<OffsetDateTime>,
+    ) -> StoreResult<bool>;
+    /// The user's newest token for `purpose`, whether or not it is still live.
+    async fn latest_account_token(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+    ) -> StoreResult<Option<AccountToken>>;
+    async fn find_account_token_by_link(
+        &self,
+        link_hash: &TokenHash,
+    ) -> StoreResult<Option<AccountToken>>;
+    /// Counts a guess against a token's code *before* it is checked; false when the token has
+    /// no guesses left under `max_attempts` or is used up.
+    async fn count_code_attempt(&self, id: Uuid, max_attempts: u32) -> StoreResult<bool>;
+    /// Consumes a verification token and marks its address verified while it is still the
+    /// user's. False when the token was consumed before or has expired.
+    async fn verify_email(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Consumes a recovery token and sets the user's password. In the same transaction: every
+    /// recovery token of the user dies, every grant of theirs is revoked, every browser session
+    /// of theirs ends, the address counts as verified (the mail reached its owner), and `mail`
+    /// is queued. `None` when the token was consumed before or has expired.
+    async fn reset_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        now: OffsetDateTime,
+        mail: OutgoingMail,
+    ) -> StoreResult<Option<PasswordReset>>;
+    /// Forgets tokens that expired before `before`; returns how many.
+    async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// `insert_account_token!(transaction, &token)`: ends the user's earlier tokens for the same
+/// purpose, then stores this one.
+macro_rules! insert_account_token {
+    ($tx:expr, $token:expr) => {{
+        let token: &NewAccountToken = $token;
+        execute!(
+            in &mut *$tx,
+            "update account_tokens set consumed_at = $3
+             where user_id = $1 and purpose = $2 and consumed_at is null",
+            token.user_id.as_uuid(), token.purpose.as_str(), Ts(token.created_at),
+        )?;
+        execute!(
+            in &mut *$tx,
+            "insert into account_tokens
+                 (id, user_id, purpose, email, code_hash, link_hash, created_at, expires_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            token.id, token.user_id.as_uuid(), token.purpose.as_str(), token.email.as_str(),
+            token.code_hash.as_str(), token.link_hash.as_str(),
+            Ts(token.created_at), Ts(token.expires_at),
+        )?;
+    }};
+}
+
+/// Consumes live token `$1` at `$2`; returns its user and address.
+const CONSUME_TOKEN: &str = "update account_tokens set consumed_at = $2
+     where id = $1 and consumed_at is null and expires_at > $2
+     returning user_id, email";
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn register_user(
+        &self,
+        user: NewUser,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+    ) -> StoreResult<User> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            insert_user!(tx, &user);
+            insert_account_token!(tx, &token);
+            insert_mail!(&mut *tx, &mail)?;
+            tx.commit().await?;
+        });
+        Ok(inserted(user))
+    }
+
+    async fn issue_account_token(
+        &self,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+        paced_since: Option<OffsetDateTime>,
+    ) -> StoreResult<bool> {
+        let lock_user = dialect!(self, USER_EXISTS_FOR_WRITE);
+        let recent = "select count(*) from account_tokens
+             where user_id = $1 and purpose = $2 and created_at > $3";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // Requests for one user take turns from here, so the pacing check below holds.
+            let user = token.user_id.as_uuid();
+            if scalar!(in &mut *tx, fetch_optional, i32, lock_user, user)?.is_none() {
+                return Ok(false);
+            }
+            if let Some(since) = paced_since {
+                let purpose = token.purpose.as_str();
+                let made = scalar!(in &mut *tx, fetch_one, i64, recent, user, purpose, Ts(since))?;
+                if made > 0 {
+                    return Ok(false);
+                }
+            }
+            insert_account_token!(tx, &token);
+            insert_mail!(&mut *tx, &mail)?;
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    async fn latest_account_token(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+    ) -> StoreResult<Option<AccountToken>> {
+        let sql = "select * from account_tokens where user_id = $1 and purpose = $2
+             order by created_at desc limit 1";
+        let row = fetch!(
+            self,
+            fetch_optional,
+            AccountTokenRow,
+            sql,
+            user.as_uuid(),
+            purpose.as_str()
+        )?;
+        row.map(AccountTokenRow::into_token).transpose()
+    }
+
+    async fn find_account_token_by_link(
+        &self,
+        link_hash: &TokenHash,
+    ) -> StoreResult<Option<AccountToken>> {
+        let sql = "select * from account_tokens where link_hash = $1";
+        let row = fetch!(
+            self,
+            fetch_optional,
+            AccountTokenRow,
+            sql,
+            link_hash.as_str()
+        )?;
+        row.map(AccountTokenRow::into_token).transpose()
+    }
+
+    async fn count_code_attempt(&self, id: Uuid, max_attempts: u32) -> StoreResult<bool> {
+        let sql = "update account_tokens set attempts = attempts + 1
+             where id = $1 and consumed_at is null and attempts < $2";
+        let max = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        Ok(execute!(self, sql, id, max)? == 1)
+    }
+
+    async fn verify_email(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let consumed =
+                fetch!(in &mut *tx, fetch_optional, (Uuid, String), CONSUME_TOKEN, id, Ts(now))?;
+            let Some((user_id, email)) = consumed else {
+                return Ok(false);
+            };
+            execute!(
+                in &mut *tx,
+                "update users set email_verified_at = $2, updated_at = $2
+                 where id = $1 and email = $3 and email_verified_at is null",
+                user_id, Ts(now), &email,
+            )?;
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    async fn reset_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        now: OffsetDateTime,
+        mail: OutgoingMail,
+    ) -> StoreResult<Option<PasswordReset>> {
+        let reset = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let consumed =
+                fetch!(in &mut *tx, fetch_optional, (Uuid, String), CONSUME_TOKEN, id, Ts(now))?;
+            let Some((user_id, email)) = consumed else {
+                return Ok(None);
+            };
+            execute!(
+                in &mut *tx,
+                "update users set password_hash = $2, updated_at = $3,
+                     email_verified_at = case when email = $4 then coalesce(email_verified_at, $3)
+                                              else email_verified_at end
+                 where id = $1",
+                user_id, password_hash, Ts(now), &email,
+            )?;
+            execute!(
+                in &mut *tx,
+                "update account_tokens set consumed_at = $3
+                 where user_id = $1 and purpose = $2 and consumed_at is null",
+                user_id, TokenPurpose::RecoverPassword.as_str(), Ts(now),
+            )?;
+            let revoked_grants = scalar!(
+                in &mut *tx, fetch_all, Uuid,
+                "update grants set revoked_at = $2
+                 where user_id = $1 and revoked_at is null returning id",
+                user_id, Ts(now),
+            )?;
+            let ended_sessions =
+                execute!(in &mut *tx, "delete from browser_sessions where user_id = $1", user_id)?;
+            insert_mail!(&mut *tx, &mail)?;
+            tx.commit().await?;
+            PasswordReset { revoked_grants, ended_sessions }
+        });
+        Ok(Some(reset))
+    }
+
+    async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        Ok(execute!(
+            self,
+            by_time::PURGE_EXPIRED_ACCOUNT_TOKENS,
+            Ts(before)
+        )?)
+    }
+}
