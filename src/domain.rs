@@ -7,6 +7,7 @@ pub mod client;
 pub mod grant;
 pub mod ids;
 pub mod mail;
+pub mod profile;
 pub mod role;
 pub mod scope;
 pub mod signing_key;
@@ -24,6 +25,7 @@ pub use grant::{
 };
 pub use ids::{ClientId, UserId};
 pub use mail::{ClaimedMail, MailKind, OutgoingMail};
+pub use profile::{Profile, ProfileField};
 pub use role::RoleName;
 pub use scope::ScopeToken;
 pub use signing_key::{SigningAlgorithm, StoredSigningKey};

@@ -135,6 +135,10 @@ fn browser_app_routes(state: &AppState) -> Router<AppState> {
 /// The JSON API for first-party apps (`/api/v1`).
 fn api_routes() -> Router<AppState> {
     Router::new()
+        .route(
+            paths::API_ACCOUNT,
+            get(api::account::show).patch(api::account::update),
+        )
         .route(paths::API_REGISTRATIONS, post(api::accounts::register))
         .route(paths::API_VERIFICATIONS, post(api::accounts::verify))
         .route(paths::API_VERIFICATION_RESEND, post(api::accounts::resend))

@@ -2,6 +2,7 @@
 //! go out as typed values or registered OAuth errors.
 
 pub mod access_token;
+pub mod account_access;
 pub mod authorize;
 pub mod cache;
 pub mod client_auth;

@@ -76,6 +76,7 @@ pub struct User {
     pub status: UserStatus,
     /// Whether the owner of the address proved they receive its mail (or an operator vouched).
     pub email_verified: bool,
+    pub profile: super::Profile,
     pub roles: Vec<RoleName>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

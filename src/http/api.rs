@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` for first-party apps: RFC 9457 problems for every error, with a
 //! pointer per field.
 
+pub mod account;
 pub mod accounts;
 
 use axum::Json;

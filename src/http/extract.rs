@@ -1,5 +1,6 @@
 //! Extractors that answer malformed input in their surface's format.
 
+pub mod account_bearer;
 pub mod api_json;
 pub mod client_address;
 pub mod oauth_request;

@@ -8,6 +8,7 @@
 //! and one per address across all its codes.
 
 mod codes;
+mod profile;
 mod recovery;
 mod registration;
 mod verification;
@@ -28,6 +29,7 @@ use crate::store::{Store, StoreError};
 use super::password_policy::PasswordPolicy;
 
 pub use codes::Proof;
+pub use profile::ProfileChange;
 pub use recovery::RecoveryMethod;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,12 @@ pub enum AccountError {
     InvalidCode,
     #[error("too many wrong codes; try again later")]
     TooManyAttempts,
+    /// The account does not exist (any more).
+    #[error("no such account")]
+    NotFound,
+    /// The account changed since the version the caller named.
+    #[error("the account changed meanwhile")]
+    Changed,
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]

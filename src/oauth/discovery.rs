@@ -54,10 +54,12 @@ pub fn document(
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "id_token_signing_alg_values_supported": algs,
         "subject_types_supported": ["public"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "scopes_supported": ["openid", "profile", "email", "phone", "offline_access", "account"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
-            "name", "email", "email_verified", "roles"
+            "name", "given_name", "family_name", "picture", "gender", "locale", "zoneinfo",
+            "updated_at", "email", "email_verified", "phone_number", "phone_number_verified",
+            "roles"
         ],
         "prompt_values_supported": prompts,
         "authorization_response_iss_parameter_supported": true,

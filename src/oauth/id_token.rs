@@ -31,29 +31,62 @@ pub struct IdTokenClaims {
     pub profile: ProfileClaims,
 }
 
-/// Standard claims released by scope: `profile` and `email`.
+/// Standard claims released by scope (OpenID Connect Core §5.4): `profile`, `email` and `phone`.
+/// Claims without a value are left out.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProfileClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    /// When the profile last changed, in seconds (§5.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
 }
 
 impl ProfileClaims {
     pub fn for_scope(user: &User, scope: &Scope) -> Self {
-        let email = scope.contains("email");
-        Self {
-            name: if scope.contains("profile") {
-                user.name.clone()
-            } else {
-                None
-            },
-            email: email.then(|| user.email.as_str().to_owned()),
-            email_verified: email.then_some(user.email_verified),
+        let mut claims = Self::default();
+        if scope.contains("profile") {
+            let p = &user.profile;
+            claims.name = user.name.clone();
+            claims.given_name = p.given_name.clone();
+            claims.family_name = p.family_name.clone();
+            claims.picture = p.picture.clone();
+            claims.gender = p.gender.clone();
+            claims.locale = p.locale.clone();
+            claims.zoneinfo = p.zoneinfo.clone();
+            claims.updated_at = Some(user.updated_at.unix_timestamp());
         }
+        if scope.contains("email") {
+            claims.email = Some(user.email.as_str().to_owned());
+            claims.email_verified = Some(user.email_verified);
+        }
+        if scope.contains("phone")
+            && let Some(phone) = &user.profile.phone_number
+        {
+            claims.phone_number = Some(phone.clone());
+            claims.phone_number_verified = Some(user.profile.phone_number_verified);
+        }
+        claims
     }
 }
 

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::domain::{
     AccountToken, AuthorizationCode, ClaimedMail, Client, ClientId, ClientKind, Email, Grant,
-    GrantType, InvalidField, MailKind, OutgoingMail, RedirectUri, RefreshTokenRecord, RoleName,
-    ScopeToken, SigningAlgorithm, StoredSigningKey, TokenHash, TokenPurpose, User, UserId,
-    UserStatus, WebOrigin,
+    GrantType, InvalidField, MailKind, OutgoingMail, Profile, RedirectUri, RefreshTokenRecord,
+    RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey, TokenHash, TokenPurpose, User,
+    UserId, UserStatus, WebOrigin,
 };
 
 #[derive(sqlx::FromRow)]
@@ -23,6 +23,14 @@ pub(super) struct UserRow {
     pub email_verified_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub picture: Option<String>,
+    pub gender: Option<String>,
+    pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
+    pub locale: Option<String>,
+    pub zoneinfo: Option<String>,
     /// Role names joined by spaces (role names have none), aggregated in the same query.
     pub roles: Option<String>,
 }
@@ -44,6 +52,16 @@ impl UserRow {
             status: UserStatus::parse(&self.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("user status {:?}", self.status)))?,
             email_verified: self.email_verified_at.is_some(),
+            profile: Profile {
+                given_name: self.given_name,
+                family_name: self.family_name,
+                picture: self.picture,
+                gender: self.gender,
+                phone_number: self.phone_number,
+                phone_number_verified: self.phone_number_verified,
+                locale: self.locale,
+                zoneinfo: self.zoneinfo,
+            },
             roles: parse_all(roles.filter(|role| !role.is_empty()), RoleName::parse)?,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -8,7 +8,7 @@ use super::pool::{BeginWrite as _, SqlStore, execute, fetch, with_pool};
 use super::rows::{CredentialsRow, UserRow};
 use super::timestamp::Ts;
 use super::{Conflict, StoreError, StoreResult};
-use crate::domain::{Email, NewUser, User, UserId, UserStatus};
+use crate::domain::{Email, NewUser, Profile, User, UserId, UserStatus};
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -18,6 +18,17 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     /// The user and their password hash (PHC string), for checking a sign-in.
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>>;
+    /// Sets the display name and profile claims, if the row is still the one last read at
+    /// `unchanged_since` (its `updated_at`; `None`: whatever it is). `Ok(None)`: changed meanwhile.
+    /// `NotFound` if there is no such user.
+    async fn update_profile(
+        &self,
+        id: UserId,
+        name: Option<&str>,
+        profile: &Profile,
+        unchanged_since: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<User>>;
     /// Replaces the password hash with `new` if it is still `old` (an upgrade at a higher cost
     /// never overwrites a password changed meanwhile); whether it did.
     async fn replace_password_hash(&self, id: UserId, old: &str, new: &str) -> StoreResult<bool>;
@@ -35,7 +46,9 @@ pub trait UserStore: Send + Sync {
 macro_rules! select_user {
     ($columns:literal, $filter:literal) => {
         concat!(
-            "select u.id, u.email, u.name, u.status, u.email_verified_at, u.created_at, u.updated_at",
+            "select u.id, u.email, u.name, u.status, u.email_verified_at, u.created_at, u.updated_at,
+                 u.given_name, u.family_name, u.picture, u.gender, u.phone_number,
+                 u.phone_number_verified, u.locale, u.zoneinfo",
             $columns,
             ",
                  (select string_agg(role_name, ' ' order by role_name)
@@ -87,6 +100,7 @@ pub(super) fn inserted(user: NewUser) -> User {
         name: user.name,
         status: UserStatus::Active,
         email_verified: user.email_verified,
+        profile: crate::domain::Profile::default(),
         roles,
         created_at: user.created_at,
         updated_at: user.created_at,
@@ -121,6 +135,39 @@ impl UserStore for SqlStore {
         let row = fetch!(self, fetch_optional, CredentialsRow, sql, email.as_str())?;
         row.map(|row| Ok((row.user.into_user()?, row.password_hash)))
             .transpose()
+    }
+
+    async fn update_profile(
+        &self,
+        id: UserId,
+        name: Option<&str>,
+        profile: &Profile,
+        unchanged_since: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<User>> {
+        let sql = "update users set name = $2, given_name = $3, family_name = $4, picture = $5,
+                 gender = $6, phone_number = $7, phone_number_verified = $8, locale = $9,
+                 zoneinfo = $10, updated_at = $11
+             where id = $1 and ($12 is null or updated_at = $12)";
+        let p = profile;
+        let changed = execute!(
+            self,
+            sql,
+            id.as_uuid(),
+            name,
+            &p.given_name,
+            &p.family_name,
+            &p.picture,
+            &p.gender,
+            &p.phone_number,
+            p.phone_number_verified,
+            &p.locale,
+            &p.zoneinfo,
+            Ts(now),
+            unchanged_since.map(Ts),
+        )?;
+        let user = self.find_user(id).await?.ok_or(StoreError::NotFound)?;
+        Ok((changed == 1).then_some(user))
     }
 
     async fn replace_password_hash(&self, id: UserId, old: &str, new: &str) -> StoreResult<bool> {

@@ -4,6 +4,7 @@
 mod api_errors;
 mod enumeration;
 mod pages;
+mod profile;
 mod recovery;
 mod registration;
 mod rehash;

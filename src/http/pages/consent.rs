@@ -38,9 +38,11 @@ pub struct ConsentQuery {
 fn describe(scope: &str) -> &'static str {
     match scope {
         "openid" => "Confirm who you are",
-        "profile" => "See your name",
+        "profile" => "See your name and profile (picture, language, time zone)",
         "email" => "See your email address",
+        "phone" => "See your phone number",
         "offline_access" => "Stay signed in to it when you are away",
+        "account" => "Manage your account for you: read and change your profile",
         _ => "",
     }
 }

@@ -143,6 +143,12 @@ impl From<AccountError> for Problem {
             }
             AccountError::InvalidCode => Problem::new(StatusCode::BAD_REQUEST, "Invalid code")
                 .detail("The code or link is wrong, already used or expired. Ask for a new one."),
+            AccountError::NotFound => Problem::new(StatusCode::NOT_FOUND, "No such account"),
+            AccountError::Changed => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "Changed meanwhile").detail(
+                    "The account changed since the version named in If-Match; read it again.",
+                )
+            }
             AccountError::TooManyAttempts => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
                     .detail("Too many wrong codes for this address. Try again in an hour.")

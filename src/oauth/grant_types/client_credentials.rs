@@ -10,7 +10,14 @@ use super::super::scope::Scope;
 use crate::domain::{Client, ClientKind};
 
 /// Scopes that describe a user and mean nothing for a client acting for itself.
-const USER_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+const USER_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "offline_access",
+    crate::oauth::account_access::ACCOUNT_SCOPE,
+];
 
 pub fn exchange(
     engine: &Engine,

@@ -1,0 +1,182 @@
+//! `/api/v1/account`: the signed-in user's own account, for first-party apps with an access
+//! token granted the `account` scope. The subject is always the token's user; no id appears in
+//! the path. The profile carries an `ETag`; a `PATCH` (JSON merge patch, RFC 7396) may name it in
+//! `If-Match` to refuse to overwrite a change it has not seen (412).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::answer;
+use crate::domain::{Profile, ProfileField, User};
+use crate::http::extract::account_bearer::AccountHolder;
+use crate::http::responses::Problem;
+use crate::identity::accounts::{AccountError, Accounts};
+use crate::oauth::Engine;
+
+type ApiResult = Result<Response, Problem>;
+
+#[derive(Serialize)]
+struct AccountView<'a> {
+    sub: String,
+    email: &'a str,
+    email_verified: bool,
+    name: Option<&'a str>,
+    #[serde(flatten)]
+    profile: &'a Profile,
+    roles: Vec<&'a str>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+/// The version of the account a client saw: its last change, in microseconds.
+fn etag(user: &User) -> String {
+    format!("\"{}\"", user.updated_at.unix_timestamp_nanos() / 1_000)
+}
+
+/// The version an `If-Match` names: `None` for `*` or no header; `Err` for anything that
+/// cannot be one of our versions (so it can match none).
+fn if_match(headers: &HeaderMap) -> Result<Option<OffsetDateTime>, ()> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ())?.trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    let micros: i128 = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or(())?;
+    OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000)
+        .map(Some)
+        .map_err(|_| ())
+}
+
+fn shown(user: &User, status: StatusCode) -> Response {
+    let view = AccountView {
+        sub: user.id.to_string(),
+        email: user.email.as_str(),
+        email_verified: user.email_verified,
+        name: user.name.as_deref(),
+        profile: &user.profile,
+        roles: user.roles.iter().map(|r| r.as_str()).collect(),
+        created_at: user.created_at,
+        updated_at: user.updated_at,
+    };
+    let mut response = answer(status, view);
+    if let Ok(value) = HeaderValue::from_str(&etag(user)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// `GET /api/v1/account`: the profile, with its `ETag` (`If-None-Match` with it answers 304).
+pub async fn show(
+    State(accounts): State<Accounts>,
+    AccountHolder(holder): AccountHolder,
+    headers: HeaderMap,
+) -> ApiResult {
+    let user = accounts.account(holder.id).await?;
+    let current = etag(&user);
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == current));
+    if unchanged {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(value) = HeaderValue::from_str(&current) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+        return Ok(response);
+    }
+    Ok(shown(&user, StatusCode::OK))
+}
+
+/// Fields of the account that are not the profile's to change, with what to do instead.
+fn not_changeable(name: &str) -> Option<&'static str> {
+    match name {
+        "email" => {
+            Some("cannot be changed here: an address changes only once the new one is verified")
+        }
+        "email_verified" | "phone_number_verified" => Some("is set by verification, not by hand"),
+        "roles" | "status" => Some("is managed by administrators"),
+        "sub" | "id" | "created_at" | "updated_at" => Some("is read-only"),
+        _ => None,
+    }
+}
+
+/// `PATCH /api/v1/account`: a JSON merge patch of the profile. Each named field is set (a
+/// string) or removed (`null`); a field that is not the profile's is a 422 naming it.
+pub async fn update(
+    State(accounts): State<Accounts>,
+    State(engine): State<Engine>,
+    AccountHolder(holder): AccountHolder,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/merge-patch+json") || v.starts_with("application/json")
+        });
+    if !json {
+        return Err(
+            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type")
+                .detail("Send a JSON merge patch (Content-Type: application/merge-patch+json)."),
+        );
+    }
+    let body =
+        body.map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"))?;
+    let patch: Value = serde_json::from_slice(&body).map_err(|_| {
+        Problem::new(StatusCode::BAD_REQUEST, "Malformed JSON")
+            .detail("The body is not valid JSON.")
+    })?;
+    let Value::Object(fields) = patch else {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The request has invalid fields",
+        )
+        .detail("A merge patch of the profile is a JSON object."));
+    };
+    let mut problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "The request has invalid fields",
+    );
+    let mut changes = Vec::new();
+    for (name, value) in &fields {
+        match (ProfileField::parse(name), value) {
+            (Some(field), Value::String(text)) => changes.push((field, Some(text.clone()))),
+            (Some(field), Value::Null) => changes.push((field, None)),
+            (Some(_), _) => problem = problem.field(name, "must be a string, or null to remove it"),
+            (None, _) => {
+                let detail = not_changeable(name).unwrap_or("is not a field of the profile");
+                problem = problem.field(name, detail);
+            }
+        }
+    }
+    if !problem.errors.is_empty() {
+        // Every problem at once: the values of the fields that are the profile's too.
+        for (field, value) in &changes {
+            if let Err(refused) = field.check(value.as_deref()) {
+                problem = problem.field(refused.field, refused.message);
+            }
+        }
+        return Err(problem);
+    }
+    let Ok(base) = if_match(&headers) else {
+        return Err(AccountError::Changed.into());
+    };
+    let user = accounts.update_profile(holder.id, &changes, base).await?;
+    engine.user_changed(user.id);
+    Ok(shown(&user, StatusCode::OK))
+}
