@@ -88,6 +88,10 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
         )
         .route(paths::LOGOUT, post(pages::logout::confirm))
         .route(
+            paths::ACCOUNT,
+            get(pages::account::show).post(pages::account::submit),
+        )
+        .route(
             paths::REGISTER,
             get(pages::register::show).post(pages::register::submit),
         )

@@ -1,6 +1,7 @@
 //! Hosted pages: the authorization endpoint's browser side, sign-in, consent and sign-out. Each
 //! handler sits beside its template; errors are HTML pages with the request id.
 
+pub mod account;
 pub mod authorize;
 pub mod consent;
 pub mod home;

@@ -19,6 +19,7 @@ pub const END_SESSION: &str = "/end_session";
 pub const LOGIN: &str = "/login";
 pub const CONSENT: &str = "/consent";
 pub const LOGOUT: &str = "/logout";
+pub const ACCOUNT: &str = "/account";
 pub const REGISTER: &str = "/register";
 pub const VERIFY_EMAIL: &str = "/verify-email";
 pub const RECOVER: &str = "/recover";

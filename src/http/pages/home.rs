@@ -14,6 +14,7 @@ use crate::oauth::Engine;
 struct HomePage {
     issuer: String,
     login: &'static str,
+    account: &'static str,
     discovery: &'static str,
     stylesheet: &'static str,
 }
@@ -23,6 +24,7 @@ pub async fn show(State(engine): State<Engine>) -> Response {
         &HomePage {
             issuer: engine.issuer.clone(),
             login: paths::LOGIN,
+            account: paths::ACCOUNT,
             discovery: paths::OPENID_CONFIGURATION,
             stylesheet: paths::STYLESHEET,
         },

@@ -174,6 +174,13 @@ pub(super) async fn signed_in(
     session::set_sign_in(session, &sign_in).await?;
     tracing::info!(user_id = %user.id, "signed in");
     let Some(id) = request_id else {
+        // Only our own paths are ever stored here (no open redirect).
+        if let Some(path) = session::take_after_sign_in(session)
+            .await?
+            .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        {
+            return Ok(Redirect::to(&path).into_response());
+        }
         let template = super::logout::MessagePage::new(
             "Signed in",
             &format!("You are signed in as {}.", user.email),

@@ -17,6 +17,7 @@ const PENDING_PREFIX: &str = "pending:";
 const LOGOUT_REDIRECT: &str = "logout_redirect";
 const VERIFYING: &str = "verifying";
 const RECOVERING: &str = "recovering";
+const AFTER_SIGN_IN: &str = "after_sign_in";
 /// At most this many requests wait at once; older ones are dropped.
 const MAX_PENDING: usize = 8;
 
@@ -50,6 +51,16 @@ pub async fn verifying(session: &Session) -> SessionResult<Option<Verifying>> {
 
 pub async fn clear_verifying(session: &Session) -> SessionResult<()> {
     session.remove::<Verifying>(VERIFYING).await.map(|_| ())
+}
+
+/// One of our own pages to return to after a sign-in that no application asked for.
+pub async fn set_after_sign_in(session: &Session, path: &'static str) -> SessionResult<()> {
+    session.insert(AFTER_SIGN_IN, path).await
+}
+
+/// The page to return to (forgotten once read).
+pub async fn take_after_sign_in(session: &Session) -> SessionResult<Option<String>> {
+    session.remove(AFTER_SIGN_IN).await
 }
 
 /// The address this browser asked a recovery code for, to fill in the form that takes it.

@@ -184,7 +184,70 @@ async fn account_forms_refuse_a_foreign_csrf_token(backend: Backend) {
     app.stop().await;
 }
 
+async fn the_account_page_signs_in_first_and_edits_the_profile(backend: Backend) {
+    let (app, _smtp) = spawn(backend).await;
+    app.create_user("page@example.com", &["--name", "Page Owner"]);
+    let first = app.get("/account").await;
+    assert_eq!(first.status(), 303);
+    assert_eq!(location(&first), "/login");
+    let signed_in = app
+        .submit_login("/login", "page@example.com", PASSWORD)
+        .await;
+    assert_eq!(
+        signed_in.status(),
+        303,
+        "back to the account page after signing in"
+    );
+    assert_eq!(location(&signed_in), "/account");
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(page.contains("page@example.com") && page.contains("value=\"Page Owner\""));
+    assert!(page.contains("<label for=\"phone_number\">"));
+    let csrf = hidden_field(&page, "csrf_token").unwrap();
+    let form = |phone: &str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("name", "Page Owner".to_owned()),
+            ("given_name", "Page".to_owned()),
+            ("phone_number", phone.to_owned()),
+            ("zoneinfo", "Europe/Paris".to_owned()),
+        ]
+    };
+    let refused = app
+        .http
+        .post(app.url("/account"))
+        .form(&form("12345"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("id=\"phone_number-error\""), "{refused}");
+    assert!(refused.contains("value=\"12345\""), "what was typed stays");
+    let saved = app
+        .http
+        .post(app.url("/account"))
+        .form(&form("+33123456789"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    assert!(
+        saved
+            .text()
+            .await
+            .unwrap()
+            .contains("Your profile is saved.")
+    );
+    let stored = app
+        .db
+        .scalar("select count(*) from users where email = $1 and phone_number = '+33123456789' and given_name = 'Page'", "page@example.com")
+        .await;
+    assert_eq!(stored, Some(1));
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_account_page_signs_in_first_and_edits_the_profile,
     prompt_create_registers_verifies_and_returns_to_the_app,
     forgotten_password_by_link_then_sign_in_with_the_new_one,
     an_unverified_sign_in_is_sent_to_confirm_and_the_code_signs_it_in,
