@@ -143,6 +143,10 @@ fn api_routes() -> Router<AppState> {
             paths::API_ACCOUNT,
             get(api::account::show).patch(api::account::update),
         )
+        .route(
+            paths::API_ACCOUNT_PASSWORD,
+            post(api::account::change_password),
+        )
         .route(paths::API_REGISTRATIONS, post(api::accounts::register))
         .route(paths::API_VERIFICATIONS, post(api::accounts::verify))
         .route(paths::API_VERIFICATION_RESEND, post(api::accounts::resend))

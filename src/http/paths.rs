@@ -26,6 +26,7 @@ pub const RECOVER: &str = "/recover";
 pub const RESET_PASSWORD: &str = "/reset-password";
 
 pub const API_ACCOUNT: &str = "/api/v1/account";
+pub const API_ACCOUNT_PASSWORD: &str = "/api/v1/account/password";
 pub const API_REGISTRATIONS: &str = "/api/v1/registrations";
 pub const API_VERIFICATIONS: &str = "/api/v1/verifications";
 pub const API_VERIFICATION_RESEND: &str = "/api/v1/verifications/resend";

@@ -66,6 +66,16 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
         mail: OutgoingMail,
     ) -> StoreResult<Option<PasswordReset>>;
+    /// Sets a new password the user chose knowing the old one. In the same transaction, as for
+    /// a reset: every recovery token dies, every grant is revoked, every browser session ends
+    /// and `mail` is queued.
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        now: OffsetDateTime,
+        mail: OutgoingMail,
+    ) -> StoreResult<PasswordReset>;
     /// Forgets tokens that expired before `before`; returns how many.
     async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
@@ -90,6 +100,28 @@ macro_rules! insert_account_token {
             token.code_hash.as_str(), token.link_hash.as_str(),
             Ts(token.created_at), Ts(token.expires_at),
         )?;
+    }};
+}
+
+/// `sign_out_everywhere!(transaction, user_id, now)`: what a new password ends — the user's
+/// recovery tokens, grants and browser sessions; evaluates to the `PasswordReset` it did.
+macro_rules! sign_out_everywhere {
+    ($tx:expr, $user:expr, $now:expr) => {{
+        execute!(
+            in &mut *$tx,
+            "update account_tokens set consumed_at = $3
+             where user_id = $1 and purpose = $2 and consumed_at is null",
+            $user, TokenPurpose::RecoverPassword.as_str(), Ts($now),
+        )?;
+        let revoked_grants = scalar!(
+            in &mut *$tx, fetch_all, Uuid,
+            "update grants set revoked_at = $2
+             where user_id = $1 and revoked_at is null returning id",
+            $user, Ts($now),
+        )?;
+        let ended_sessions =
+            execute!(in &mut *$tx, "delete from browser_sessions where user_id = $1", $user)?;
+        PasswordReset { revoked_grants, ended_sessions }
     }};
 }
 
@@ -227,25 +259,34 @@ impl AccountStore for SqlStore {
                  where id = $1",
                 user_id, password_hash, Ts(now), &email,
             )?;
-            execute!(
-                in &mut *tx,
-                "update account_tokens set consumed_at = $3
-                 where user_id = $1 and purpose = $2 and consumed_at is null",
-                user_id, TokenPurpose::RecoverPassword.as_str(), Ts(now),
-            )?;
-            let revoked_grants = scalar!(
-                in &mut *tx, fetch_all, Uuid,
-                "update grants set revoked_at = $2
-                 where user_id = $1 and revoked_at is null returning id",
-                user_id, Ts(now),
-            )?;
-            let ended_sessions =
-                execute!(in &mut *tx, "delete from browser_sessions where user_id = $1", user_id)?;
+            let reset = sign_out_everywhere!(tx, user_id, now);
             insert_mail!(&mut *tx, &mail)?;
             tx.commit().await?;
-            PasswordReset { revoked_grants, ended_sessions }
+            reset
         });
         Ok(Some(reset))
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        now: OffsetDateTime,
+        mail: OutgoingMail,
+    ) -> StoreResult<PasswordReset> {
+        let user_id = user.as_uuid();
+        let reset = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let sql = "update users set password_hash = $2, updated_at = $3 where id = $1";
+            if execute!(in &mut *tx, sql, user_id, password_hash, Ts(now))? == 0 {
+                return Err(super::StoreError::NotFound);
+            }
+            let reset = sign_out_everywhere!(tx, user_id, now);
+            insert_mail!(&mut *tx, &mail)?;
+            tx.commit().await?;
+            reset
+        });
+        Ok(reset)
     }
 
     async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {

@@ -15,8 +15,11 @@ use time::OffsetDateTime;
 use super::answer;
 use crate::domain::{Profile, ProfileField, User};
 use crate::http::extract::account_bearer::AccountHolder;
+use crate::http::extract::api_json::ApiJson;
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::responses::Problem;
 use crate::identity::accounts::{AccountError, Accounts};
+use crate::identity::login::LoginError;
 use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
@@ -179,4 +182,67 @@ pub async fn update(
     let user = accounts.update_profile(holder.id, &changes, base).await?;
     engine.user_changed(user.id);
     Ok(shown(&user, StatusCode::OK))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Serialize)]
+struct PasswordChanged {
+    status: &'static str,
+    ended_sessions: u64,
+    revoked_grants: usize,
+}
+
+/// `POST /api/v1/account/password`: `{current_password, new_password}`. The current password is
+/// checked like a sign-in (the same lockout); then every session and grant of the account ends,
+/// the token used here included, and the owner is told by mail.
+pub async fn change_password(
+    State(accounts): State<Accounts>,
+    State(engine): State<Engine>,
+    AccountHolder(holder): AccountHolder,
+    ClientAddress(address): ClientAddress,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult {
+    let now = engine.now();
+    let checked = engine
+        .logins
+        .verify(holder.email.as_str(), body.current_password, address, now)
+        .await;
+    let user = match checked {
+        Ok(user) => user,
+        Err(LoginError::EmailNotVerified(user)) => *user,
+        Err(LoginError::InvalidCredentials) => {
+            return Err(Problem::new(StatusCode::FORBIDDEN, "Wrong password")
+                .field("current_password", "is not the account's password"));
+        }
+        Err(LoginError::LockedOut) => {
+            return Err(
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
+                    .detail("Too many wrong passwords; try again later."),
+            );
+        }
+        Err(LoginError::Unavailable(source)) => {
+            return Err(AccountError::Unavailable(source).into());
+        }
+        Err(LoginError::Internal(source)) => return Err(AccountError::Internal(source).into()),
+    };
+    if user.id != holder.id {
+        // The address changed hands between the token and now: never act on another account.
+        return Err(AccountError::NotFound.into());
+    }
+    let reset = accounts.change_password(&user, body.new_password).await?;
+    engine.password_reset(user.id, &reset);
+    Ok(answer(
+        StatusCode::OK,
+        PasswordChanged {
+            status: "password_changed",
+            ended_sessions: reset.ended_sessions,
+            revoked_grants: reset.revoked_grants.len(),
+        },
+    ))
 }

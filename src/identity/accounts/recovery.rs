@@ -95,7 +95,7 @@ impl Accounts {
             self.0
                 .policy
                 .check(new_password.clone(), email.trim(), None)
-                .map_err(AccountError::Invalid)?;
+                .map_err(as_new_password)?;
         }
         let (token, user) = self
             .redeemable(proof, TokenPurpose::RecoverPassword)
@@ -104,7 +104,7 @@ impl Accounts {
             .0
             .policy
             .check(new_password, user.email.as_str(), user.name.as_deref())
-            .map_err(AccountError::Invalid)?;
+            .map_err(as_new_password)?;
         let hash = password::hash(password, self.0.hash_cost).await?;
         let now = self.0.clock.now();
         let mail = messages::password_changed(
@@ -129,5 +129,60 @@ impl Accounts {
             "password reset"
         );
         Ok((user, reset))
+    }
+}
+
+/// The policy's problems, for a request whose field is `new_password`.
+fn as_new_password(problems: Vec<crate::domain::InvalidField>) -> AccountError {
+    AccountError::Invalid(
+        problems
+            .into_iter()
+            .map(|problem| crate::domain::InvalidField {
+                field: "new_password",
+                ..problem
+            })
+            .collect(),
+    )
+}
+
+impl Accounts {
+    /// Sets a new password for a user who has just proved the current one (the caller checked
+    /// it, through the sign-in lockout). Every session and grant ends and the owner is told.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        new_password: String,
+    ) -> Result<PasswordReset, AccountError> {
+        let password = self
+            .0
+            .policy
+            .check(new_password, user.email.as_str(), user.name.as_deref())
+            .map_err(as_new_password)?;
+        let hash = password::hash(password, self.0.hash_cost).await?;
+        let now = self.0.clock.now();
+        let mail = messages::password_changed(
+            user.email.clone(),
+            &self.0.issuer,
+            &self.0.links.recover,
+            now,
+        )?;
+        let reset = match self
+            .0
+            .store
+            .change_password(user.id, &hash, now, mail)
+            .await
+        {
+            Ok(reset) => reset,
+            Err(crate::store::StoreError::NotFound) => return Err(AccountError::NotFound),
+            Err(error) => return Err(error.into()),
+        };
+        self.mail_queued();
+        tracing::info!(
+            user_id = %user.id,
+            revoked_grants = reset.revoked_grants.len(),
+            ended_sessions = reset.ended_sessions,
+            "password changed"
+        );
+        Ok(reset)
     }
 }

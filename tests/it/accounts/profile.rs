@@ -22,6 +22,8 @@ async fn signed_in(app: &TestApp) -> (TestClient, String) {
         "phone",
         "--scope",
         "account",
+        "--scope",
+        "offline_access",
     ]);
     let tokens = app
         .code_flow(
@@ -260,7 +262,80 @@ async fn fields_that_are_not_the_profiles_are_refused_by_name(backend: Backend) 
     app.stop().await;
 }
 
+async fn a_password_change_needs_the_current_one_and_ends_every_session(backend: Backend) {
+    let (app, smtp) = spawn(backend).await;
+    let (client, token) = signed_in(&app).await;
+    let tokens = app
+        .code_flow(&client, "self@example.com", "openid offline_access account")
+        .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let change = |current: &str, new: &str| {
+        let body = serde_json::json!({"current_password": current, "new_password": new});
+        let request = app
+            .http
+            .post(app.url("/api/v1/account/password"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let wrong = change("Not my 1 password", super::NEW_PASSWORD).await;
+    assert_eq!(wrong.status(), 403);
+    let problem: Value = wrong.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["pointer"], "#/current_password");
+    let weak = change(crate::support::browser_flow::PASSWORD, "password1").await;
+    assert_eq!(weak.status(), 422);
+    let problem: Value = weak.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["pointer"], "#/new_password");
+    assert_eq!(
+        app.page_sign_in("self@example.com", crate::support::browser_flow::PASSWORD)
+            .await,
+        200
+    );
+
+    let changed = change(crate::support::browser_flow::PASSWORD, super::NEW_PASSWORD).await;
+    assert_eq!(changed.status(), 200);
+    let body: Value = changed.json().await.unwrap();
+    assert_eq!(body["status"], "password_changed");
+    assert!(body["revoked_grants"].as_u64().unwrap() >= 2);
+    assert_eq!(
+        app.page_sign_in("self@example.com", crate::support::browser_flow::PASSWORD)
+            .await,
+        401
+    );
+    assert_eq!(
+        app.page_sign_in("self@example.com", super::NEW_PASSWORD)
+            .await,
+        200
+    );
+    let refreshed = app
+        .post_form_basic(
+            "/token",
+            &client,
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await;
+    assert_eq!(
+        refreshed.status(),
+        400,
+        "refresh tokens died with the old password"
+    );
+    let after = call(&app, reqwest::Method::GET, Some(&token), &[], None).await;
+    assert_eq!(
+        after.status(),
+        401,
+        "so did the access token used to change it"
+    );
+    app.assert_no_session(&client).await;
+    let notice = smtp.mail_to("self@example.com").await;
+    assert_eq!(
+        notice.header("Subject").unwrap(),
+        "Your password was changed"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_password_change_needs_the_current_one_and_ends_every_session,
     the_account_api_needs_a_users_token_with_the_account_scope,
     a_merge_patch_changes_the_profile_and_the_claims_follow,
     fields_that_are_not_the_profiles_are_refused_by_name,

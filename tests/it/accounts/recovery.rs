@@ -158,7 +158,7 @@ async fn a_reset_refuses_a_weak_password_and_keeps_the_code(backend: Backend) {
             )
             .await;
         assert_eq!(status, 422, "{weak}: {body}");
-        assert_eq!(body["errors"][0]["pointer"], "#/password", "{body}");
+        assert_eq!(body["errors"][0]["pointer"], "#/new_password", "{body}");
     }
     let (status, _) = app
         .post_json(
