@@ -56,8 +56,11 @@ async fn start_up_waits_for_a_database_that_arrives_late() {
     config.database.url = portcullis::config::DatabaseUrl::parse(&proxy.route(&db.url)).unwrap();
     config.database.startup_timeout = portcullis::config::Duration::from_secs(20);
     let arrive = tokio::spawn(async move {
-        // Not an expiry: the database really arrives late, while the server retries.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // The database arrives once the server has tried, been refused and tried again.
+        eventually(Duration::from_secs(15), "the server retried", || async {
+            proxy.refused() >= 2
+        })
+        .await;
         proxy.come_up();
         proxy
     });

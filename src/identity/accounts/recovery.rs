@@ -100,34 +100,16 @@ impl Accounts {
         let (token, user) = self
             .redeemable(proof, TokenPurpose::RecoverPassword)
             .await?;
-        let password = self
-            .0
-            .policy
-            .check(new_password, user.email.as_str(), user.name.as_deref())
-            .map_err(as_new_password)?;
-        let hash = password::hash(password, self.0.hash_cost).await?;
-        let now = self.0.clock.now();
-        let mail = messages::password_changed(
-            user.email.clone(),
-            &self.0.issuer,
-            &self.0.links.recover,
-            now,
-        )?;
+        let NewPassword { hash, notice, now } = self.new_password(&user, new_password).await?;
         let Some(reset) = self
             .0
             .store
-            .reset_password(token.id, &hash, now, mail)
+            .reset_password(token.id, &hash, now, notice)
             .await?
         else {
             return Err(AccountError::InvalidCode);
         };
-        self.mail_queued();
-        tracing::info!(
-            user_id = %user.id,
-            revoked_grants = reset.revoked_grants.len(),
-            ended_sessions = reset.ended_sessions,
-            "password reset"
-        );
+        self.password_set(&user, &reset, "password reset");
         Ok((user, reset))
     }
 }
@@ -153,36 +135,58 @@ impl Accounts {
         user: &User,
         new_password: String,
     ) -> Result<PasswordReset, AccountError> {
-        let password = self
-            .0
-            .policy
-            .check(new_password, user.email.as_str(), user.name.as_deref())
-            .map_err(as_new_password)?;
-        let hash = password::hash(password, self.0.hash_cost).await?;
-        let now = self.0.clock.now();
-        let mail = messages::password_changed(
-            user.email.clone(),
-            &self.0.issuer,
-            &self.0.links.recover,
-            now,
-        )?;
+        let NewPassword { hash, notice, now } = self.new_password(user, new_password).await?;
         let reset = match self
             .0
             .store
-            .change_password(user.id, &hash, now, mail)
+            .change_password(user.id, &hash, now, notice)
             .await
         {
             Ok(reset) => reset,
             Err(crate::store::StoreError::NotFound) => return Err(AccountError::NotFound),
             Err(error) => return Err(error.into()),
         };
+        self.password_set(user, &reset, "password changed");
+        Ok(reset)
+    }
+
+    /// A new password checked against the policy and hashed, with the notice that tells the
+    /// owner, made at `now`.
+    async fn new_password(
+        &self,
+        user: &User,
+        candidate: String,
+    ) -> Result<NewPassword, AccountError> {
+        let password = self
+            .0
+            .policy
+            .check(candidate, user.email.as_str(), user.name.as_deref())
+            .map_err(as_new_password)?;
+        let hash = password::hash(password, self.0.hash_cost).await?;
+        let now = self.0.clock.now();
+        let notice = messages::password_changed(
+            user.email.clone(),
+            &self.0.issuer,
+            &self.0.links.recover,
+            now,
+        )?;
+        Ok(NewPassword { hash, notice, now })
+    }
+
+    /// After a new password is stored: its notice leaves, and the step is logged.
+    fn password_set(&self, user: &User, reset: &PasswordReset, what: &'static str) {
         self.mail_queued();
         tracing::info!(
             user_id = %user.id,
             revoked_grants = reset.revoked_grants.len(),
             ended_sessions = reset.ended_sessions,
-            "password changed"
+            "{what}"
         );
-        Ok(reset)
     }
+}
+
+struct NewPassword {
+    hash: String,
+    notice: crate::domain::OutgoingMail,
+    now: time::OffsetDateTime,
 }

@@ -187,13 +187,20 @@ async fn after_the_feed_is_cut_revocations_made_meanwhile_are_reloaded_at_once()
     let token = token["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&machine, token).await["active"], true);
 
+    let refused_before = proxy.refused();
     proxy.go_down();
     let (jti, expires_at) = jti_and_expiry(token);
     let store = portcullis::store::connect(&direct).await.unwrap();
     store.revoke_access_token(&jti, expires_at).await.unwrap();
     store.close().await;
-    // Not an expiry: the outage has to last long enough for the feed to notice it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The outage lasts until the feed has noticed it: it tries to reconnect and is refused (it
+    // is the only client of the proxy that reconnects meanwhile).
+    eventually(
+        Duration::from_secs(10),
+        "the feed noticed the cut",
+        || async { proxy.refused() > refused_before },
+    )
+    .await;
     proxy.come_up();
 
     eventually(

@@ -2,6 +2,7 @@
 //! from one server without disturbing any other test.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
@@ -12,6 +13,9 @@ pub struct TcpProxy {
     pub address: SocketAddr,
     up: watch::Sender<bool>,
     connections: Arc<Mutex<Vec<AbortHandle>>>,
+    /// Connection attempts refused while down: what a test waits on to know a client noticed
+    /// the outage and is retrying.
+    refused: Arc<AtomicUsize>,
     accept_loop: AbortHandle,
 }
 
@@ -23,10 +27,13 @@ impl TcpProxy {
         let (up_tx, up_rx) = watch::channel(up);
         let connections: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let tracked = connections.clone();
+        let refused = Arc::new(AtomicUsize::new(0));
+        let counted = refused.clone();
         let accept_loop = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 if !*up_rx.borrow() {
                     drop(inbound); // refused: the "database" is down
+                    counted.fetch_add(1, Ordering::SeqCst);
                     continue;
                 }
                 let task = tokio::spawn(async move {
@@ -42,8 +49,14 @@ impl TcpProxy {
             address,
             up: up_tx,
             connections,
+            refused,
             accept_loop,
         }
+    }
+
+    /// How many connection attempts have been refused so far.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
     }
 
     /// Cuts every open connection and refuses new ones.
