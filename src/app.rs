@@ -102,6 +102,7 @@ impl App {
             sender: mail.clone(),
             hasher: hasher.clone(),
             clock: engine.clock(),
+            logins: engine.logins.clone(),
             config: config.clone(),
             links: http::account_links(&config),
         });

@@ -7,6 +7,7 @@ pub mod client;
 pub mod grant;
 pub mod ids;
 pub mod mail;
+pub mod picture;
 pub mod profile;
 pub mod role;
 pub mod scope;
@@ -15,7 +16,7 @@ pub mod time;
 pub mod user;
 pub mod web_origin;
 
-pub use account_token::{AccountToken, NewAccountToken, PasswordReset, TokenPurpose};
+pub use account_token::{AccountToken, NewAccountToken, SignOut, TokenPurpose};
 pub use client::{
     Client, ClientKind, GrantType, MAX_ACCESS_TOKEN_TTL_SECONDS, NewClient, RedirectUri,
 };
@@ -25,6 +26,7 @@ pub use grant::{
 };
 pub use ids::{ClientId, UserId};
 pub use mail::{ClaimedMail, MailKind, OutgoingMail};
+pub use picture::{MAX_PICTURE_BYTES, Picture, PictureType};
 pub use profile::{Profile, ProfileField};
 pub use role::RoleName;
 pub use scope::ScopeToken;

@@ -9,6 +9,7 @@ pub mod middleware;
 mod oauth;
 mod pages;
 pub mod paths;
+mod pictures;
 pub mod responses;
 mod session_store;
 mod static_files;
@@ -17,13 +18,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Config;
 use crate::crypto::token::TokenHasher;
+use crate::domain::MAX_PICTURE_BYTES;
 use crate::identity::accounts::{AccountLinks, Accounts};
 use crate::store::Store;
 
@@ -45,6 +47,8 @@ pub fn account_links(config: &Config) -> AccountLinks {
         recover: format!("{issuer}{}", paths::RECOVER),
         verify: format!("{issuer}{}", paths::VERIFY_EMAIL),
         reset: format!("{issuer}{}", paths::RESET_PASSWORD),
+        change_email: format!("{issuer}{}", paths::CONFIRM_EMAIL),
+        pictures: format!("{issuer}{}", paths::PICTURES_PREFIX),
     }
 }
 
@@ -90,6 +94,31 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
         .route(
             paths::ACCOUNT,
             get(pages::account::show).post(pages::account::submit),
+        )
+        .route(
+            paths::ACCOUNT_PASSWORD,
+            post(pages::account_security::change_password),
+        )
+        .route(
+            paths::ACCOUNT_SESSIONS,
+            post(pages::account_security::end_sessions),
+        )
+        .route(
+            paths::ACCOUNT_APPS,
+            post(pages::account_security::disconnect_app),
+        )
+        .route(paths::ACCOUNT_EXPORT, get(pages::account_security::export))
+        .route(
+            paths::ACCOUNT_EMAIL,
+            post(pages::account_changes::change_email),
+        )
+        .route(
+            paths::ACCOUNT_DELETE,
+            post(pages::account_changes::delete_account),
+        )
+        .route(
+            paths::CONFIRM_EMAIL,
+            get(pages::account_changes::show_link).post(pages::account_changes::confirm_link),
         )
         .route(
             paths::REGISTER,
@@ -141,11 +170,42 @@ fn api_routes() -> Router<AppState> {
     Router::new()
         .route(
             paths::API_ACCOUNT,
-            get(api::account::show).patch(api::account::update),
+            get(api::account::show)
+                .patch(api::account::update)
+                .delete(api::account_changes::delete_account),
+        )
+        .route(
+            paths::API_ACCOUNT_EMAIL,
+            post(api::account_changes::start_email_change),
+        )
+        .route(
+            paths::API_ACCOUNT_EMAIL_CONFIRMATION,
+            post(api::account_changes::confirm_email_change),
         )
         .route(
             paths::API_ACCOUNT_PASSWORD,
             post(api::account::change_password),
+        )
+        .route(
+            paths::API_ACCOUNT_SESSIONS,
+            get(api::account_devices::sessions).delete(api::account_devices::end_all_sessions),
+        )
+        .route(
+            paths::API_ACCOUNT_SESSION,
+            delete(api::account_devices::end_session),
+        )
+        .route(paths::API_ACCOUNT_APPS, get(api::account_devices::apps))
+        .route(
+            paths::API_ACCOUNT_APP,
+            delete(api::account_devices::disconnect_app),
+        )
+        .route(paths::API_ACCOUNT_EXPORT, get(api::account_devices::export))
+        .route(
+            paths::API_ACCOUNT_PICTURE,
+            put(api::account_picture::upload)
+                .delete(api::account_picture::remove)
+                // A picture may be larger than other bodies (`server.body_limit`).
+                .layer(DefaultBodyLimit::max(MAX_PICTURE_BYTES)),
         )
         .route(paths::API_REGISTRATIONS, post(api::accounts::register))
         .route(paths::API_VERIFICATIONS, post(api::accounts::verify))
@@ -167,6 +227,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::FAVICON_SVG, get(static_files::favicon))
         .route(paths::FAVICON_ICO, get(static_files::favicon))
         .route(paths::HOME, get(pages::home::show))
+        .route(paths::PICTURE, get(pictures::picture))
         .route(
             paths::OPENID_CONFIGURATION,
             get(oauth::discovery::openid_configuration),

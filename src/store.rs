@@ -14,6 +14,7 @@ mod grants;
 mod keys;
 mod login_failures;
 mod outbox;
+mod pictures;
 mod pool;
 mod postgres;
 mod roles;
@@ -27,15 +28,16 @@ use std::sync::Arc;
 use crate::config::{Backend, DatabaseConfig};
 
 pub use accounts::AccountStore;
-pub use browser_sessions::BrowserSessionStore;
+pub use browser_sessions::{BrowserSessionStore, SessionOwner, UserBrowserSession};
 pub use clients::ClientStore;
-pub use consents::ConsentStore;
+pub use consents::{ConnectedApp, ConsentStore};
 pub use database::{Change, ChangeFeed, Database, SchemaVersion};
 pub use error::{Conflict, StoreError};
 pub use grants::{GrantStore, Revocations};
 pub use keys::KeyStore;
-pub use login_failures::LoginFailureStore;
+pub use login_failures::{LoginCounter, LoginFailureStore};
 pub use outbox::OutboxStore;
+pub use pictures::PictureStore;
 pub use roles::RoleStore;
 pub use users::UserStore;
 
@@ -54,6 +56,7 @@ pub trait Store:
     + BrowserSessionStore
     + OutboxStore
     + AccountStore
+    + PictureStore
 {
 }
 impl<T> Store for T where
@@ -68,6 +71,7 @@ impl<T> Store for T where
         + BrowserSessionStore
         + OutboxStore
         + AccountStore
+        + PictureStore
 {
 }
 

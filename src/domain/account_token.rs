@@ -10,6 +10,8 @@ use super::{Email, InvalidField, TokenHash, UserId};
 pub enum TokenPurpose {
     VerifyEmail,
     RecoverPassword,
+    /// Confirms a new address (the token's `email`) before it replaces the account's.
+    ChangeEmail,
 }
 
 impl TokenPurpose {
@@ -17,6 +19,7 @@ impl TokenPurpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::RecoverPassword => "recover_password",
+            Self::ChangeEmail => "change_email",
         }
     }
 
@@ -24,6 +27,7 @@ impl TokenPurpose {
         match value {
             "verify_email" => Ok(Self::VerifyEmail),
             "recover_password" => Ok(Self::RecoverPassword),
+            "change_email" => Ok(Self::ChangeEmail),
             _ => Err(InvalidField::new("purpose", "is not a purpose of ours")),
         }
     }
@@ -65,9 +69,10 @@ impl AccountToken {
     }
 }
 
-/// What a consumed recovery did, so the caller can drop what it caches.
+/// What ending sessions did (a new password, a device signed out, an app disconnected, an
+/// account deleted), so the caller can drop what it caches.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PasswordReset {
+pub struct SignOut {
     /// The user's grants this revoked (their refresh tokens stop, their access tokens go inactive).
     pub revoked_grants: Vec<Uuid>,
     /// Browser sessions ended.

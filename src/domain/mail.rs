@@ -18,6 +18,14 @@ pub enum MailKind {
     RecoverPassword,
     /// The password was changed or reset.
     PasswordChanged,
+    /// A code and link confirming an address an account is moving to.
+    ConfirmNewEmail,
+    /// Someone tried to move another account to an address that has one.
+    EmailInUse,
+    /// To the old address: the account moved to a new one.
+    EmailChanged,
+    /// The account was deleted at its owner's request.
+    AccountDeleted,
 }
 
 impl MailKind {
@@ -28,6 +36,10 @@ impl MailKind {
             Self::AlreadyRegistered => "already_registered",
             Self::RecoverPassword => "recover_password",
             Self::PasswordChanged => "password_changed",
+            Self::ConfirmNewEmail => "confirm_new_email",
+            Self::EmailInUse => "email_in_use",
+            Self::EmailChanged => "email_changed",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 
@@ -38,6 +50,10 @@ impl MailKind {
             "already_registered" => Ok(Self::AlreadyRegistered),
             "recover_password" => Ok(Self::RecoverPassword),
             "password_changed" => Ok(Self::PasswordChanged),
+            "confirm_new_email" => Ok(Self::ConfirmNewEmail),
+            "email_in_use" => Ok(Self::EmailInUse),
+            "email_changed" => Ok(Self::EmailChanged),
+            "account_deleted" => Ok(Self::AccountDeleted),
             _ => Err(InvalidField::new("kind", "is not a kind of mail we send")),
         }
     }

@@ -48,6 +48,8 @@ impl std::fmt::Display for Email {
 pub enum UserStatus {
     Active,
     Suspended,
+    /// Deleted by its owner: a tombstone keeping only the id, never active again.
+    Deleted,
 }
 
 impl UserStatus {
@@ -55,6 +57,7 @@ impl UserStatus {
         match self {
             Self::Active => "active",
             Self::Suspended => "suspended",
+            Self::Deleted => "deleted",
         }
     }
 
@@ -62,6 +65,7 @@ impl UserStatus {
         match value {
             "active" => Some(Self::Active),
             "suspended" => Some(Self::Suspended),
+            "deleted" => Some(Self::Deleted),
             _ => None,
         }
     }

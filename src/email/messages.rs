@@ -234,8 +234,7 @@ pub fn password_changed(
     recover: &str,
     now: OffsetDateTime,
 ) -> Result<OutgoingMail, RenderError> {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    let when = now.format(format).unwrap_or_else(|_| now.to_string());
+    let when = shown_time(now);
     message(
         MailKind::PasswordChanged,
         to,
@@ -249,6 +248,185 @@ pub fn password_changed(
             issuer,
             when: &when,
             recover,
+        },
+        now,
+    )
+}
+
+/// A time as mail shows it, to the minute (the templates say "(UTC)").
+fn shown_time(now: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    now.format(format).unwrap_or_else(|_| now.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm_new_email.txt")]
+struct ConfirmNewEmailText<'a> {
+    issuer: &'a str,
+    code: &'a str,
+    link: &'a str,
+    valid_for: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm_new_email.html")]
+struct ConfirmNewEmailHtml<'a> {
+    issuer: &'a str,
+    code: &'a str,
+    link: &'a str,
+    valid_for: &'a str,
+}
+
+/// The code and link that confirm the address an account is moving to.
+pub fn confirm_new_email(
+    to: Email,
+    issuer: &str,
+    code: &str,
+    link: &str,
+    valid_for: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    message(
+        MailKind::ConfirmNewEmail,
+        to,
+        format!("{code} is your code to confirm your new email address"),
+        ConfirmNewEmailText {
+            issuer,
+            code,
+            link,
+            valid_for,
+        },
+        ConfirmNewEmailHtml {
+            issuer,
+            code,
+            link,
+            valid_for,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "email/email_in_use.txt")]
+struct EmailInUseText<'a> {
+    issuer: &'a str,
+    sign_in: &'a str,
+    recover: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_in_use.html")]
+struct EmailInUseHtml<'a> {
+    issuer: &'a str,
+    sign_in: &'a str,
+    recover: &'a str,
+}
+
+/// Tells the owner of an address that someone tried to move another account to it.
+pub fn email_in_use(
+    to: Email,
+    issuer: &str,
+    sign_in: &str,
+    recover: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    message(
+        MailKind::EmailInUse,
+        to,
+        "Someone tried to move an account to your address".to_owned(),
+        EmailInUseText {
+            issuer,
+            sign_in,
+            recover,
+        },
+        EmailInUseHtml {
+            issuer,
+            sign_in,
+            recover,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "email/email_changed.txt")]
+struct EmailChangedText<'a> {
+    issuer: &'a str,
+    when: &'a str,
+    new_email: &'a str,
+    recover: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_changed.html")]
+struct EmailChangedHtml<'a> {
+    issuer: &'a str,
+    when: &'a str,
+    new_email: &'a str,
+    recover: &'a str,
+}
+
+/// Tells the old address that the account moved to `new_email`.
+pub fn email_changed(
+    to: Email,
+    issuer: &str,
+    new_email: &str,
+    recover: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    let when = shown_time(now);
+    message(
+        MailKind::EmailChanged,
+        to,
+        "Your email address was changed".to_owned(),
+        EmailChangedText {
+            issuer,
+            when: &when,
+            new_email,
+            recover,
+        },
+        EmailChangedHtml {
+            issuer,
+            when: &when,
+            new_email,
+            recover,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "email/account_deleted.txt")]
+struct AccountDeletedText<'a> {
+    issuer: &'a str,
+    when: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/account_deleted.html")]
+struct AccountDeletedHtml<'a> {
+    issuer: &'a str,
+    when: &'a str,
+}
+
+/// The last message to a deleted account's address.
+pub fn account_deleted(
+    to: Email,
+    issuer: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    let when = shown_time(now);
+    message(
+        MailKind::AccountDeleted,
+        to,
+        "Your account was deleted".to_owned(),
+        AccountDeletedText {
+            issuer,
+            when: &when,
+        },
+        AccountDeletedHtml {
+            issuer,
+            when: &when,
         },
         now,
     )

@@ -2,6 +2,9 @@
 //! pointer per field.
 
 pub mod account;
+pub mod account_changes;
+pub mod account_devices;
+pub mod account_picture;
 pub mod accounts;
 
 use axum::Json;

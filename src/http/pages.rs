@@ -2,6 +2,8 @@
 //! handler sits beside its template; errors are HTML pages with the request id.
 
 pub mod account;
+pub mod account_changes;
+pub mod account_security;
 pub mod authorize;
 pub mod consent;
 pub mod home;

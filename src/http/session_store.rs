@@ -9,7 +9,8 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::crypto::token::{PlaintextToken, TokenHash, TokenHasher};
-use crate::store::Store;
+use crate::oauth::authorize::SignIn;
+use crate::store::{SessionOwner, Store};
 
 #[derive(Clone)]
 pub struct DatabaseSessionStore {
@@ -34,12 +35,17 @@ impl std::fmt::Debug for DatabaseSessionStore {
     }
 }
 
-/// Whose session a record is: the signed-in user, if any (so a password reset can end it).
-fn signed_in_user(record: &Record) -> Option<crate::domain::UserId> {
+/// Who is signed in to a record, if anyone: stored beside it so that a password reset can end
+/// the user's sessions and the account page can list them.
+fn owner(record: &Record) -> Option<SessionOwner> {
     let sign_in = record.data.get(super::pages::session::SIGN_IN)?;
-    serde_json::from_value::<crate::oauth::authorize::SignIn>(sign_in.clone())
-        .ok()
-        .map(|sign_in| sign_in.user_id)
+    let sign_in = serde_json::from_value::<SignIn>(sign_in.clone()).ok()?;
+    Some(SessionOwner {
+        user: sign_in.user_id,
+        signed_in_at: OffsetDateTime::from_unix_timestamp(sign_in.auth_time).ok()?,
+        sid: sign_in.sid,
+        device: sign_in.device,
+    })
 }
 
 fn backend(error: impl std::fmt::Display) -> session_store::Error {
@@ -57,7 +63,7 @@ impl SessionStore for DatabaseSessionStore {
                 .create_browser_session(
                     &self.key(&record.id),
                     &data,
-                    signed_in_user(record),
+                    owner(record).as_ref(),
                     record.expiry_date,
                 )
                 .await
@@ -77,7 +83,7 @@ impl SessionStore for DatabaseSessionStore {
             .save_browser_session(
                 &self.key(&record.id),
                 &data,
-                signed_in_user(record),
+                owner(record).as_ref(),
                 record.expiry_date,
             )
             .await

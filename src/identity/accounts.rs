@@ -8,7 +8,13 @@
 //! and one per address across all its codes.
 
 mod codes;
+mod deletion;
+mod devices;
+mod email_change;
+mod export;
+mod picture;
 mod profile;
+mod reauth;
 mod recovery;
 mod registration;
 mod verification;
@@ -26,9 +32,12 @@ use crate::email::Sender;
 use crate::email::messages::RenderError;
 use crate::store::{Store, StoreError};
 
+use super::login::PasswordLogins;
 use super::password_policy::PasswordPolicy;
 
 pub use codes::Proof;
+pub use devices::SignedInBrowser;
+pub use export::AccountExport;
 pub use profile::ProfileChange;
 pub use recovery::RecoveryMethod;
 
@@ -44,6 +53,18 @@ pub enum AccountError {
     InvalidCode,
     #[error("too many wrong codes; try again later")]
     TooManyAttempts,
+    /// The password given to confirm a change is not the account's.
+    #[error("wrong password")]
+    WrongPassword,
+    /// The account is the last active administrator's, which must stay.
+    #[error("the last active administrator cannot be deleted")]
+    LastAdmin,
+    /// The change needs a sign-in younger than `account.reauth_max_age`.
+    #[error("sign in again to do this")]
+    ReauthenticationRequired,
+    /// Too many wrong passwords: the account's sign-in lockout is on.
+    #[error("too many wrong passwords; try again later")]
+    LockedOut,
     /// The account does not exist (any more).
     #[error("no such account")]
     NotFound,
@@ -89,6 +110,10 @@ pub struct AccountLinks {
     pub verify: String,
     /// The page a recovery link opens (the token is appended as `?token=`).
     pub reset: String,
+    /// The page an address-change link opens (the token is appended as `?token=`).
+    pub change_email: String,
+    /// Where uploaded pictures are served (the picture's id is appended).
+    pub pictures: String,
 }
 
 /// The account use-cases; one per server process, cheap to clone.
@@ -100,10 +125,14 @@ struct Inner {
     sender: Arc<Sender>,
     hasher: TokenHasher,
     clock: Clock,
+    /// Checks a password given to confirm a change, through the sign-in lockout.
+    logins: PasswordLogins,
     policy: PasswordPolicy,
     hash_cost: HashCost,
     registration: RegistrationConfig,
     account: AccountConfig,
+    /// How long a browser session lives without a request (`sessions.idle_timeout`).
+    session_idle: std::time::Duration,
     issuer: String,
     links: AccountLinks,
     /// Bounds the mail-only steps running after their answer; when all are taken, a request
@@ -120,6 +149,7 @@ pub struct AccountsSetup {
     pub sender: Arc<Sender>,
     pub hasher: TokenHasher,
     pub clock: Clock,
+    pub logins: PasswordLogins,
     pub config: Arc<crate::config::Config>,
     pub links: AccountLinks,
 }
@@ -132,10 +162,12 @@ impl Accounts {
             sender: setup.sender,
             hasher: setup.hasher,
             clock: setup.clock,
+            logins: setup.logins,
             policy: PasswordPolicy::new(&config.password),
             hash_cost: HashCost::configured(&config.password),
             registration: config.registration.clone(),
             account: config.account.clone(),
+            session_idle: config.sessions.idle_timeout.get(),
             issuer: config.issuer(),
             links: setup.links,
             background: Arc::new(Semaphore::new(BACKGROUND_STEPS)),

@@ -111,7 +111,7 @@ impl PasswordLogins {
         let store = self.0.store.as_ref();
         let policy = &self.0.policy;
         let account = Counter {
-            key: format!("account:{}", email.trim().to_lowercase()),
+            key: account_counter_key(email),
             threshold: policy.max_failures,
         };
         let address = address.map(|ip| Counter {
@@ -324,6 +324,11 @@ pub fn lockout_for(policy: &LoginConfig, failures: u32, threshold: u32) -> Optio
         .checked_mul(2_u32.saturating_pow(beyond.min(20)))
         .unwrap_or(policy.max_lockout.get());
     time::Duration::try_from(scaled.min(policy.max_lockout.get())).ok()
+}
+
+/// The key of an address's wrong-password counter.
+pub fn account_counter_key(email: &str) -> String {
+    format!("account:{}", email.trim().to_lowercase())
 }
 
 #[cfg(test)]

@@ -12,9 +12,16 @@ use crate::domain::{User, UserId, UserStatus};
 /// The scope an access token needs for `/api/v1/account`.
 pub const ACCOUNT_SCOPE: &str = "account";
 
+/// Who a bearer token speaks for, and when they last signed in.
+pub struct AccountAccess {
+    pub user: Arc<User>,
+    /// The token's `auth_time`: when its user last actually authenticated.
+    pub auth_time: Option<time::OffsetDateTime>,
+}
+
 impl Engine {
     /// The active user a bearer token speaks for, if it was granted [`ACCOUNT_SCOPE`].
-    pub async fn account_holder(&self, token: &str) -> Result<Arc<User>, EndpointError> {
+    pub async fn account_holder(&self, token: &str) -> Result<AccountAccess, EndpointError> {
         let claims = access_token::validate(self, token, self.now()).ok_or_else(invalid_token)?;
         let scope = Scope::parse(&claims.scope).map_err(|_| invalid_token())?;
         if !scope.contains(ACCOUNT_SCOPE) {
@@ -25,7 +32,12 @@ impl Engine {
         }
         let user_id = uuid::Uuid::parse_str(&claims.sub).map_err(|_| invalid_token())?;
         match self.user(UserId::from_uuid(user_id)).await? {
-            Some(user) if user.status == UserStatus::Active => Ok(user),
+            Some(user) if user.status == UserStatus::Active => Ok(AccountAccess {
+                user,
+                auth_time: claims
+                    .auth_time
+                    .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()),
+            }),
             _ => Err(invalid_token()),
         }
     }

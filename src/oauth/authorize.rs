@@ -58,6 +58,9 @@ pub struct SignIn {
     /// Session id for `sid` claims and logout.
     pub sid: String,
     pub amr: Vec<String>,
+    /// The browser's description of itself when it signed in, shown on the account page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// An answer for the client: success or error parameters, delivered to the redirect URI.

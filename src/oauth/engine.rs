@@ -164,11 +164,11 @@ impl Engine {
         self.users.forget(&id);
     }
 
-    /// Applies what a password reset did: its grants are revoked in memory at once (other
+    /// Applies a sign-out the store did: its grants are revoked in memory at once (other
     /// instances hear of it through the change feed or their next reload).
-    pub fn password_reset(&self, user: UserId, reset: &crate::domain::PasswordReset) {
+    pub fn signed_out(&self, user: UserId, sign_out: &crate::domain::SignOut) {
         let now = self.now();
-        for grant in &reset.revoked_grants {
+        for grant in &sign_out.revoked_grants {
             self.revocations.grant_revoked(*grant, now);
         }
         self.user_changed(user);

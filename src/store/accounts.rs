@@ -10,10 +10,10 @@ use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, wi
 use super::rows::AccountTokenRow;
 use super::timestamp::Ts;
 use super::users::{INSERT_ROLE, INSERT_USER_ROLE, insert_user, inserted};
-use super::{Conflict, StoreResult, by_time};
+use super::{Conflict, StoreResult, UserStore as _, by_time};
 use crate::domain::{
-    AccountToken, NewAccountToken, NewUser, OutgoingMail, PasswordReset, TokenHash, TokenPurpose,
-    User, UserId,
+    AccountToken, NewAccountToken, NewUser, OutgoingMail, SignOut, TokenHash, TokenPurpose, User,
+    UserId,
 };
 
 /// Every method that sends mail writes the message in the same transaction as the change it
@@ -49,6 +49,8 @@ pub trait AccountStore: Send + Sync {
         &self,
         link_hash: &TokenHash,
     ) -> StoreResult<Option<AccountToken>>;
+    /// Every code and link the user has been sent that is not yet swept, newest first.
+    async fn user_account_tokens(&self, user: UserId) -> StoreResult<Vec<AccountToken>>;
     /// Counts a guess against a token's code *before* it is checked; false when the token has
     /// no guesses left under `max_attempts` or is used up.
     async fn count_code_attempt(&self, id: Uuid, max_attempts: u32) -> StoreResult<bool>;
@@ -65,7 +67,7 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
-    ) -> StoreResult<Option<PasswordReset>>;
+    ) -> StoreResult<Option<SignOut>>;
     /// Sets a new password the user chose knowing the old one. In the same transaction, as for
     /// a reset: every recovery token dies, every grant is revoked, every browser session ends
     /// and `mail` is queued.
@@ -75,7 +77,31 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
-    ) -> StoreResult<PasswordReset>;
+    ) -> StoreResult<SignOut>;
+    /// Consumes an address-change token and makes its address the user's, verified. In the same
+    /// transaction the user's other live codes and links die (a recovery mailed to the old
+    /// address must not outlive it) and `notice` (to the old address) is queued. `None` when
+    /// the token was consumed before, has expired or is not for a change; `Conflict::Email`
+    /// when the address was taken meanwhile (then nothing changes).
+    async fn change_email(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+        notice: OutgoingMail,
+    ) -> StoreResult<Option<User>>;
+    /// Deletes an account at its owner's request, in one transaction: every grant is revoked,
+    /// every browser session, consent, code and link, pending authorization code, role and
+    /// guess counter (`counter_keys`) is deleted, and the row keeps only its id, renamed to
+    /// `tombstone_email`, with status `deleted`; `notice` is queued. `Conflict::LastAdmin` when
+    /// the user is the last active administrator (then nothing changes).
+    async fn delete_account(
+        &self,
+        user: UserId,
+        tombstone_email: &str,
+        counter_keys: &[String],
+        now: OffsetDateTime,
+        notice: OutgoingMail,
+    ) -> StoreResult<SignOut>;
     /// Forgets tokens that expired before `before`; returns how many.
     async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
@@ -104,7 +130,7 @@ macro_rules! insert_account_token {
 }
 
 /// `sign_out_everywhere!(transaction, user_id, now)`: what a new password ends — the user's
-/// recovery tokens, grants and browser sessions; evaluates to the `PasswordReset` it did.
+/// recovery tokens, grants and browser sessions; evaluates to the `SignOut` it did.
 macro_rules! sign_out_everywhere {
     ($tx:expr, $user:expr, $now:expr) => {{
         execute!(
@@ -121,9 +147,19 @@ macro_rules! sign_out_everywhere {
         )?;
         let ended_sessions =
             execute!(in &mut *$tx, "delete from browser_sessions where user_id = $1", $user)?;
-        PasswordReset { revoked_grants, ended_sessions }
+        SignOut { revoked_grants, ended_sessions }
     }};
 }
+
+/// What an account's deletion erases outright, by user `$1` (grants stay, revoked, so that their
+/// tokens stay inactive everywhere until they expire).
+const ERASED_WITH_ACCOUNT: [&str; 5] = [
+    "delete from pictures where user_id = $1",
+    "delete from consents where user_id = $1",
+    "delete from account_tokens where user_id = $1",
+    "delete from authorization_codes where user_id = $1",
+    "delete from user_roles where user_id = $1",
+];
 
 /// Consumes live token `$1` at `$2`; returns its user and address.
 const CONSUME_TOKEN: &str = "update account_tokens set consumed_at = $2
@@ -211,6 +247,12 @@ impl AccountStore for SqlStore {
         row.map(AccountTokenRow::into_token).transpose()
     }
 
+    async fn user_account_tokens(&self, user: UserId) -> StoreResult<Vec<AccountToken>> {
+        let sql = "select * from account_tokens where user_id = $1 order by created_at desc";
+        let rows = fetch!(self, fetch_all, AccountTokenRow, sql, user.as_uuid())?;
+        rows.into_iter().map(AccountTokenRow::into_token).collect()
+    }
+
     async fn count_code_attempt(&self, id: Uuid, max_attempts: u32) -> StoreResult<bool> {
         let sql = "update account_tokens set attempts = attempts + 1
              where id = $1 and consumed_at is null and attempts < $2";
@@ -243,7 +285,7 @@ impl AccountStore for SqlStore {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
-    ) -> StoreResult<Option<PasswordReset>> {
+    ) -> StoreResult<Option<SignOut>> {
         let reset = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let consumed =
@@ -273,7 +315,7 @@ impl AccountStore for SqlStore {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
-    ) -> StoreResult<PasswordReset> {
+    ) -> StoreResult<SignOut> {
         let user_id = user.as_uuid();
         let reset = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -287,6 +329,96 @@ impl AccountStore for SqlStore {
             reset
         });
         Ok(reset)
+    }
+
+    async fn change_email(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+        notice: OutgoingMail,
+    ) -> StoreResult<Option<User>> {
+        let changed = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let consumed = fetch!(
+                in &mut *tx, fetch_optional, (Uuid, String),
+                "update account_tokens set consumed_at = $2
+                 where id = $1 and purpose = $3 and consumed_at is null and expires_at > $2
+                 returning user_id, email",
+                id, Ts(now), TokenPurpose::ChangeEmail.as_str(),
+            )?;
+            let Some((user_id, email)) = consumed else {
+                return Ok(None);
+            };
+            execute!(
+                in &mut *tx,
+                "update users set email = $2, email_verified_at = $3, updated_at = $3
+                 where id = $1 and status = 'active'",
+                user_id, &email, Ts(now),
+            )
+            .map_err(|e| classify_conflict(e, Conflict::Email))?;
+            execute!(
+                in &mut *tx,
+                "update account_tokens set consumed_at = $2
+                 where user_id = $1 and consumed_at is null",
+                user_id, Ts(now),
+            )?;
+            insert_mail!(&mut *tx, &notice)?;
+            tx.commit().await?;
+            user_id
+        });
+        self.find_user(UserId::from_uuid(changed)).await
+    }
+
+    async fn delete_account(
+        &self,
+        user: UserId,
+        tombstone_email: &str,
+        counter_keys: &[String],
+        now: OffsetDateTime,
+        notice: OutgoingMail,
+    ) -> StoreResult<SignOut> {
+        let user_id = user.as_uuid();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // Administrators delete themselves one at a time, so two cannot each leave the
+            // other as the last one and both go.
+            let admins = scalar!(
+                in &mut *tx, fetch_all, Uuid, dialect!(self, ACTIVE_ADMINS_FOR_WRITE),
+            )?;
+            if admins == [user_id] {
+                return Err(super::StoreError::Conflict(Conflict::LastAdmin));
+            }
+            let revoked_grants = scalar!(
+                in &mut *tx, fetch_all, Uuid,
+                "update grants set revoked_at = $2
+                 where user_id = $1 and revoked_at is null returning id",
+                user_id, Ts(now),
+            )?;
+            let ended_sessions =
+                execute!(in &mut *tx, "delete from browser_sessions where user_id = $1", user_id)?;
+            for table in ERASED_WITH_ACCOUNT {
+                execute!(in &mut *tx, table, user_id)?;
+            }
+            for key in counter_keys {
+                execute!(in &mut *tx, "delete from login_failures where key = $1", key.as_str())?;
+            }
+            let erased = execute!(
+                in &mut *tx,
+                "update users set email = $2, status = 'deleted', updated_at = $3,
+                     name = null, password_hash = null, email_verified_at = null,
+                     given_name = null, family_name = null, picture = null, gender = null,
+                     phone_number = null, phone_number_verified = false, locale = null,
+                     zoneinfo = null
+                 where id = $1 and status <> 'deleted'",
+                user_id, tombstone_email, Ts(now),
+            )?;
+            if erased == 0 {
+                return Err(super::StoreError::NotFound);
+            }
+            insert_mail!(&mut *tx, &notice)?;
+            tx.commit().await?;
+            Ok(SignOut { revoked_grants, ended_sessions })
+        })
     }
 
     async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {

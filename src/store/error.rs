@@ -33,6 +33,9 @@ pub enum Conflict {
     Email,
     #[error("client id")]
     ClientId,
+    /// The change would leave no active administrator.
+    #[error("last active administrator")]
+    LastAdmin,
 }
 
 impl StoreError {

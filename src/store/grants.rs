@@ -13,6 +13,7 @@ use super::timestamp::Ts;
 use super::{StoreResult, postgres, sqlite};
 use crate::domain::{
     AuthorizationCode, Grant, NewRefreshToken, Redemption, RefreshTokenRecord, Rotation, TokenHash,
+    UserId,
 };
 
 /// Codes, grants, refresh tokens and revoked access tokens. Every
@@ -62,6 +63,8 @@ pub trait GrantStore: Send + Sync {
         retry_since: Option<OffsetDateTime>,
     ) -> StoreResult<Rotation>;
     async fn find_grant(&self, id: uuid::Uuid) -> StoreResult<Option<Grant>>;
+    /// Every grant the user has, live or not yet swept, newest first.
+    async fn user_grants(&self, user: UserId) -> StoreResult<Vec<Grant>>;
     /// Revokes a grant: its refresh tokens stop working and its access tokens introspect inactive.
     async fn revoke_grant(&self, id: uuid::Uuid, now: OffsetDateTime) -> StoreResult<()>;
     /// Records a revoked access token; revoking twice is not an error.
@@ -295,6 +298,12 @@ impl GrantStore for SqlStore {
             id
         )?;
         row.map(GrantRow::into_grant).transpose()
+    }
+
+    async fn user_grants(&self, user: UserId) -> StoreResult<Vec<Grant>> {
+        let sql = "select * from grants where user_id = $1 order by created_at desc";
+        let rows = fetch!(self, fetch_all, GrantRow, sql, user.as_uuid())?;
+        rows.into_iter().map(GrantRow::into_grant).collect()
     }
 
     async fn revoke_grant(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {

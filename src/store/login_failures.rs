@@ -4,9 +4,18 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreResult;
-use super::pool::{SqlStore, execute, scalar};
+use super::pool::{SqlStore, execute, fetch, scalar};
 use super::timestamp::Ts;
 use crate::domain::Admission;
+
+/// A counter of wrong guesses as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginCounter {
+    pub key: String,
+    pub failures: i32,
+    pub last_failure_at: Option<OffsetDateTime>,
+    pub locked_until: Option<OffsetDateTime>,
+}
 
 /// Password guesses per key ("account:<email>", "address:<ip>"), behind the temporary lockout.
 /// An attempt is admitted *before* its password is checked: failures and attempts still in
@@ -15,6 +24,8 @@ use crate::domain::Admission;
 #[async_trait]
 pub trait LoginFailureStore: Send + Sync {
     async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// The counter under `key` as stored, for a person's export of their data.
+    async fn login_counter(&self, key: &str) -> StoreResult<Option<LoginCounter>>;
     /// Admits an attempt on `key`, in one atomic statement: refused while locked, or while the
     /// failures plus the attempts in flight reach `threshold` (after a lockout has run out, one
     /// attempt at a time). Failures are forgotten when the last one is older than
@@ -93,6 +104,12 @@ const RECORD_LOGIN_FAILURE: &str = "insert into login_failures
 
 #[async_trait]
 impl LoginFailureStore for SqlStore {
+    async fn login_counter(&self, key: &str) -> StoreResult<Option<LoginCounter>> {
+        let sql = "select key, failures, last_failure_at, locked_until from login_failures
+             where key = $1";
+        Ok(fetch!(self, fetch_optional, LoginCounter, sql, key)?)
+    }
+
     async fn login_locked_until(&self, key: &str) -> StoreResult<Option<OffsetDateTime>> {
         let sql = "select locked_until from login_failures where key = $1";
         let until = scalar!(self, fetch_optional, Option<OffsetDateTime>, sql, key)?;

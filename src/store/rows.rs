@@ -69,6 +69,28 @@ impl UserRow {
     }
 }
 
+/// An application a user let in (`ConsentStore::connected_apps`).
+#[derive(sqlx::FromRow)]
+pub(super) struct ConnectedAppRow {
+    pub id: String,
+    pub name: String,
+    pub scope: Option<String>,
+    pub granted_at: Option<OffsetDateTime>,
+    pub live_grants: i64,
+}
+
+impl ConnectedAppRow {
+    pub fn into_connected_app(self) -> Result<super::ConnectedApp, StoreError> {
+        Ok(super::ConnectedApp {
+            client_id: ClientId::parse(&self.id).map_err(corrupt)?,
+            client_name: self.name,
+            consented_scope: self.scope,
+            consented_at: self.granted_at,
+            live_grants: self.live_grants,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct ClientRow {
     pub id: String,

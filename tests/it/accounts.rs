@@ -2,8 +2,11 @@
 //! and the pages, with mail read out of the SMTP capture the server really sent it to.
 
 mod api_errors;
+mod changes;
+mod devices;
 mod enumeration;
 mod pages;
+mod picture;
 mod profile;
 mod recovery;
 mod registration;

@@ -19,7 +19,6 @@ use crate::http::extract::api_json::ApiJson;
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::responses::Problem;
 use crate::identity::accounts::{AccountError, Accounts};
-use crate::identity::login::LoginError;
 use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
@@ -64,7 +63,8 @@ fn if_match(headers: &HeaderMap) -> Result<Option<OffsetDateTime>, ()> {
         .map_err(|_| ())
 }
 
-fn shown(user: &User, status: StatusCode) -> Response {
+/// The account as the API shows it, with its `ETag`.
+pub fn shown(user: &User, status: StatusCode) -> Response {
     let view = AccountView {
         sub: user.id.to_string(),
         email: user.email.as_str(),
@@ -208,35 +208,11 @@ pub async fn change_password(
     ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult {
-    let now = engine.now();
-    let checked = engine
-        .logins
-        .verify(holder.email.as_str(), body.current_password, address, now)
-        .await;
-    let user = match checked {
-        Ok(user) => user,
-        Err(LoginError::EmailNotVerified(user)) => *user,
-        Err(LoginError::InvalidCredentials) => {
-            return Err(Problem::new(StatusCode::FORBIDDEN, "Wrong password")
-                .field("current_password", "is not the account's password"));
-        }
-        Err(LoginError::LockedOut) => {
-            return Err(
-                Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
-                    .detail("Too many wrong passwords; try again later."),
-            );
-        }
-        Err(LoginError::Unavailable(source)) => {
-            return Err(AccountError::Unavailable(source).into());
-        }
-        Err(LoginError::Internal(source)) => return Err(AccountError::Internal(source).into()),
-    };
-    if user.id != holder.id {
-        // The address changed hands between the token and now: never act on another account.
-        return Err(AccountError::NotFound.into());
-    }
-    let reset = accounts.change_password(&user, body.new_password).await?;
-    engine.password_reset(user.id, &reset);
+    accounts
+        .confirm_password(&holder, body.current_password, address)
+        .await?;
+    let reset = accounts.change_password(&holder, body.new_password).await?;
+    engine.signed_out(holder.id, &reset);
     Ok(answer(
         StatusCode::OK,
         PasswordChanged {

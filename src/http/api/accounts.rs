@@ -191,7 +191,7 @@ pub async fn complete_recovery(
     let (user, reset) = accounts
         .complete_recovery(&proof, body.new_password)
         .await?;
-    engine.password_reset(user.id, &reset);
+    engine.signed_out(user.id, &reset);
     Ok(answer(
         StatusCode::OK,
         PasswordChanged {

@@ -1,6 +1,7 @@
-//! `GET|POST /account`: the signed-in person's own account page. Today it shows and edits the
-//! profile (the same use-case as `PATCH /api/v1/account`); sign-in comes first, and brings the
-//! browser back here.
+//! `GET|POST /account`: the signed-in person's own account page: the profile (the same use-case
+//! as `PATCH /api/v1/account`), and the sections whose forms `account_security` handles
+//! (password, signed-in browsers, connected apps, a copy of one's data). Sign-in comes first,
+//! and brings the browser back here.
 
 use askama::Template;
 use axum::extract::State;
@@ -8,12 +9,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use tower_sessions::Session;
 
-use super::{FieldMessages, PageResult, check_csrf, render, session};
+use super::{FieldMessages, PageError, PageResult, check_csrf, render, session};
 use crate::domain::{ProfileField, User, UserStatus};
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::accounts::{AccountError, Accounts};
 use crate::oauth::Engine;
+use crate::oauth::authorize::SignIn;
 
 /// One input of the profile form.
 struct Field {
@@ -23,6 +25,22 @@ struct Field {
     autocomplete: &'static str,
     hint: &'static str,
     value: String,
+}
+
+/// A browser the person is signed in on, as the page lists it.
+struct Browser {
+    sid: String,
+    device: String,
+    signed_in_at: String,
+    last_active_at: String,
+    current: bool,
+}
+
+/// An application the person let in, as the page lists it.
+struct App {
+    client_id: String,
+    name: String,
+    scope: String,
 }
 
 #[derive(Template)]
@@ -35,9 +53,44 @@ struct AccountPage {
     fields: Vec<Field>,
     notice: Option<&'static str>,
     errors: FieldMessages,
+    password_rules: String,
+    /// Whether sensitive changes must ask for the password (the sign-in is not recent).
+    reauth_needed: bool,
+    /// The address a change is waiting to be confirmed for, if any.
+    changing_email: Option<String>,
+    browsers: Vec<Browser>,
+    apps: Vec<App>,
+    paths: PagePaths,
+    stylesheet: &'static str,
+}
+
+/// Where the page's forms and links lead.
+struct PagePaths {
+    email: &'static str,
+    delete: &'static str,
+    password: &'static str,
+    sessions: &'static str,
+    apps: &'static str,
+    export: &'static str,
     recover: &'static str,
     logout: &'static str,
-    stylesheet: &'static str,
+}
+
+const PAGE_PATHS: PagePaths = PagePaths {
+    email: paths::ACCOUNT_EMAIL,
+    delete: paths::ACCOUNT_DELETE,
+    password: paths::ACCOUNT_PASSWORD,
+    sessions: paths::ACCOUNT_SESSIONS,
+    apps: paths::ACCOUNT_APPS,
+    export: paths::ACCOUNT_EXPORT,
+    recover: paths::RECOVER,
+    logout: paths::LOGOUT,
+};
+
+/// A time as the page shows it: to the minute, in UTC.
+fn shown_time(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.format(&format).unwrap_or_default()
 }
 
 /// How each profile field is asked for: label, input type, autocomplete token, hint.
@@ -78,15 +131,38 @@ fn stored(user: &User, field: ProfileField) -> Option<&str> {
     }
 }
 
-struct Shown<'a> {
-    /// What the form holds: the stored values, or what was typed when it was refused.
-    value: &'a (dyn Fn(ProfileField) -> String + Sync),
-    notice: Option<&'static str>,
-    errors: FieldMessages,
-    status: StatusCode,
+pub(super) struct Shown<'a> {
+    /// What the profile form holds: the stored values, or what was typed when it was refused.
+    pub value: &'a (dyn Fn(ProfileField) -> String + Sync),
+    pub notice: Option<&'static str>,
+    pub errors: FieldMessages,
+    pub status: StatusCode,
 }
 
-async fn page(session: &Session, user: &User, shown: Shown<'_>) -> PageResult {
+impl Shown<'static> {
+    /// The stored profile, with a notice or with errors of another form.
+    pub fn stored(notice: Option<&'static str>, errors: FieldMessages, status: StatusCode) -> Self {
+        Self {
+            value: &|_| String::new(),
+            notice,
+            errors,
+            status,
+        }
+    }
+}
+
+/// The page for `user`, signed in with `sign_in`; `shown.value` is used for the profile only when
+/// the profile form was refused (otherwise the stored values show).
+pub(super) async fn page(
+    accounts: &Accounts,
+    session: &Session,
+    sign_in: &SignIn,
+    user: &User,
+    shown: Shown<'_>,
+) -> PageResult {
+    let profile_refused = ProfileField::ALL
+        .into_iter()
+        .any(|field| shown.errors.error(field.name()).is_some());
     let fields = ProfileField::ALL
         .into_iter()
         .map(|field| {
@@ -97,8 +173,34 @@ async fn page(session: &Session, user: &User, shown: Shown<'_>) -> PageResult {
                 kind,
                 autocomplete,
                 hint,
-                value: (shown.value)(field),
+                value: if profile_refused {
+                    (shown.value)(field)
+                } else {
+                    stored(user, field).unwrap_or_default().to_owned()
+                },
             }
+        })
+        .collect();
+    let browsers = accounts
+        .signed_in_browsers(user.id)
+        .await?
+        .into_iter()
+        .map(|b| Browser {
+            current: b.sid == sign_in.sid,
+            sid: b.sid,
+            device: b.device.unwrap_or_else(|| "An unnamed browser".to_owned()),
+            signed_in_at: shown_time(b.signed_in_at),
+            last_active_at: shown_time(b.last_active_at),
+        })
+        .collect();
+    let apps = accounts
+        .connected_apps(user.id)
+        .await?
+        .into_iter()
+        .map(|app| App {
+            client_id: app.client_id.as_str().to_owned(),
+            name: app.client_name,
+            scope: app.consented_scope.unwrap_or_default(),
         })
         .collect();
     let page = AccountPage {
@@ -109,36 +211,37 @@ async fn page(session: &Session, user: &User, shown: Shown<'_>) -> PageResult {
         fields,
         notice: shown.notice,
         errors: shown.errors,
-        recover: paths::RECOVER,
-        logout: paths::LOGOUT,
+        password_rules: accounts.password_rules(),
+        reauth_needed: !time::OffsetDateTime::from_unix_timestamp(sign_in.auth_time)
+            .is_ok_and(|at| accounts.recently_signed_in(at)),
+        changing_email: session::changing_email(session).await?,
+        browsers,
+        apps,
+        paths: PAGE_PATHS,
         stylesheet: paths::STYLESHEET,
     };
     Ok(render(&page, shown.status))
 }
 
-/// The signed-in, active user as stored now, or the redirect to sign in first (which brings
-/// the browser back).
-async fn signed_in_user(
+/// The signed-in, active user as stored now, with their sign-in; or else the redirect to sign in
+/// first (which brings the browser back to the account page) as the error.
+pub(super) async fn signed_in_user(
     engine: &Engine,
     accounts: &Accounts,
     session: &Session,
-) -> PageResult<Result<User, Redirect>> {
+) -> PageResult<(SignIn, User)> {
     let sign_in = session::sign_in(session, &engine.config.sessions, engine.now()).await?;
-    let user = match sign_in {
-        Some(sign_in) => match accounts.account(sign_in.user_id).await {
-            Ok(user) if user.status == UserStatus::Active => Some(user),
-            Ok(_) | Err(AccountError::NotFound) => None,
+    if let Some(sign_in) = sign_in {
+        match accounts.account(sign_in.user_id).await {
+            Ok(user) if user.status == UserStatus::Active => return Ok((sign_in, user)),
+            Ok(_) | Err(AccountError::NotFound) => {}
             Err(error) => return Err(error.into()),
-        },
-        None => None,
-    };
-    match user {
-        Some(user) => Ok(Ok(user)),
-        None => {
-            session::set_after_sign_in(session, paths::ACCOUNT).await?;
-            Ok(Err(Redirect::to(paths::LOGIN)))
         }
     }
+    session::set_after_sign_in(session, paths::ACCOUNT).await?;
+    Err(PageError::Answer(
+        Redirect::to(paths::LOGIN).into_response(),
+    ))
 }
 
 pub async fn show(
@@ -146,18 +249,9 @@ pub async fn show(
     State(accounts): State<Accounts>,
     session: Session,
 ) -> PageResult {
-    let user = match signed_in_user(&engine, &accounts, &session).await? {
-        Ok(user) => user,
-        Err(to_sign_in) => return Ok(to_sign_in.into_response()),
-    };
-    let value = |field| stored(&user, field).unwrap_or_default().to_owned();
-    let shown = Shown {
-        value: &value,
-        notice: None,
-        errors: FieldMessages::default(),
-        status: StatusCode::OK,
-    };
-    page(&session, &user, shown).await
+    let (sign_in, user) = signed_in_user(&engine, &accounts, &session).await?;
+    let shown = Shown::stored(None, FieldMessages::default(), StatusCode::OK);
+    page(&accounts, &session, &sign_in, &user, shown).await
 }
 
 pub async fn submit(
@@ -167,10 +261,8 @@ pub async fn submit(
     form: PageForm,
 ) -> PageResult {
     check_csrf(&session, form.get("csrf_token")).await?;
-    let id = match signed_in_user(&engine, &accounts, &session).await? {
-        Ok(user) => user.id,
-        Err(to_sign_in) => return Ok(to_sign_in.into_response()),
-    };
+    let (sign_in, user) = signed_in_user(&engine, &accounts, &session).await?;
+    let id = user.id;
     // Every field of the form is sent; an empty one removes the value.
     let changes: Vec<_> = ProfileField::ALL
         .into_iter()
@@ -180,17 +272,11 @@ pub async fn submit(
     match accounts.update_profile(id, &changes, None).await {
         Ok(user) => {
             engine.user_changed(user.id);
-            let value = |field| stored(&user, field).unwrap_or_default().to_owned();
-            let shown = Shown {
-                value: &value,
-                notice: Some("Your profile is saved."),
-                errors: FieldMessages::default(),
-                status: StatusCode::OK,
-            };
-            page(&session, &user, shown).await
+            let notice = Some("Your profile is saved.");
+            let shown = Shown::stored(notice, FieldMessages::default(), StatusCode::OK);
+            page(&accounts, &session, &sign_in, &user, shown).await
         }
         Err(AccountError::Invalid(problems)) => {
-            let user = accounts.account(id).await?;
             let value = |field: ProfileField| form.get(field.name()).to_owned();
             let shown = Shown {
                 value: &value,
@@ -198,7 +284,7 @@ pub async fn submit(
                 errors: FieldMessages::new(problems),
                 status: StatusCode::UNPROCESSABLE_ENTITY,
             };
-            page(&session, &user, shown).await
+            page(&accounts, &session, &sign_in, &user, shown).await
         }
         Err(error) => Err(error.into()),
     }

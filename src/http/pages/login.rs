@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -110,6 +110,7 @@ pub async fn submit(
     State(accounts): State<Accounts>,
     session: Session,
     ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
     form: PageForm,
 ) -> PageResult {
     check_csrf(&session, form.get("csrf_token")).await?;
@@ -121,7 +122,10 @@ pub async fn submit(
         .verify(&email, form.get("password").to_owned(), address, now)
         .await;
     let (message, status) = match result {
-        Ok(user) => return signed_in(&engine, &session, user, request_id, now).await,
+        Ok(user) => {
+            let device = session::device(&headers);
+            return signed_in(&engine, &session, user, request_id, now, device).await;
+        }
         Err(LoginError::InvalidCredentials) => (
             "The email or password is incorrect.",
             StatusCode::UNAUTHORIZED,
@@ -164,12 +168,14 @@ pub(super) async fn signed_in(
     user: crate::domain::User,
     request_id: Option<String>,
     now: time::OffsetDateTime,
+    device: Option<String>,
 ) -> PageResult {
     let sign_in = SignIn {
         user_id: user.id,
         auth_time: now.unix_timestamp(),
         sid: uuid::Uuid::new_v4().simple().to_string(),
         amr: vec!["pwd".to_owned()],
+        device,
     };
     session::set_sign_in(session, &sign_in).await?;
     tracing::info!(user_id = %user.id, "signed in");

@@ -204,7 +204,7 @@ pub async fn submit_reset(
         .await
     {
         Ok((user, reset)) => {
-            engine.password_reset(user.id, &reset);
+            engine.signed_out(user.id, &reset);
             // This browser's session may have been one of those ended: start clean.
             session::end(&session).await?;
             let template = super::logout::MessagePage::new(

@@ -17,6 +17,7 @@ const PENDING_PREFIX: &str = "pending:";
 const LOGOUT_REDIRECT: &str = "logout_redirect";
 const VERIFYING: &str = "verifying";
 const RECOVERING: &str = "recovering";
+const CHANGING_EMAIL: &str = "changing_email";
 const AFTER_SIGN_IN: &str = "after_sign_in";
 /// At most this many requests wait at once; older ones are dropped.
 const MAX_PENDING: usize = 8;
@@ -63,6 +64,19 @@ pub async fn take_after_sign_in(session: &Session) -> SessionResult<Option<Strin
     session.remove(AFTER_SIGN_IN).await
 }
 
+/// The address this browser's person is moving their account to, to show the form that takes
+/// its code (`None` forgets it).
+pub async fn set_changing_email(session: &Session, email: Option<&str>) -> SessionResult<()> {
+    match email {
+        Some(email) => session.insert(CHANGING_EMAIL, email).await,
+        None => session.remove::<String>(CHANGING_EMAIL).await.map(|_| ()),
+    }
+}
+
+pub async fn changing_email(session: &Session) -> SessionResult<Option<String>> {
+    session.get(CHANGING_EMAIL).await
+}
+
 /// The address this browser asked a recovery code for, to fill in the form that takes it.
 pub async fn set_recovering(session: &Session, email: &str) -> SessionResult<()> {
     session.insert(RECOVERING, email).await
@@ -71,6 +85,20 @@ pub async fn set_recovering(session: &Session, email: &str) -> SessionResult<()>
 pub async fn recovering(session: &Session) -> SessionResult<Option<String>> {
     session.get(RECOVERING).await
 }
+
+/// How a browser describes itself (its `User-Agent`), shortened for the list of sessions.
+pub fn device(headers: &axum::http::HeaderMap) -> Option<String> {
+    let agent = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    let shown: String = agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(DEVICE_CHARS)
+        .collect();
+    Some(shown.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The longest description of a browser kept.
+const DEVICE_CHARS: usize = 200;
 
 /// The signed-in user, if the sign-in has not outlived `sessions.absolute_timeout`.
 pub async fn sign_in(

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -113,6 +113,7 @@ pub async fn submit(
     State(engine): State<Engine>,
     State(accounts): State<Accounts>,
     session: Session,
+    headers: HeaderMap,
     form: PageForm,
 ) -> PageResult {
     check_csrf(&session, form.get("csrf_token")).await?;
@@ -162,7 +163,8 @@ pub async fn submit(
             if let Some(verifying) = verifying.filter(|v| v.email == user.email.as_str()) {
                 session::clear_verifying(&session).await?;
                 let now = engine.now();
-                return signed_in(&engine, &session, user, verifying.request, now).await;
+                let device = session::device(&headers);
+                return signed_in(&engine, &session, user, verifying.request, now, device).await;
             }
             let template = super::logout::MessagePage::new(
                 "Email confirmed",

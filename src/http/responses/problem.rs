@@ -149,6 +149,18 @@ impl From<AccountError> for Problem {
                     "The account changed since the version named in If-Match; read it again.",
                 )
             }
+            AccountError::WrongPassword => Problem::new(StatusCode::FORBIDDEN, "Wrong password")
+                .field("current_password", "is not the account's password"),
+            AccountError::LastAdmin => Problem::new(StatusCode::CONFLICT, "Last administrator")
+                .detail("The last active administrator cannot delete their account; make someone else an administrator first."),
+            AccountError::ReauthenticationRequired => {
+                Problem::new(StatusCode::UNAUTHORIZED, "Sign in again")
+                    .detail("This change needs a recent sign-in.")
+            }
+            AccountError::LockedOut => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
+                    .detail("Too many wrong passwords; try again later.")
+            }
             AccountError::TooManyAttempts => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
                     .detail("Too many wrong codes for this address. Try again in an hour.")

@@ -30,7 +30,7 @@ pub(super) struct Issued {
 const CODE_DIGITS: usize = 6;
 
 /// A code as typed: digits only, spaces and dashes people add are dropped.
-fn parse_code(value: &str) -> Result<String, InvalidField> {
+pub(super) fn parse_code(value: &str) -> Result<String, InvalidField> {
     let code: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(code)
@@ -144,49 +144,64 @@ impl Accounts {
         purpose: TokenPurpose,
         now: OffsetDateTime,
     ) -> Result<(AccountToken, User), AccountError> {
+        self.within_code_budget(&code_budget_key(email), now, async {
+            let store = self.0.store.as_ref();
+            let user = store.find_user_by_email(email).await?;
+            let token = match &user {
+                Some(user) => store
+                    .latest_account_token(user.id, purpose)
+                    .await?
+                    .filter(|t| t.is_live(now) && t.email == *email),
+                None => None,
+            };
+            self.compare_code(user, token, code, purpose).await
+        })
+        .await
+    }
+
+    /// Runs `guess` against an address's hourly budget of wrong codes (`budget`, its key):
+    /// admitted first, then counted as a failure if the code was wrong.
+    pub(super) async fn within_code_budget<T>(
+        &self,
+        budget: &str,
+        now: OffsetDateTime,
+        guess: impl std::future::Future<Output = Result<T, AccountError>>,
+    ) -> Result<T, AccountError> {
         let store = self.0.store.as_ref();
-        let budget = format!("code:{email}");
         let per_hour = self.0.account.code_attempts_per_hour;
         let hour_ago = now - time::Duration::HOUR;
         let admission = store
-            .admit_login_attempt(&budget, now, hour_ago, hour_ago, per_hour)
+            .admit_login_attempt(budget, now, hour_ago, hour_ago, per_hour)
             .await?;
         if admission != Admission::Admitted {
             return Err(AccountError::TooManyAttempts);
         }
-        let result = self.compare_code(email, code, purpose, now).await;
+        let result = guess.await;
         let decided = match &result {
-            Ok(_) => store.release_login_attempt(&budget).await,
             Err(AccountError::InvalidCode) => store
-                .record_login_failure(&budget, now, per_hour, now + time::Duration::HOUR)
+                .record_login_failure(budget, now, per_hour, now + time::Duration::HOUR)
                 .await
                 .map(|_| ()),
-            Err(_) => store.release_login_attempt(&budget).await,
+            _ => store.release_login_attempt(budget).await,
         };
         decided?;
         result
     }
 
-    /// Counts the guess against the user's live token, then compares it in constant time.
-    async fn compare_code(
+    /// Counts the guess against `token` (the user's live token, if any), then compares it in
+    /// constant time.
+    pub(super) async fn compare_code(
         &self,
-        email: &Email,
+        user: Option<User>,
+        token: Option<AccountToken>,
         code: &str,
         purpose: TokenPurpose,
-        now: OffsetDateTime,
     ) -> Result<(AccountToken, User), AccountError> {
-        let store = self.0.store.as_ref();
-        let user = store.find_user_by_email(email).await?;
-        let token = match &user {
-            Some(user) => store
-                .latest_account_token(user.id, purpose)
-                .await?
-                .filter(|t| t.is_live(now) && t.email == *email),
-            None => None,
-        };
         // Counted first; an unknown address or a token without one counts against nothing,
         // through the same statement.
-        let counted = store
+        let counted = self
+            .0
+            .store
             .count_code_attempt(
                 token.as_ref().map_or(Uuid::nil(), |t| t.id),
                 self.0.account.code_attempts,
@@ -206,6 +221,11 @@ impl Accounts {
             Err(AccountError::InvalidCode)
         }
     }
+}
+
+/// The key of an address's hourly budget of wrong codes.
+pub(super) fn code_budget_key(email: &Email) -> String {
+    format!("code:{email}")
 }
 
 #[cfg(test)]

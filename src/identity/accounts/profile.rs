@@ -51,7 +51,10 @@ impl Accounts {
                 .update_profile(id, name.as_deref(), &profile, Some(base), now)
                 .await?;
             match stored {
-                Some(user) => return Ok(user),
+                Some(user) => {
+                    self.forget_unused_picture(&user).await?;
+                    return Ok(user);
+                }
                 None if if_unchanged_since.is_some() => return Err(AccountError::Changed),
                 None => continue,
             }

@@ -3,7 +3,7 @@
 
 use super::{AccountError, Accounts, Proof};
 use crate::crypto::password;
-use crate::domain::{Email, PasswordReset, TokenPurpose, User, UserStatus};
+use crate::domain::{Email, SignOut, TokenPurpose, User, UserStatus};
 use crate::email::messages;
 
 /// What the recovery mail carries.
@@ -89,7 +89,7 @@ impl Accounts {
         &self,
         proof: &Proof,
         new_password: String,
-    ) -> Result<(User, PasswordReset), AccountError> {
+    ) -> Result<(User, SignOut), AccountError> {
         // The rules that depend only on the input first, so a refused password spends no guess.
         if let Proof::Code { email, .. } = proof {
             self.0
@@ -134,7 +134,7 @@ impl Accounts {
         &self,
         user: &User,
         new_password: String,
-    ) -> Result<PasswordReset, AccountError> {
+    ) -> Result<SignOut, AccountError> {
         let NewPassword { hash, notice, now } = self.new_password(user, new_password).await?;
         let reset = match self
             .0
@@ -174,7 +174,7 @@ impl Accounts {
     }
 
     /// After a new password is stored: its notice leaves, and the step is logged.
-    fn password_set(&self, user: &User, reset: &PasswordReset, what: &'static str) {
+    fn password_set(&self, user: &User, reset: &SignOut, what: &'static str) {
         self.mail_queued();
         tracing::info!(
             user_id = %user.id,

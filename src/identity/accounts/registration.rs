@@ -111,7 +111,7 @@ impl Accounts {
         let Some(user) = store.find_user_by_email(email).await? else {
             return Ok(());
         };
-        if user.email_verified {
+        if user.email_verified || user.status != crate::domain::UserStatus::Active {
             return Ok(());
         }
         let now = self.0.clock.now();

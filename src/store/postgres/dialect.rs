@@ -15,3 +15,8 @@ pub const SERIALISE_SIGNING_KEY_INSERTS: &str =
 
 /// Claims due mail (`OutboxStore::claim_due_mails`): rows another sender is claiming are skipped.
 pub const CLAIM_DUE_MAILS: &str = crate::store::outbox::claim_due_mails!("for update skip locked");
+
+/// The active administrators, locked until the transaction ends (account deletion takes turns).
+pub const ACTIVE_ADMINS_FOR_WRITE: &str = "select u.id from users u
+     join user_roles r on r.user_id = u.id and r.role_name = 'admin'
+     where u.status = 'active' order by u.id for update of u";

@@ -16,3 +16,8 @@ pub const SERIALISE_SIGNING_KEY_INSERTS: &str = "select 1";
 
 /// Claims due mail (`OutboxStore::claim_due_mails`); one writer at a time, so nothing to skip.
 pub const CLAIM_DUE_MAILS: &str = crate::store::outbox::claim_due_mails!("");
+
+/// The active administrators; `begin immediate` already holds the write lock.
+pub const ACTIVE_ADMINS_FOR_WRITE: &str = "select u.id from users u
+     join user_roles r on r.user_id = u.id and r.role_name = 'admin'
+     where u.status = 'active' order by u.id";

@@ -6,7 +6,7 @@ use portcullis::domain::{
     Email, MailKind, NewAccountToken, NewUser, OutgoingMail, TokenHash, TokenPurpose, UserId,
     time as clock,
 };
-use portcullis::store::{Conflict, StoreError};
+use portcullis::store::{Conflict, SessionOwner, StoreError};
 use time::{Duration, OffsetDateTime};
 
 use super::contract::{new_user, open};
@@ -206,11 +206,17 @@ async fn a_reset_sets_the_password_and_ends_grants_sessions_and_recoveries(backe
         ("theirs", Some(other.id)),
         ("anonymous", None),
     ] {
+        let owner = owner.map(|user| SessionOwner {
+            user,
+            sid: format!("sid-{id}"),
+            signed_in_at: now,
+            device: None,
+        });
         store
             .create_browser_session(
                 &TokenHash::from_stored(id.to_owned()),
                 "{}",
-                owner,
+                owner.as_ref(),
                 now + Duration::hours(1),
             )
             .await

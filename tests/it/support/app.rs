@@ -118,6 +118,17 @@ impl TestApp {
         Self::spawn_on(shared, config).await
     }
 
+    /// Forgets this client's cookies: later requests come from a new browser, which says it is
+    /// `user_agent`.
+    pub fn fresh_browser(&mut self, user_agent: &str) {
+        self.http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .user_agent(user_agent)
+            .build()
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

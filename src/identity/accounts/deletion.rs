@@ -1,0 +1,45 @@
+//! Deleting one's own account. Everything that lets the account act ends at once (grants,
+//! browser sessions, consents, codes), the personal data is erased, and the row stays as a
+//! pseudonymous tombstone: its id, which grants (and the audit log) refer to, so that revoked
+//! tokens stay revoked on every instance and old records still resolve. The last active
+//! administrator cannot delete themselves (someone must be able to manage the server).
+
+use super::codes::code_budget_key;
+use super::{AccountError, Accounts};
+use crate::domain::{SignOut, User};
+use crate::email::messages;
+use crate::identity::login::account_counter_key;
+use crate::store::{Conflict, StoreError};
+
+impl Accounts {
+    /// Deletes `user`'s account. The caller has checked that the person at the keyboard is the
+    /// owner (a recent sign-in, or the password). The address is told.
+    pub async fn delete_account(&self, user: &User) -> Result<SignOut, AccountError> {
+        let now = self.0.clock.now();
+        let notice = messages::account_deleted(user.email.clone(), &self.0.issuer, now)?;
+        let tombstone = format!("deleted-{}@deleted.invalid", user.id.as_uuid().simple());
+        let counters = [
+            account_counter_key(user.email.as_str()),
+            code_budget_key(&user.email),
+        ];
+        let done = match self
+            .0
+            .store
+            .delete_account(user.id, &tombstone, &counters, now, notice)
+            .await
+        {
+            Ok(done) => done,
+            Err(StoreError::Conflict(Conflict::LastAdmin)) => return Err(AccountError::LastAdmin),
+            Err(StoreError::NotFound) => return Err(AccountError::NotFound),
+            Err(error) => return Err(error.into()),
+        };
+        self.mail_queued();
+        tracing::info!(
+            user_id = %user.id,
+            revoked_grants = done.revoked_grants.len(),
+            ended_sessions = done.ended_sessions,
+            "account deleted by its owner"
+        );
+        Ok(done)
+    }
+}
