@@ -24,8 +24,8 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-duration=12s; warmup=3s; per_round=100000; mixed_seconds=300; scale_rows=1000000; flow_concurrency=8
-if [ "$quick" = 1 ]; then duration=2s; warmup=1s; rounds=1; per_round=20000; mixed_seconds=10; scale_rows=20000; fi
+duration=12s; warmup=3s; per_round=100000; mixed_seconds=300; scale_rows=1000000; flow_concurrency=8; drain=20000
+if [ "$quick" = 1 ]; then duration=2s; warmup=1s; rounds=1; per_round=20000; mixed_seconds=10; scale_rows=20000; drain=1000; fi
 # Distinct tokens per round for each token-consuming scenario: enough for a whole run at over
 # 8,000 requests per second (the fastest refresh measured here is about 6,000). A scenario that
 # still ran out would repeat a token, get 400s and fail the run (see `record`).
@@ -60,6 +60,12 @@ export PORTCULLIS_SECRETS__HASH_KEY="$hash_key"
 export PORTCULLIS_KEYS__ENCRYPTION_KEY=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
 export PORTCULLIS_LISTEN="127.0.0.1:$port" PORTCULLIS_ISSUER="http://127.0.0.1:$port"
 export PORTCULLIS_SERVER__DATA_DIR="$work" RUST_LOG=warn
+# Mail goes to a loopback SMTP server that counts and forgets it (registrations, recoveries, the
+# outbox drain).
+sink_port=$(free_port)
+python3 bench/smtp_sink.py "$sink_port" "$work/smtp_count" &
+pids+=("$!")
+export PORTCULLIS_EMAIL__SMTP_URL="smtp://127.0.0.1:$sink_port"
 if [ "$db" = postgres ]; then
     admin="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
     pg_db="portcullis_bench_$$"
@@ -231,6 +237,14 @@ for round in $(seq 1 "$rounds"); do
     probe=$!
     WRK_C=64 run portcullis password_grant password.lua "$ours" "${password_env[@]}"
     wait "$probe"
+    # Registration hashes the password once, for a new address and a taken one alike (the owner
+    # of a taken one is mailed instead); 64 connections, as the login storm.
+    registration_env=(BENCH_PASSWORD="$password" BENCH_TAG="r$round")
+    WRK_C=64 run portcullis registration_new register.lua "$ours" "${registration_env[@]}"
+    WRK_C=64 run portcullis registration_taken register.lua "$ours" "${registration_env[@]}" BENCH_EMAIL=bench@example.com
+    # Recovery start answers before any lookup and never hashes.
+    ours_run recovery_start_unknown recover.lua "$ours"
+    ours_run recovery_start_known recover.lua "$ours" BENCH_EMAIL=bench@example.com
     # Each round uses a fresh slice of the seeded tokens.
     sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_tokens.txt" >"$work/round_tokens.txt"
     run portcullis refresh_token refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
@@ -242,6 +256,40 @@ for round in $(seq 1 "$rounds"); do
     run portcullis revocation revoke.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
     run_flow
 done
+
+# The outbox drain: once the mail of the scenarios above has left, $drain messages are queued
+# at once (straight into the table) and timed from the first to the last one the SMTP server
+# accepts.
+sink_count() { cut -d' ' -f1 "$work/smtp_count" 2>/dev/null || echo 0; }
+echo "== outbox drain, $drain messages"
+settled=$(sink_count)
+for _ in $(seq 1 600); do sleep 1; now_count=$(sink_count); [ "$now_count" = "$settled" ] && break; settled=$now_count; done
+python3 bench/seed.py outbox --db "$seed_target" --count "$drain"
+drain_line=$(python3 - "$work/smtp_count" "$settled" "$drain" <<'PY'
+import json, sys, time
+path, base, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def seen():
+    try:
+        value, at = open(path).read().split()
+        return int(value) - base, float(at)
+    except (OSError, ValueError):
+        return 0, time.time()
+deadline = time.time() + 600
+first = None
+while time.time() < deadline:
+    n, at = seen()
+    if n > 0 and first is None:
+        first = (n, at)
+    if n >= count:
+        elapsed = max(at - first[1], 1e-3)
+        rate = (n - first[0]) / elapsed
+        print("RESULT " + json.dumps({"requests": n, "duration_us": int(elapsed * 1e6), "rps": round(rate, 1),
+                                      "p50_ms": 0, "p99_ms": 0, "non_2xx": 0, "socket_errors": 0}))
+        break
+    time.sleep(0.05)
+PY
+)
+record portcullis outbox_drain "$(now_ms)" "$drain_line"
 
 # Memory flatness: several minutes of mixed traffic; RSS compared between its first minute and
 # its end.

@@ -5,6 +5,7 @@ refresh: N grants, each with one live refresh token; prints the plaintext tokens
          to --out. Token hashes are HMAC-SHA-256 under the server's hash key, as the server
          computes them, so every token is valid.
 users:   N users without passwords (the 1M-row scaling runs).
+outbox:  N messages due now in the mail outbox (the drain run).
 
 PostgreSQL is fed with COPY through psql; SQLite with executemany in one transaction.
 """
@@ -32,7 +33,7 @@ def copy_postgres(url: str, table: str, columns: list, rows) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["refresh", "users"])
+    parser.add_argument("what", choices=["refresh", "users", "outbox"])
     parser.add_argument("--db", required=True, help="postgres://... or a SQLite file path")
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--hash-key", help="base64 hash key (refresh)")
@@ -50,6 +51,17 @@ def main() -> None:
                          "active", stamp(now), stamp(now)))
         columns = ["id", "email", "name", "password_hash", "status", "created_at", "updated_at"]
         write(args.db, postgres, "users", columns, rows)
+        return
+    if args.what == "outbox":
+        rows = []
+        for i in range(args.count):
+            mid = uuid.uuid4()
+            rows.append((str(mid) if postgres else mid.bytes, "test", f"drain-{i}@bench.example",
+                         "Mail from the benchmark", "A short message.\n", "<p>A short message.</p>",
+                         stamp(now), 0, stamp(now)))
+        columns = ["id", "kind", "recipient", "subject", "text_body", "html_body", "created_at",
+                   "attempts", "next_attempt_at"]
+        write(args.db, postgres, "mail_outbox", columns, rows)
         return
     key = base64.b64decode(args.hash_key + "=" * (-len(args.hash_key) % 4))
     user = uuid.UUID(args.user_id)

@@ -201,6 +201,28 @@ impl Accounts {
         });
     }
 
+    /// Whether a mail for `purpose` went to `user` within `registration.resend_interval`. Asked
+    /// the same way, with one read, for an address that has no account (`None`): a flood of
+    /// requests for one address then costs the same whether or not it has one (the write that
+    /// stores a new code happens at most once per interval per account).
+    async fn recently_mailed(
+        &self,
+        user: Option<&crate::domain::User>,
+        purpose: crate::domain::TokenPurpose,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, AccountError> {
+        let id = user.map_or(crate::domain::UserId::from_uuid(uuid::Uuid::nil()), |u| {
+            u.id
+        });
+        let latest = self.0.store.latest_account_token(id, purpose).await?;
+        Ok(user.is_some() && latest.is_some_and(|t| t.created_at > now - self.resend_interval()))
+    }
+
+    fn resend_interval(&self) -> time::Duration {
+        time::Duration::try_from(self.0.registration.resend_interval.get())
+            .unwrap_or(time::Duration::MINUTE)
+    }
+
     /// Stores a code and link with the mail carrying them, unless a mail for the same purpose
     /// went to the account within `registration.resend_interval` (then nothing is sent).
     async fn send_paced(
@@ -209,9 +231,7 @@ impl Accounts {
         mail: OutgoingMail,
         now: time::OffsetDateTime,
     ) -> Result<(), AccountError> {
-        let interval = time::Duration::try_from(self.0.registration.resend_interval.get())
-            .unwrap_or(time::Duration::MINUTE);
-        let paced_since = Some(now - interval);
+        let paced_since = Some(now - self.resend_interval());
         if self
             .0
             .store

@@ -51,14 +51,15 @@ impl Accounts {
         email: &Email,
         method: RecoveryMethod,
     ) -> Result<(), AccountError> {
-        let store = self.0.store.as_ref();
-        let Some(user) = store.find_user_by_email(email).await? else {
-            return Ok(());
-        };
-        if user.status != UserStatus::Active {
+        let now = self.0.clock.now();
+        let user = self.0.store.find_user_by_email(email).await?;
+        let purpose = TokenPurpose::RecoverPassword;
+        if self.recently_mailed(user.as_ref(), purpose, now).await? {
             return Ok(());
         }
-        let now = self.0.clock.now();
+        let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
+            return Ok(());
+        };
         let ttl = self.0.account.recovery_ttl.get();
         let issued = self.issue(
             user.id,

@@ -107,14 +107,20 @@ impl Accounts {
     }
 
     async fn send_verification(&self, email: &Email) -> Result<(), AccountError> {
-        let store = self.0.store.as_ref();
-        let Some(user) = store.find_user_by_email(email).await? else {
+        let now = self.0.clock.now();
+        let user = self.0.store.find_user_by_email(email).await?;
+        if self
+            .recently_mailed(user.as_ref(), TokenPurpose::VerifyEmail, now)
+            .await?
+        {
+            return Ok(());
+        }
+        let Some(user) = user else {
             return Ok(());
         };
         if user.email_verified || user.status != crate::domain::UserStatus::Active {
             return Ok(());
         }
-        let now = self.0.clock.now();
         let ttl = self.0.registration.verification_ttl.get();
         let issued = self.issue(user.id, &user.email, TokenPurpose::VerifyEmail, ttl, now);
         let mail = messages::verify_email(

@@ -1,5 +1,6 @@
-//! No answer tells whether an address has an account: registration, recovery and verification
-//! resend answer the same body for known and unknown addresses, in the same time.
+//! No answer tells whether an address has an account: registration, recovery, verification
+//! resend and email change answer the same body for known and unknown addresses, in the same
+//! time.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use crate::support::{Backend, TestApp};
 async fn paired_medians(
     app: &TestApp,
     trials: usize,
-    path: &str,
+    (path, bearer): (&str, Option<&str>),
     known: impl Fn(usize) -> Value,
     unknown: impl Fn(usize) -> Value,
 ) -> (Duration, Duration) {
@@ -23,7 +24,21 @@ async fn paired_medians(
     for trial in 0..trials {
         for (body, out) in [(known(trial), &mut times.0), (unknown(trial), &mut times.1)] {
             let started = Instant::now();
-            let answer = app.post_json(path, &body).await;
+            let answer = match bearer {
+                None => app.post_json(path, &body).await,
+                Some(token) => {
+                    let response = app
+                        .http
+                        .post(app.url(path))
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status().as_u16();
+                    (status, response.json().await.unwrap_or(Value::Null))
+                }
+            };
             out.push(started.elapsed());
             match &first {
                 None => first = Some(answer),
@@ -56,7 +71,7 @@ async fn known_and_unknown_addresses_get_the_same_answers_in_the_same_time(backe
     let registrations = paired_medians(
         &app,
         15,
-        "/api/v1/registrations",
+        ("/api/v1/registrations", None),
         |_| json!({"email": "known@example.com", "password": PASSWORD}),
         |trial| json!({"email": format!("new{trial}@example.com"), "password": PASSWORD}),
     )
@@ -66,7 +81,7 @@ async fn known_and_unknown_addresses_get_the_same_answers_in_the_same_time(backe
     let recoveries = paired_medians(
         &app,
         40,
-        "/api/v1/recoveries",
+        ("/api/v1/recoveries", None),
         |_| json!({"email": "known@example.com"}),
         |trial| json!({"email": format!("nobody{trial}@example.com")}),
     )
@@ -75,12 +90,27 @@ async fn known_and_unknown_addresses_get_the_same_answers_in_the_same_time(backe
     let resends = paired_medians(
         &app,
         40,
-        "/api/v1/verifications/resend",
+        ("/api/v1/verifications/resend", None),
         |trial| json!({"email": format!("new{}@example.com", trial % 15)}),
         |trial| json!({"email": format!("nobody{trial}@example.com")}),
     )
     .await;
     assert_close("verification resend", resends);
+    // An address change answers before it looks the new address up.
+    let client = app.web_client(&["--first-party", "--scope", "openid", "--scope", "account"]);
+    let tokens = app
+        .code_flow(&client, "known@example.com", "openid account")
+        .await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let changes = paired_medians(
+        &app,
+        40,
+        ("/api/v1/account/email", Some(token)),
+        |_| json!({"email": "new0@example.com"}),
+        |trial| json!({"email": format!("moving{trial}@example.com")}),
+    )
+    .await;
+    assert_close("email change", changes);
     settle(&app, &smtp).await;
     assert!(
         smtp.mails_to("nobody0@example.com").is_empty(),
