@@ -78,6 +78,14 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
         mail: OutgoingMail,
     ) -> StoreResult<SignOut>;
+    /// Ends the user's live tokens for `purpose` and queues `mail`, in one transaction.
+    async fn end_account_tokens(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+        mail: OutgoingMail,
+    ) -> StoreResult<()>;
     /// Consumes an address-change token and makes its address the user's, verified. In the same
     /// transaction the user's other live codes and links die (a recovery mailed to the old
     /// address must not outlive it) and `notice` (to the old address) is queued. `None` when
@@ -106,6 +114,10 @@ pub trait AccountStore: Send + Sync {
     async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
 
+/// Ends the live tokens of user `$1` for purpose `$2` at `$3`.
+const END_LIVE_TOKENS: &str = "update account_tokens set consumed_at = $3
+     where user_id = $1 and purpose = $2 and consumed_at is null";
+
 /// `insert_account_token!(transaction, &token)`: ends the user's earlier tokens for the same
 /// purpose, then stores this one.
 macro_rules! insert_account_token {
@@ -113,8 +125,7 @@ macro_rules! insert_account_token {
         let token: &NewAccountToken = $token;
         execute!(
             in &mut *$tx,
-            "update account_tokens set consumed_at = $3
-             where user_id = $1 and purpose = $2 and consumed_at is null",
+            END_LIVE_TOKENS,
             token.user_id.as_uuid(), token.purpose.as_str(), Ts(token.created_at),
         )?;
         execute!(
@@ -130,15 +141,18 @@ macro_rules! insert_account_token {
 }
 
 /// `sign_out_everywhere!(transaction, user_id, now)`: what a new password ends — the user's
-/// recovery tokens, grants and browser sessions; evaluates to the `SignOut` it did.
+/// recoveries and pending address changes (someone who knew the old password may have started
+/// one), unredeemed authorization codes, grants and browser sessions; evaluates to the `SignOut`
+/// it did.
 macro_rules! sign_out_everywhere {
     ($tx:expr, $user:expr, $now:expr) => {{
         execute!(
             in &mut *$tx,
             "update account_tokens set consumed_at = $3
-             where user_id = $1 and purpose = $2 and consumed_at is null",
-            $user, TokenPurpose::RecoverPassword.as_str(), Ts($now),
+             where user_id = $1 and purpose <> $2 and consumed_at is null",
+            $user, TokenPurpose::VerifyEmail.as_str(), Ts($now),
         )?;
+        execute!(in &mut *$tx, "delete from authorization_codes where user_id = $1", $user)?;
         let revoked_grants = scalar!(
             in &mut *$tx, fetch_all, Uuid,
             "update grants set revoked_at = $2
@@ -319,7 +333,8 @@ impl AccountStore for SqlStore {
         let user_id = user.as_uuid();
         let reset = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let sql = "update users set password_hash = $2, updated_at = $3 where id = $1";
+            let sql = "update users set password_hash = $2, updated_at = $3
+                 where id = $1 and status = 'active'";
             if execute!(in &mut *tx, sql, user_id, password_hash, Ts(now))? == 0 {
                 return Err(super::StoreError::NotFound);
             }
@@ -329,6 +344,22 @@ impl AccountStore for SqlStore {
             reset
         });
         Ok(reset)
+    }
+
+    async fn end_account_tokens(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+        mail: OutgoingMail,
+    ) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            execute!(in &mut *tx, END_LIVE_TOKENS, user.as_uuid(), purpose.as_str(), Ts(now))?;
+            insert_mail!(&mut *tx, &mail)?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     async fn change_email(
@@ -349,13 +380,17 @@ impl AccountStore for SqlStore {
             let Some((user_id, email)) = consumed else {
                 return Ok(None);
             };
-            execute!(
+            let changed = execute!(
                 in &mut *tx,
                 "update users set email = $2, email_verified_at = $3, updated_at = $3
                  where id = $1 and status = 'active'",
                 user_id, &email, Ts(now),
             )
             .map_err(|e| classify_conflict(e, Conflict::Email))?;
+            if changed == 0 {
+                // Not active (suspended or deleted meanwhile): nothing changes, the token stays.
+                return Ok(None);
+            }
             execute!(
                 in &mut *tx,
                 "update account_tokens set consumed_at = $2
@@ -380,6 +415,12 @@ impl AccountStore for SqlStore {
         let user_id = user.as_uuid();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // The row first, so that a concurrent change of it (a new picture, say) either
+            // commits before and is erased here, or waits and then finds the tombstone.
+            let lock_user = dialect!(self, USER_EXISTS_FOR_WRITE);
+            if scalar!(in &mut *tx, fetch_optional, i32, lock_user, user_id)?.is_none() {
+                return Err(super::StoreError::NotFound);
+            }
             // Administrators delete themselves one at a time, so two cannot each leave the
             // other as the last one and both go.
             let admins = scalar!(

@@ -65,7 +65,8 @@ pub trait BrowserSessionStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<Vec<UserBrowserSession>>;
     /// Ends these sessions of `user` and, in the same transaction, revokes the grants signed in
-    /// through them (the grants carrying their `sid`). Sessions of other users are left alone.
+    /// through them (the grants carrying their `sid`) and deletes their unredeemed authorization
+    /// codes. Sessions of other users are left alone.
     async fn end_browser_sessions(
         &self,
         user: UserId,
@@ -208,6 +209,11 @@ impl BrowserSessionStore for SqlStore {
                          where user_id = $1 and sid = $2 and revoked_at is null returning id",
                         user.as_uuid(), sid.as_str(), Ts(now),
                     )?);
+                    execute!(
+                        in &mut *tx,
+                        "delete from authorization_codes where user_id = $1 and sid = $2",
+                        user.as_uuid(), sid.as_str(),
+                    )?;
                 }
             }
             tx.commit().await?;

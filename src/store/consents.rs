@@ -38,8 +38,8 @@ pub trait ConsentStore: Send + Sync {
         user: UserId,
         now: OffsetDateTime,
     ) -> StoreResult<Vec<ConnectedApp>>;
-    /// Forgets the user's consent to `client` and revokes every grant of theirs it holds, in
-    /// one transaction; `None` when there was neither.
+    /// Forgets the user's consent to `client`, revokes every grant of theirs it holds and deletes
+    /// its unredeemed codes, in one transaction; `None` when there was neither consent nor grant.
     async fn disconnect_app(
         &self,
         user: UserId,
@@ -124,6 +124,12 @@ impl ConsentStore for SqlStore {
                 "update grants set revoked_at = $3
                  where user_id = $1 and client_id = $2 and revoked_at is null returning id",
                 user.as_uuid(), client.as_str(), Ts(now),
+            )?;
+            // A code issued just before would otherwise bring a new grant after this.
+            execute!(
+                in &mut *tx,
+                "delete from authorization_codes where user_id = $1 and client_id = $2",
+                user.as_uuid(), client.as_str(),
             )?;
             tx.commit().await?;
             Ok((forgotten > 0 || !revoked_grants.is_empty()).then_some(SignOut {

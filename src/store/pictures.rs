@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::pool::{BeginWrite as _, SqlStore, execute, fetch, with_pool};
+use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, with_pool};
 use super::timestamp::Ts;
 use super::{StoreError, StoreResult};
 use crate::domain::{Picture, PictureType, UserId};
@@ -20,8 +20,10 @@ pub trait PictureStore: Send + Sync {
         url: &str,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
-    /// Forgets the user's upload unless it is `keep` (the one their profile names).
-    async fn forget_picture_except(&self, user: UserId, keep: Option<Uuid>) -> StoreResult<()>;
+    /// Forgets the user's upload unless their profile's `picture` (read in the same
+    /// transaction, so a newer upload is never taken for an old one) is its address: the upload's
+    /// id after `url_prefix`.
+    async fn forget_unused_picture(&self, user: UserId, url_prefix: &str) -> StoreResult<()>;
     async fn find_picture(&self, id: Uuid) -> StoreResult<Option<Picture>>;
     /// The user's upload, if any (for their export).
     async fn user_picture(&self, user: UserId) -> StoreResult<Option<Picture>>;
@@ -66,10 +68,26 @@ impl PictureStore for SqlStore {
         })
     }
 
-    async fn forget_picture_except(&self, user: UserId, keep: Option<Uuid>) -> StoreResult<()> {
-        let sql = "delete from pictures where user_id = $1 and id is distinct from $2";
-        execute!(self, sql, user.as_uuid(), keep)?;
-        Ok(())
+    async fn forget_unused_picture(&self, user: UserId, url_prefix: &str) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let named = scalar!(
+                in &mut *tx, fetch_optional, Option<String>,
+                dialect!(self, USER_PICTURE_FOR_WRITE), user.as_uuid(),
+            )?
+            .flatten();
+            let keep = named
+                .as_deref()
+                .and_then(|url| url.strip_prefix(url_prefix))
+                .and_then(|id| Uuid::parse_str(id).ok());
+            execute!(
+                in &mut *tx,
+                "delete from pictures where user_id = $1 and id is distinct from $2",
+                user.as_uuid(), keep,
+            )?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     async fn find_picture(&self, id: Uuid) -> StoreResult<Option<Picture>> {

@@ -19,8 +19,8 @@ pub trait UserStore: Send + Sync {
     /// The user and their password hash (PHC string), for checking a sign-in.
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>>;
     /// Sets the display name and profile claims, if the row is still the one last read at
-    /// `unchanged_since` (its `updated_at`; `None`: whatever it is). `Ok(None)`: changed meanwhile.
-    /// `NotFound` if there is no such user.
+    /// `unchanged_since` (its `updated_at`; `None`: whatever it is). `Ok(None)`: changed meanwhile,
+    /// or deleted (a tombstone is never changed). `NotFound` if there is no such user.
     async fn update_profile(
         &self,
         id: UserId,
@@ -148,7 +148,7 @@ impl UserStore for SqlStore {
         let sql = "update users set name = $2, given_name = $3, family_name = $4, picture = $5,
                  gender = $6, phone_number = $7, phone_number_verified = $8, locale = $9,
                  zoneinfo = $10, updated_at = $11
-             where id = $1 and ($12 is null or updated_at = $12)";
+             where id = $1 and ($12 is null or updated_at = $12) and status <> 'deleted'";
         let p = profile;
         let changed = execute!(
             self,

@@ -17,7 +17,8 @@ impl Accounts {
     pub async fn delete_account(&self, user: &User) -> Result<SignOut, AccountError> {
         let now = self.0.clock.now();
         let notice = messages::account_deleted(user.email.clone(), &self.0.issuer, now)?;
-        let tombstone = format!("deleted-{}@deleted.invalid", user.id.as_uuid().simple());
+        // Random, so nobody can register it first and make the deletion fail.
+        let tombstone = format!("deleted-{}@deleted.invalid", uuid::Uuid::new_v4().simple());
         let counters = [
             account_counter_key(user.email.as_str()),
             code_budget_key(&user.email),

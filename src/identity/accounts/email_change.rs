@@ -40,31 +40,40 @@ impl Accounts {
         Ok(())
     }
 
+    /// Every start ends the codes and links of earlier starts, whatever the new address, so a
+    /// mistyped address corrected at once leaves nothing behind, and an old link cannot tell
+    /// whether a later address had an account. Not paced: only a recently signed-in owner gets
+    /// here.
     async fn send_email_change(&self, user: &User, email: Email) -> Result<(), AccountError> {
         let now = self.0.clock.now();
-        if let Some(owner) = self.0.store.find_user_by_email(&email).await? {
-            if owner.status == crate::domain::UserStatus::Deleted {
-                return Ok(());
-            }
+        let purpose = TokenPurpose::ChangeEmail;
+        let taken = self.0.store.find_user_by_email(&email).await?.is_some();
+        if taken {
             let links = &self.0.links;
             let notice =
                 messages::email_in_use(email, &self.0.issuer, &links.sign_in, &links.recover, now)?;
-            // Not paced, like the notice of a second registration (rate limits bound both).
-            self.0.store.enqueue_mail(notice).await?;
-            self.mail_queued();
-            return Ok(());
+            self.0
+                .store
+                .end_account_tokens(user.id, purpose, now, notice)
+                .await?;
+        } else {
+            let ttl = self.0.registration.verification_ttl.get();
+            let issued = self.issue(user.id, &email, purpose, ttl, now);
+            let mail = messages::confirm_new_email(
+                email,
+                &self.0.issuer,
+                &issued.code,
+                &Self::link(&self.0.links.change_email, &issued.link_token),
+                &messages::lifetime(ttl),
+                now,
+            )?;
+            self.0
+                .store
+                .issue_account_token(issued.token, mail, None)
+                .await?;
         }
-        let ttl = self.0.registration.verification_ttl.get();
-        let issued = self.issue(user.id, &email, TokenPurpose::ChangeEmail, ttl, now);
-        let mail = messages::confirm_new_email(
-            email,
-            &self.0.issuer,
-            &issued.code,
-            &Self::link(&self.0.links.change_email, &issued.link_token),
-            &messages::lifetime(ttl),
-            now,
-        )?;
-        self.send_paced(issued.token, mail, now).await
+        self.mail_queued();
+        Ok(())
     }
 
     /// Confirms the change with the code (typed in by the signed-in `user`) or the link (its

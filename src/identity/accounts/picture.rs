@@ -48,14 +48,9 @@ impl Accounts {
     }
 
     /// Forgets an upload the profile no longer names (it was replaced by a link or removed).
-    pub(super) async fn forget_unused_picture(&self, user: &User) -> Result<(), AccountError> {
-        let named = user
-            .profile
-            .picture
-            .as_deref()
-            .and_then(|url| url.strip_prefix(self.0.links.pictures.as_str()))
-            .and_then(|id| Uuid::parse_str(id).ok());
-        Ok(self.0.store.forget_picture_except(user.id, named).await?)
+    pub(super) async fn forget_unused_picture(&self, user: UserId) -> Result<(), AccountError> {
+        let prefix = self.0.links.pictures.as_str();
+        Ok(self.0.store.forget_unused_picture(user, prefix).await?)
     }
 
     /// A stored picture by its public id.

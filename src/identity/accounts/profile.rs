@@ -42,6 +42,9 @@ impl Accounts {
         problems.finish().map_err(AccountError::Invalid)?;
         for _ in 0..MERGE_ATTEMPTS {
             let current = self.account(id).await?;
+            if current.status == crate::domain::UserStatus::Deleted {
+                return Err(AccountError::NotFound);
+            }
             let base = if_unchanged_since.unwrap_or(current.updated_at);
             let (name, profile) = merged(&current, &checked);
             let now = self.0.clock.now();
@@ -52,7 +55,7 @@ impl Accounts {
                 .await?;
             match stored {
                 Some(user) => {
-                    self.forget_unused_picture(&user).await?;
+                    self.forget_unused_picture(user.id).await?;
                     return Ok(user);
                 }
                 None if if_unchanged_since.is_some() => return Err(AccountError::Changed),

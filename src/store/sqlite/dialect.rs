@@ -21,3 +21,6 @@ pub const CLAIM_DUE_MAILS: &str = crate::store::outbox::claim_due_mails!("");
 pub const ACTIVE_ADMINS_FOR_WRITE: &str = "select u.id from users u
      join user_roles r on r.user_id = u.id and r.role_name = 'admin'
      where u.status = 'active' order by u.id";
+
+/// The user's profile picture; `begin immediate` already holds the write lock.
+pub const USER_PICTURE_FOR_WRITE: &str = "select picture from users where id = $1";

@@ -208,6 +208,12 @@ async fn deleting_the_account_erases_it_and_ends_every_token(backend: Backend) {
     let client = account_client(&app);
     let tokens = tokens_for(&mut app, &client, "leaving@example.com").await;
     let token = access(&tokens).to_owned();
+    let account: Value = call(&app, Method::GET, "/api/v1/account", &token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sub = account["sub"].as_str().unwrap().replace('-', "");
     let deleted = call(&app, Method::DELETE, "/api/v1/account", &token, None).await;
     assert_eq!(deleted.status(), 204);
     let goodbye = smtp.mail_to("leaving@example.com").await;
@@ -255,6 +261,15 @@ async fn deleting_the_account_erases_it_and_ends_every_token(backend: Backend) {
         db.scalar("select count(*) from users where status = 'deleted' and name is null and password_hash is null and email like $1", "deleted-%@deleted.invalid").await,
         Some(1),
         "a tombstone keeps the id"
+    );
+    assert_eq!(
+        db.scalar(
+            "select count(*) from users where email like $1",
+            &format!("%{sub}%")
+        )
+        .await,
+        Some(0),
+        "the tombstone's address cannot be guessed from the id (and registered first)"
     );
     for table in [
         "browser_sessions",
@@ -324,9 +339,63 @@ async fn the_last_active_administrator_cannot_delete_themselves_even_in_a_race(b
     app.stop().await;
 }
 
+async fn only_the_latest_address_change_counts_and_a_new_password_ends_it(backend: Backend) {
+    let (mut app, smtp) = spawn(backend).await;
+    app.create_user("mover@example.com", &[]);
+    app.create_user("occupied@example.com", &[]);
+    let client = account_client(&app);
+    let tokens = tokens_for(&mut app, &client, "mover@example.com").await;
+    let token = access(&tokens);
+    let start = |email: &'static str| {
+        let app = &app;
+        async move {
+            let started = call(
+                app,
+                Method::POST,
+                "/api/v1/account/email",
+                token,
+                Some(json!({"email": email})),
+            )
+            .await;
+            assert_eq!(started.status(), 202);
+        }
+    };
+    let link_of = |mail: crate::support::smtp::Mail| mail.link(&app.url("/confirm-email?token="));
+    start("typo@exmaple.com").await;
+    let typo_link = link_of(smtp.mail_to("typo@exmaple.com").await);
+    // Corrected at once, to an address that turns out to have an account: the typo's link dies
+    // all the same, so it tells nothing about the second address.
+    start("occupied@example.com").await;
+    smtp.mail_to("occupied@example.com").await;
+    assert_eq!(app.http.get(&typo_link).send().await.unwrap().status(), 400);
+    start("right@example.com").await;
+    let right_link = link_of(smtp.mail_to("right@example.com").await);
+    assert_eq!(
+        app.http.get(&right_link).send().await.unwrap().status(),
+        200
+    );
+    // A new password (the owner taking the account back) ends the pending change.
+    let changed = call(
+        &app,
+        Method::POST,
+        "/api/v1/account/password",
+        token,
+        Some(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})),
+    )
+    .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(
+        app.http.get(&right_link).send().await.unwrap().status(),
+        400
+    );
+    assert_eq!(app.users_with_email("mover@example.com").await, 1);
+    app.stop().await;
+}
+
 on_both_backends!(
     an_address_changes_only_once_the_new_one_confirms_it,
     a_stale_sign_in_must_step_up_before_sensitive_changes,
     deleting_the_account_erases_it_and_ends_every_token,
     the_last_active_administrator_cannot_delete_themselves_even_in_a_race,
+    only_the_latest_address_change_counts_and_a_new_password_ends_it,
 );

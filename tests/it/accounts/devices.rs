@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::spawn;
+use crate::support::browser_flow::{AuthRequest, CALLBACK, param, pkce_pair};
 use crate::support::oauth::TestClient;
 use crate::support::{Backend, TestApp};
 
@@ -195,9 +196,23 @@ async fn disconnecting_an_app_forgets_its_consent_and_revokes_its_grants(backend
         "a first-party app is not asked"
     );
 
+    // A code the app was given just before, but has not redeemed yet.
+    let (verifier, challenge) = pkce_pair();
+    let request = AuthRequest::new(&third_party, CALLBACK, "openid email", &challenge);
+    let callback = app.sign_in_through(&request, "apps@example.com").await;
+    let pending_code = param(&callback, "code").expect("a code for the app");
+
     let path = format!("/api/v1/account/apps/{}", third_party.id);
     let (status, _) = call(&app, Method::DELETE, &path, &my_token).await;
     assert_eq!(status, 204);
+    let late = app
+        .exchange_code(&third_party, &pending_code, CALLBACK, &verifier)
+        .await;
+    assert_eq!(
+        late.status(),
+        400,
+        "a code from before the disconnection is dead"
+    );
     assert_eq!(
         refresh(&app, &third_party, &token(&printer, "refresh_token")).await,
         400
