@@ -415,17 +415,20 @@ impl AccountStore for SqlStore {
         let user_id = user.as_uuid();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // The row first, so that a concurrent change of it (a new picture, say) either
-            // commits before and is erased here, or waits and then finds the tombstone.
+            // Administrators delete themselves one at a time, so two cannot each leave the
+            // other as the last one and both go. Their rows are locked first, in id order, and
+            // then the user's own (already held if an administrator), so two deletions always
+            // lock in the same order.
+            let admins = scalar!(
+                in &mut *tx, fetch_all, Uuid, dialect!(self, ACTIVE_ADMINS_FOR_WRITE),
+            )?;
+            // The user's row before anything of theirs is deleted, so that a concurrent change
+            // of it (a new picture, say) either commits before and is erased here, or waits and
+            // then finds the tombstone.
             let lock_user = dialect!(self, USER_EXISTS_FOR_WRITE);
             if scalar!(in &mut *tx, fetch_optional, i32, lock_user, user_id)?.is_none() {
                 return Err(super::StoreError::NotFound);
             }
-            // Administrators delete themselves one at a time, so two cannot each leave the
-            // other as the last one and both go.
-            let admins = scalar!(
-                in &mut *tx, fetch_all, Uuid, dialect!(self, ACTIVE_ADMINS_FOR_WRITE),
-            )?;
             if admins == [user_id] {
                 return Err(super::StoreError::Conflict(Conflict::LastAdmin));
             }
