@@ -57,7 +57,7 @@ def main() -> None:
         for i in range(args.count):
             mid = uuid.uuid4()
             rows.append((str(mid) if postgres else mid.bytes, "test", f"drain-{i}@bench.example",
-                         "Mail from the benchmark", "A short message.\n", "<p>A short message.</p>",
+                         "Mail from the benchmark", "A short message.", "<p>A short message.</p>",
                          stamp(now), 0, stamp(now)))
         columns = ["id", "kind", "recipient", "subject", "text_body", "html_body", "created_at",
                    "attempts", "next_attempt_at"]
