@@ -1,6 +1,7 @@
 //! Self-service accounts over HTTP: registration, verification and recovery through the JSON API
 //! and the pages, with mail read out of the SMTP capture the server really sent it to.
 
+mod account_page;
 mod api_errors;
 mod changes;
 mod devices;
@@ -14,8 +15,29 @@ mod rehash;
 
 use serde_json::{Value, json};
 
+use crate::support::browser::Browser;
 use crate::support::smtp::{Mail, SmtpCapture};
 use crate::support::{Backend, TestApp};
+
+/// What a first-party app of the account tests asks for.
+pub const ACCOUNT_SCOPE: &str = "openid email account offline_access";
+
+/// A first-party web app (named "Notebook") allowed [`ACCOUNT_SCOPE`].
+pub fn account_client(app: &TestApp) -> crate::support::oauth::TestClient {
+    app.web_client(&[
+        "--name",
+        "Notebook",
+        "--first-party",
+        "--scope",
+        "openid",
+        "--scope",
+        "email",
+        "--scope",
+        "account",
+        "--scope",
+        "offline_access",
+    ])
+}
 
 /// The standard test password's successor after a reset.
 pub const NEW_PASSWORD: &str = "Lantern orchard 77 quietly";
@@ -124,4 +146,12 @@ pub async fn settle(app: &TestApp, smtp: &SmtpCapture) {
     app.register(&marker, crate::support::browser_flow::PASSWORD)
         .await;
     smtp.mail_to(&marker).await;
+}
+
+/// Waits until the browser's page contains `text`.
+pub async fn eventually_text(browser: &Browser, text: &str) {
+    crate::support::eventually::eventually(std::time::Duration::from_secs(10), text, || async {
+        browser.source().await.contains(text)
+    })
+    .await;
 }

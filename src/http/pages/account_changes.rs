@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::account::{Shown, page, signed_in_user};
 use super::logout::MessagePage;
-use super::{FieldMessages, PageResult, check_csrf, render, session};
+use super::{FieldMessages, PageError, PageResult, check_csrf, render, session};
 use crate::domain::{InvalidField, User};
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
@@ -23,8 +23,9 @@ use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 
 /// Checks that the person at the keyboard is the owner: a recent sign-in, or the password in
-/// the form's `current_password` (which renews the sign-in's time). The sign-in as it now is,
-/// or the problem to show beside the form's password field, `field`.
+/// the form's `current_password` (which renews the sign-in's time). The sign-in as it now is;
+/// otherwise the request ends with the account page, the problem beside the form's password
+/// field, `field`.
 async fn reauthenticated(
     accounts: &Accounts,
     session: &Session,
@@ -32,33 +33,35 @@ async fn reauthenticated(
     form: &PageForm,
     address: Option<IpAddr>,
     field: &'static str,
-) -> PageResult<Result<SignIn, (InvalidField, StatusCode)>> {
+) -> PageResult<SignIn> {
     let signed_in_at = time::OffsetDateTime::from_unix_timestamp(sign_in.auth_time)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     if accounts.recently_signed_in(signed_in_at) {
-        return Ok(Ok(sign_in));
+        return Ok(sign_in);
     }
     let password = form.get("current_password").to_owned();
-    let refused = |message: &str, status| (InvalidField::new(field, message), status);
-    match accounts.confirm_password(user, password, address).await {
+    let (message, status) = match accounts.confirm_password(user, password, address).await {
         Ok(()) => {
             let renewed = SignIn {
                 auth_time: accounts.now().unix_timestamp(),
                 ..sign_in
             };
             session::set_sign_in(session, &renewed).await?;
-            Ok(Ok(renewed))
+            return Ok(renewed);
         }
-        Err(AccountError::WrongPassword) => Ok(Err(refused(
+        Err(AccountError::WrongPassword) => (
             "enter your current password to confirm this change",
             StatusCode::FORBIDDEN,
-        ))),
-        Err(AccountError::LockedOut) => Ok(Err(refused(
+        ),
+        Err(AccountError::LockedOut) => (
             "too many wrong passwords: wait a few minutes and try again",
             StatusCode::TOO_MANY_REQUESTS,
-        ))),
-        Err(error) => Err(error.into()),
-    }
+        ),
+        Err(error) => return Err(error.into()),
+    };
+    let problem = vec![InvalidField::new(field, message)];
+    let page = refused(accounts, session, &sign_in, user, problem, status).await?;
+    Err(PageError::Answer(page))
 }
 
 /// The account page with field problems (or a notice) after a refused change.
@@ -138,21 +141,15 @@ pub async fn change_email(
             Err(error) => Err(error.into()),
         };
     }
-    let sign_in = match reauthenticated(
+    let sign_in = reauthenticated(
         &accounts,
         &session,
-        (sign_in.clone(), &user),
+        (sign_in, &user),
         &form,
         address,
         "email_current_password",
     )
-    .await?
-    {
-        Ok(sign_in) => sign_in,
-        Err((problem, status)) => {
-            return refused(&accounts, &session, &sign_in, &user, vec![problem], status).await;
-        }
-    };
+    .await?;
     let new_email = form.get("email").trim().to_owned();
     match accounts.start_email_change(&user, &new_email).await {
         Ok(()) => {
@@ -208,21 +205,15 @@ pub async fn delete_account(
         )
         .await;
     }
-    let sign_in = match reauthenticated(
+    let sign_in = reauthenticated(
         &accounts,
         &session,
-        (sign_in.clone(), &user),
+        (sign_in, &user),
         &form,
         address,
         "delete_current_password",
     )
-    .await?
-    {
-        Ok(sign_in) => sign_in,
-        Err((problem, status)) => {
-            return refused(&accounts, &session, &sign_in, &user, vec![problem], status).await;
-        }
-    };
+    .await?;
     match accounts.delete_account(&user).await {
         Ok(done) => {
             engine.signed_out(user.id, &done);

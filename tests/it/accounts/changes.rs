@@ -7,31 +7,15 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
-use super::{NEW_PASSWORD, spawn};
+use super::{ACCOUNT_SCOPE, NEW_PASSWORD, account_client, spawn};
 use crate::support::browser_flow::PASSWORD;
 use crate::support::oauth::TestClient;
 use crate::support::{Backend, TestApp};
 
-const SCOPE: &str = "openid email account offline_access";
-
-fn account_client(app: &TestApp) -> TestClient {
-    app.web_client(&[
-        "--first-party",
-        "--scope",
-        "openid",
-        "--scope",
-        "email",
-        "--scope",
-        "account",
-        "--scope",
-        "offline_access",
-    ])
-}
-
 /// Signs `email` in through a browser of its own; the token response.
 async fn tokens_for(app: &mut TestApp, client: &TestClient, email: &str) -> Value {
     app.fresh_browser(email);
-    app.code_flow(client, email, SCOPE).await
+    app.code_flow(client, email, ACCOUNT_SCOPE).await
 }
 
 async fn call(
@@ -48,6 +32,19 @@ async fn call(
     request.send().await.unwrap()
 }
 
+/// `POST /api/v1/account/email` for `email`.
+async fn start_change(app: &TestApp, token: &str, email: &str) -> reqwest::Response {
+    let body = json!({ "email": email });
+    call(
+        app,
+        Method::POST,
+        "/api/v1/account/email",
+        token,
+        Some(body),
+    )
+    .await
+}
+
 fn access(tokens: &Value) -> &str {
     tokens["access_token"].as_str().unwrap()
 }
@@ -62,14 +59,7 @@ async fn an_address_changes_only_once_the_new_one_confirms_it(backend: Backend) 
 
     // The taken address first (its owner is told; no code), then the one that counts: each start
     // ends the one before, so the order matters, and each is awaited through its mail.
-    let taken = call(
-        &app,
-        Method::POST,
-        "/api/v1/account/email",
-        token,
-        Some(json!({"email": "taken@example.com"})),
-    )
-    .await;
+    let taken = start_change(&app, token, "taken@example.com").await;
     assert_eq!(taken.status(), 202);
     let taken: Value = taken.json().await.unwrap();
     let notice = smtp.mail_to("taken@example.com").await;
@@ -82,14 +72,7 @@ async fn an_address_changes_only_once_the_new_one_confirms_it(backend: Backend) 
         !notice.data.contains("is your code"),
         "no code goes to a taken address"
     );
-    let started = call(
-        &app,
-        Method::POST,
-        "/api/v1/account/email",
-        token,
-        Some(json!({"email": "new@example.com"})),
-    )
-    .await;
+    let started = start_change(&app, token, "new@example.com").await;
     assert_eq!(started.status(), 202);
     assert_eq!(
         started.json::<Value>().await.unwrap(),
@@ -148,23 +131,9 @@ async fn an_address_changes_only_once_the_new_one_confirms_it(backend: Backend) 
     )
     .await;
     assert_eq!(again.status(), 400, "a code works once");
-    let same = call(
-        &app,
-        Method::POST,
-        "/api/v1/account/email",
-        token,
-        Some(json!({"email": "NEW@example.com"})),
-    )
-    .await;
+    let same = start_change(&app, token, "NEW@example.com").await;
     assert_eq!(same.status(), 422, "the account's own address");
-    let bad = call(
-        &app,
-        Method::POST,
-        "/api/v1/account/email",
-        token,
-        Some(json!({"email": "not an address"})),
-    )
-    .await;
+    let bad = start_change(&app, token, "not an address").await;
     assert_eq!(bad.status(), 422);
     let problem: Value = bad.json().await.unwrap();
     assert_eq!(problem["errors"][0]["pointer"], "#/email", "{problem}");
@@ -350,17 +319,7 @@ async fn only_the_latest_address_change_counts_and_a_new_password_ends_it(backen
     let token = access(&tokens);
     let start = |email: &'static str| {
         let app = &app;
-        async move {
-            let started = call(
-                app,
-                Method::POST,
-                "/api/v1/account/email",
-                token,
-                Some(json!({"email": email})),
-            )
-            .await;
-            assert_eq!(started.status(), 202);
-        }
+        async move { assert_eq!(start_change(app, token, email).await.status(), 202) }
     };
     let link_of = |mail: crate::support::smtp::Mail| mail.link(&app.url("/confirm-email?token="));
     start("typo@exmaple.com").await;

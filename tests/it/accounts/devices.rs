@@ -4,28 +4,10 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::spawn;
+use super::{ACCOUNT_SCOPE, account_client, spawn};
 use crate::support::browser_flow::{AuthRequest, CALLBACK, param, pkce_pair};
 use crate::support::oauth::TestClient;
 use crate::support::{Backend, TestApp};
-
-const SCOPE: &str = "openid email account offline_access";
-
-fn account_client(app: &TestApp) -> TestClient {
-    app.web_client(&[
-        "--name",
-        "Notebook",
-        "--first-party",
-        "--scope",
-        "openid",
-        "--scope",
-        "email",
-        "--scope",
-        "account",
-        "--scope",
-        "offline_access",
-    ])
-}
 
 async fn call(app: &TestApp, method: Method, path: &str, token: &str) -> (u16, Value) {
     let response = app
@@ -69,9 +51,13 @@ async fn a_browser_signed_out_elsewhere_loses_its_session_and_its_grants(backend
     app.create_user("devices@example.com", &[]);
     let client = account_client(&app);
     app.fresh_browser("Laptop browser");
-    let laptop = app.code_flow(&client, "devices@example.com", SCOPE).await;
+    let laptop = app
+        .code_flow(&client, "devices@example.com", ACCOUNT_SCOPE)
+        .await;
     app.fresh_browser("Phone browser");
-    let phone = app.code_flow(&client, "devices@example.com", SCOPE).await;
+    let phone = app
+        .code_flow(&client, "devices@example.com", ACCOUNT_SCOPE)
+        .await;
     let phone_token = token(&phone, "access_token");
 
     let (status, listed) = call(&app, Method::GET, "/api/v1/account/sessions", &phone_token).await;
@@ -131,7 +117,9 @@ async fn a_browser_signed_out_elsewhere_loses_its_session_and_its_grants(backend
     // Another person's sid is as unknown as a made-up one.
     app.create_user("stranger@example.com", &[]);
     app.fresh_browser("Stranger's browser");
-    let stranger = app.code_flow(&client, "stranger@example.com", SCOPE).await;
+    let stranger = app
+        .code_flow(&client, "stranger@example.com", ACCOUNT_SCOPE)
+        .await;
     let (_, theirs) = call(
         &app,
         Method::GET,
@@ -176,7 +164,7 @@ async fn disconnecting_an_app_forgets_its_consent_and_revokes_its_grants(backend
             "openid email offline_access",
         )
         .await;
-    let mine = app.code_flow(&own, "apps@example.com", SCOPE).await;
+    let mine = app.code_flow(&own, "apps@example.com", ACCOUNT_SCOPE).await;
     let my_token = token(&mine, "access_token");
 
     let (status, listed) = call(&app, Method::GET, "/api/v1/account/apps", &my_token).await;
@@ -252,7 +240,9 @@ async fn the_export_holds_every_row_about_the_person_and_no_secret(backend: Back
     app.create_user("export@example.com", &["--name", "Ex Porter"]);
     let client = account_client(&app);
     app.fresh_browser("Export browser");
-    let tokens = app.code_flow(&client, "export@example.com", SCOPE).await;
+    let tokens = app
+        .code_flow(&client, "export@example.com", ACCOUNT_SCOPE)
+        .await;
     let access = token(&tokens, "access_token");
     // A wrong password leaves a counter, which is about the person too.
     assert_eq!(
