@@ -135,13 +135,17 @@ struct Inner {
     session_idle: std::time::Duration,
     issuer: String,
     links: AccountLinks,
-    /// Bounds the mail-only steps running after their answer; when all are taken, a request
-    /// waits for one (the same for every address, so waiting tells nothing).
-    background: Arc<Semaphore>,
+    /// Mail-only steps accepted to run after their answers (running or waiting to run).
+    accepted: Arc<Semaphore>,
+    /// Mail-only steps running at once.
+    running: Arc<Semaphore>,
 }
 
-/// Mail-only steps in flight at once after their answers.
+/// Mail-only steps running at once after their answers.
 const BACKGROUND_STEPS: usize = 64;
+/// Mail-only steps accepted and not yet finished; past this a step is dropped with a warning,
+/// so an answer never waits for the steps of earlier requests.
+const BACKGROUND_BACKLOG: usize = 4096;
 
 /// What [`Accounts::new`] needs.
 pub struct AccountsSetup {
@@ -170,7 +174,8 @@ impl Accounts {
             session_idle: config.sessions.idle_timeout.get(),
             issuer: config.issuer(),
             links: setup.links,
-            background: Arc::new(Semaphore::new(BACKGROUND_STEPS)),
+            accepted: Arc::new(Semaphore::new(BACKGROUND_BACKLOG)),
+            running: Arc::new(Semaphore::new(BACKGROUND_STEPS)),
         }))
     }
 
@@ -185,19 +190,26 @@ impl Accounts {
     }
 
     /// Runs a mail-only step after the caller has answered; its failure is logged, not shown
-    /// (the answer must not depend on it).
-    async fn in_background<F>(&self, what: &'static str, step: F)
+    /// (the answer must not depend on it). The caller never waits: a step is queued behind at
+    /// most [`BACKGROUND_BACKLOG`] others or dropped with a warning (a flood then costs mail,
+    /// never answer time, and costs it alike for every address).
+    fn in_background<F>(&self, what: &'static str, step: F)
     where
         F: std::future::Future<Output = Result<(), AccountError>> + Send + 'static,
     {
-        let Ok(permit) = Arc::clone(&self.0.background).acquire_owned().await else {
+        let Ok(accepted) = Arc::clone(&self.0.accepted).try_acquire_owned() else {
+            tracing::warn!(step = what, "too many account steps queued; this one is dropped");
             return;
         };
+        let running = Arc::clone(&self.0.running);
         tokio::spawn(async move {
+            let Ok(_running) = running.acquire_owned().await else {
+                return;
+            };
             if let Err(error) = step.await {
                 tracing::warn!(%error, step = what, "an account step after its answer failed");
             }
-            drop(permit);
+            drop(accepted);
         });
     }
 

@@ -21,14 +21,16 @@ use crate::domain::{
 /// requests presenting one code exactly one wins.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Inserts a self-registered user with the verification code and link that `mail` carries.
-    /// `Conflict::Email` when the address is taken: then nothing is written.
+    /// Inserts a self-registered user with the verification code and link that `mail` carries;
+    /// when the address is taken, queues `taken_mail` (to its owner) instead and answers `None`.
+    /// Either way one transaction, so a taken address costs what a free one does.
     async fn register_user(
         &self,
         user: NewUser,
         token: NewAccountToken,
         mail: OutgoingMail,
-    ) -> StoreResult<User>;
+        taken_mail: OutgoingMail,
+    ) -> StoreResult<Option<User>>;
     /// Stores a code and link with the mail that carries them; the user's earlier tokens for the
     /// same purpose stop working (the newest mail is the one that counts). With `paced_since`,
     /// nothing is written when a token for the purpose was made after it (one mail per interval,
@@ -187,15 +189,20 @@ impl AccountStore for SqlStore {
         user: NewUser,
         token: NewAccountToken,
         mail: OutgoingMail,
-    ) -> StoreResult<User> {
+        taken_mail: OutgoingMail,
+    ) -> StoreResult<Option<User>> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            insert_user!(tx, &user);
+            if !insert_user!(tx, &user, unless_taken) {
+                insert_mail!(&mut *tx, &taken_mail)?;
+                tx.commit().await?;
+                return Ok(None);
+            }
             insert_account_token!(tx, &token);
             insert_mail!(&mut *tx, &mail)?;
             tx.commit().await?;
         });
-        Ok(inserted(user))
+        Ok(Some(inserted(user)))
     }
 
     async fn issue_account_token(

@@ -67,27 +67,53 @@ pub(super) const INSERT_USER_ROLE: &str =
 
 /// `insert_user!(transaction, &new_user)`: the user and their roles (creating missing roles);
 /// returns `Conflict::Email` from the enclosing function when the address is taken.
+/// `insert_user!(transaction, &new_user, unless_taken)` writes nothing for a taken address
+/// instead and evaluates to whether the user was inserted (the transaction stays usable).
 macro_rules! insert_user {
-    ($tx:expr, $user:expr) => {{
+    (@values $tx:expr, $user:expr, $sql:expr) => {{
+        let at = Ts($user.created_at);
+        execute!(
+            in &mut *$tx, $sql,
+            $user.id.as_uuid(), $user.email.as_str(), &$user.name, &$user.password_hash,
+            $user.email_verified.then_some(at), at,
+        )
+    }};
+    (@roles $tx:expr, $user:expr) => {{
         let user: &NewUser = $user;
         let at = Ts(user.created_at);
-        execute!(
-            in &mut *$tx,
-            "insert into users
-                 (id, email, name, password_hash, status, email_verified_at, created_at, updated_at)
-             values ($1, $2, $3, $4, 'active', $5, $6, $6)",
-            user.id.as_uuid(), user.email.as_str(), &user.name, &user.password_hash,
-            user.email_verified.then_some(at), at,
-        )
-        .map_err(|e| classify_conflict(e, Conflict::Email))?;
         for role in &user.roles {
             execute!(in &mut *$tx, INSERT_ROLE, role.as_str(), at)?;
             execute!(in &mut *$tx, INSERT_USER_ROLE, user.id.as_uuid(), role.as_str(), at)?;
         }
     }};
+    ($tx:expr, $user:expr) => {{
+        let sql = $crate::store::users::INSERT_USER!();
+        let user: &NewUser = $user;
+        insert_user!(@values $tx, user, sql).map_err(|e| classify_conflict(e, Conflict::Email))?;
+        insert_user!(@roles $tx, user);
+    }};
+    ($tx:expr, $user:expr, unless_taken) => {{
+        let sql = concat!($crate::store::users::INSERT_USER!(), " on conflict do nothing");
+        let user: &NewUser = $user;
+        let inserted = insert_user!(@values $tx, user, sql)? == 1;
+        if inserted {
+            insert_user!(@roles $tx, user);
+        }
+        inserted
+    }};
 }
 
 pub(super) use insert_user;
+
+macro_rules! INSERT_USER {
+    () => {
+        "insert into users
+             (id, email, name, password_hash, status, email_verified_at, created_at, updated_at)
+         values ($1, $2, $3, $4, 'active', $5, $6, $6)"
+    };
+}
+
+pub(super) use INSERT_USER;
 
 /// The user as just inserted (what `create_user` answers without reading it back).
 pub(super) fn inserted(user: NewUser) -> User {

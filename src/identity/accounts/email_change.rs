@@ -35,8 +35,7 @@ impl Accounts {
         let user = user.clone();
         self.in_background("start email change", async move {
             this.send_email_change(&user, email).await
-        })
-        .await;
+        });
         Ok(())
     }
 

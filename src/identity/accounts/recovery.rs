@@ -41,8 +41,7 @@ impl Accounts {
         let this = self.clone();
         self.in_background("start recovery", async move {
             this.send_recovery(&email, method).await
-        })
-        .await;
+        });
         Ok(())
     }
 

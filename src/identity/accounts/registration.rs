@@ -6,7 +6,6 @@ use crate::crypto::password;
 use crate::domain::user::parse_display_name;
 use crate::domain::{Email, FieldErrors, InvalidField, NewUser, TokenPurpose, UserId};
 use crate::email::messages;
-use crate::store::{Conflict, StoreError};
 
 impl Accounts {
     /// Registers `email`; the answer is the same whether or not the address had an account.
@@ -73,21 +72,21 @@ impl Accounts {
             &messages::lifetime(self.0.registration.verification_ttl.get()),
             now,
         )?;
-        match self.0.store.register_user(user, issued.token, mail).await {
-            Ok(user) => {
-                tracing::info!(user_id = %user.id, "account registered");
-            }
-            Err(StoreError::Conflict(Conflict::Email)) => {
-                let mail = messages::already_registered(
-                    email.clone(),
-                    &self.0.issuer,
-                    &links.sign_in,
-                    &links.recover,
-                    now,
-                )?;
-                self.0.store.enqueue_mail(mail).await?;
-            }
-            Err(error) => return Err(error.into()),
+        // The owner of a taken address is told instead; rendered either way, so both cost alike.
+        let taken_mail = messages::already_registered(
+            email.clone(),
+            &self.0.issuer,
+            &links.sign_in,
+            &links.recover,
+            now,
+        )?;
+        let registered = self
+            .0
+            .store
+            .register_user(user, issued.token, mail, taken_mail)
+            .await?;
+        if let Some(user) = registered {
+            tracing::info!(user_id = %user.id, "account registered");
         }
         self.mail_queued();
         Ok(email)
@@ -101,8 +100,7 @@ impl Accounts {
         let this = self.clone();
         self.in_background("resend verification", async move {
             this.send_verification(&email).await
-        })
-        .await;
+        });
         Ok(())
     }
 
