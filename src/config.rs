@@ -33,6 +33,7 @@ pub struct Config {
     pub password: PasswordConfig,
     pub registration: RegistrationConfig,
     pub account: AccountConfig,
+    pub mfa: MfaConfig,
 }
 
 /// Self-registration: whether it is open, to whom, and what a new account must do first.
@@ -80,6 +81,39 @@ pub struct AccountConfig {
     pub code_attempts_per_hour: u32,
     /// How recent a sign-in must be for a sensitive change (email, password, deletion).
     pub reauth_max_age: Duration,
+}
+
+/// The second factor (TOTP with recovery codes): who must have one, and how guessing is limited.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaConfig {
+    pub policy: MfaPolicy,
+    /// With `required_for_roles`: holders of any of these roles must have a second factor.
+    pub required_roles: Vec<String>,
+    /// The service's name as authenticator apps show it beside the account (no `:`).
+    pub issuer_name: String,
+    /// Codes one sign-in may try before it must start again with the password.
+    pub attempts_per_sign_in: u32,
+    /// Wrong codes an account allows within `failure_window` before its second factor refuses
+    /// every code until the window ends (counted across sessions and instances).
+    pub max_failures: u32,
+    pub failure_window: Duration,
+    /// How long a sign-in with a right password waits for its second factor.
+    pub challenge_ttl: Duration,
+}
+
+/// Who must have a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// No second factor: nobody may enrol and sign-in never asks for one.
+    Off,
+    /// Whoever enrols is asked for it at every sign-in.
+    Optional,
+    /// As `optional`, and holders of `mfa.required_roles` must enrol before signing in.
+    RequiredForRoles,
+    /// Everyone must enrol before signing in.
+    Required,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -395,6 +429,31 @@ impl Config {
                 "email.reply_to",
                 "must be an address or `Name <address>`".into(),
             ));
+        }
+        let mfa = &self.mfa;
+        if mfa.issuer_name.trim().is_empty() || mfa.issuer_name.contains(':') {
+            return Err((
+                "mfa.issuer_name",
+                "must be a non-empty name without ':' (authenticator apps split on it)".into(),
+            ));
+        }
+        if let Some(bad) = mfa
+            .required_roles
+            .iter()
+            .find(|role| crate::domain::RoleName::parse(role).is_err())
+        {
+            return Err(("mfa.required_roles", format!("{bad:?} is not a role name")));
+        }
+        for (key, value) in [
+            ("mfa.attempts_per_sign_in", mfa.attempts_per_sign_in),
+            ("mfa.max_failures", mfa.max_failures),
+        ] {
+            if value == 0 {
+                return Err((key, "must be at least 1".into()));
+            }
+        }
+        if mfa.challenge_ttl.get() < std::time::Duration::from_secs(30) {
+            return Err(("mfa.challenge_ttl", "must be at least 30s".into()));
         }
         let password = &self.password;
         if !(8_192..=65_536).contains(&password.argon2_memory_kib) {

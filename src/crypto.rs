@@ -8,4 +8,7 @@ pub mod key_encryption;
 pub mod key_ring;
 pub mod keys;
 pub mod password;
+pub mod qr;
+pub mod recovery_code;
 pub mod token;
+pub mod totp;

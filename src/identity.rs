@@ -5,3 +5,4 @@ pub mod accounts;
 mod keyed_permits;
 pub mod login;
 pub mod password_policy;
+pub mod second_factor;

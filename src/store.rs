@@ -19,6 +19,7 @@ mod pool;
 mod postgres;
 mod roles;
 mod rows;
+mod second_factors;
 mod sqlite;
 mod timestamp;
 mod users;
@@ -39,6 +40,7 @@ pub use login_failures::{LoginCounter, LoginFailureStore};
 pub use outbox::OutboxStore;
 pub use pictures::PictureStore;
 pub use roles::RoleStore;
+pub use second_factors::SecondFactorStore;
 pub use users::UserStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -57,6 +59,7 @@ pub trait Store:
     + OutboxStore
     + AccountStore
     + PictureStore
+    + SecondFactorStore
 {
 }
 impl<T> Store for T where
@@ -72,6 +75,7 @@ impl<T> Store for T where
         + OutboxStore
         + AccountStore
         + PictureStore
+        + SecondFactorStore
 {
 }
 

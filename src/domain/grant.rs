@@ -38,6 +38,8 @@ pub struct AuthorizationCode {
     pub code_challenge: String,
     pub auth_time: OffsetDateTime,
     pub sid: Option<String>,
+    /// How the user authenticated (RFC 8176 values, e.g. `pwd`, `otp`).
+    pub amr: Vec<String>,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
@@ -54,6 +56,8 @@ pub struct Grant {
     pub scope: String,
     pub auth_time: OffsetDateTime,
     pub sid: Option<String>,
+    /// How the user authenticated for it (RFC 8176 values), stated in every ID token.
+    pub amr: Vec<String>,
     pub created_at: OffsetDateTime,
     /// Absolute end of the grant: no refresh after this.
     pub expires_at: OffsetDateTime,

@@ -26,6 +26,8 @@ pub enum MailKind {
     EmailChanged,
     /// The account was deleted at its owner's request.
     AccountDeleted,
+    /// Two-step verification was turned on or off, or new recovery codes were made.
+    SecondFactorChanged,
 }
 
 impl MailKind {
@@ -40,6 +42,7 @@ impl MailKind {
             Self::EmailInUse => "email_in_use",
             Self::EmailChanged => "email_changed",
             Self::AccountDeleted => "account_deleted",
+            Self::SecondFactorChanged => "second_factor_changed",
         }
     }
 
@@ -54,6 +57,7 @@ impl MailKind {
             "email_in_use" => Ok(Self::EmailInUse),
             "email_changed" => Ok(Self::EmailChanged),
             "account_deleted" => Ok(Self::AccountDeleted),
+            "second_factor_changed" => Ok(Self::SecondFactorChanged),
             _ => Err(InvalidField::new("kind", "is not a kind of mail we send")),
         }
     }

@@ -86,6 +86,8 @@ pub struct User {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Whether the user has a confirmed second factor (TOTP), asked for at every sign-in.
+    pub second_factor: bool,
 }
 
 /// A user to insert. `password_hash` is a PHC string from `crypto::password`, never plaintext.

@@ -447,3 +447,79 @@ mod tests {
         assert_eq!(lifetime(std::time::Duration::from_secs(60)), "1 minute");
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/second_factor_changed.txt")]
+struct SecondFactorChangedText<'a> {
+    issuer: &'a str,
+    what: &'a str,
+    when: &'a str,
+    recover: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/second_factor_changed.html")]
+struct SecondFactorChangedHtml<'a> {
+    issuer: &'a str,
+    what: &'a str,
+    when: &'a str,
+    recover: &'a str,
+}
+
+/// What happened to an account's second factor, in the words of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactorChange {
+    Enrolled,
+    Removed,
+    NewRecoveryCodes,
+}
+
+impl SecondFactorChange {
+    fn subject(self) -> &'static str {
+        match self {
+            Self::Enrolled => "Two-step verification is on",
+            Self::Removed => "Two-step verification was turned off",
+            Self::NewRecoveryCodes => "New recovery codes were made",
+        }
+    }
+
+    fn sentence(self) -> &'static str {
+        match self {
+            Self::Enrolled => "two-step verification was turned on with an authenticator app",
+            Self::Removed => "two-step verification was turned off",
+            Self::NewRecoveryCodes => {
+                "new recovery codes were made; the earlier ones no longer work"
+            }
+        }
+    }
+}
+
+/// Tells the owner that their second factor changed.
+pub fn second_factor_changed(
+    to: Email,
+    issuer: &str,
+    change: SecondFactorChange,
+    recover: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    let when = shown_time(now);
+    let what = change.sentence();
+    message(
+        MailKind::SecondFactorChanged,
+        to,
+        change.subject().to_owned(),
+        SecondFactorChangedText {
+            issuer,
+            what,
+            when: &when,
+            recover,
+        },
+        SecondFactorChangedHtml {
+            issuer,
+            what,
+            when: &when,
+            recover,
+        },
+        now,
+    )
+}

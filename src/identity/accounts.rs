@@ -198,7 +198,10 @@ impl Accounts {
         F: std::future::Future<Output = Result<(), AccountError>> + Send + 'static,
     {
         let Ok(accepted) = Arc::clone(&self.0.accepted).try_acquire_owned() else {
-            tracing::warn!(step = what, "too many account steps queued; this one is dropped");
+            tracing::warn!(
+                step = what,
+                "too many account steps queued; this one is dropped"
+            );
             return;
         };
         let running = Arc::clone(&self.0.running);

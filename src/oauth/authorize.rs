@@ -426,6 +426,7 @@ impl Engine {
             auth_time: OffsetDateTime::from_unix_timestamp(sign_in.auth_time)
                 .map_err(EndpointError::internal)?,
             sid: Some(sign_in.sid.clone()),
+            amr: sign_in.amr.clone(),
             created_at: now,
             expires_at: now + ttl,
         };

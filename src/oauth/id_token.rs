@@ -95,7 +95,7 @@ pub struct Authentication<'a> {
     pub auth_time: i64,
     pub nonce: Option<String>,
     pub sid: Option<String>,
-    pub amr: &'a [&'a str],
+    pub amr: &'a [String],
 }
 
 /// `at_hash`: the left half of SHA-256 of the access token (both RS256 and ES256 use SHA-256).
@@ -128,7 +128,7 @@ pub fn mint(
         auth_time: authentication.auth_time,
         nonce: authentication.nonce,
         at_hash: at_hash(access_token),
-        amr: authentication.amr.iter().map(|m| (*m).to_owned()).collect(),
+        amr: authentication.amr.to_vec(),
         acr: "1",
         sid: authentication.sid,
         profile: ProfileClaims::for_scope(user, scope),

@@ -140,12 +140,12 @@ pub fn new_grant(
     client: &Client,
     user: UserId,
     scope: &Scope,
-    signed_in: (OffsetDateTime, Option<String>),
+    signed_in: (OffsetDateTime, Option<String>, Vec<String>),
     now: OffsetDateTime,
 ) -> Result<NewGrant, EndpointError> {
     let absolute = time::Duration::try_from(engine.config.tokens.refresh_token_absolute_ttl.get())
         .map_err(EndpointError::internal)?;
-    let (auth_time, sid) = signed_in;
+    let (auth_time, sid, amr) = signed_in;
     let grant = Grant {
         id: uuid::Uuid::now_v7(),
         client_id: client.id.clone(),
@@ -153,6 +153,7 @@ pub fn new_grant(
         scope: scope.to_string(),
         auth_time,
         sid,
+        amr,
         created_at: now,
         expires_at: now + absolute,
         revoked_at: None,

@@ -99,8 +99,8 @@ macro_rules! insert_grant {
         execute!(
             in $executor,
             "insert into grants
-                 (id, client_id, user_id, scope, auth_time, sid, created_at, expires_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 (id, client_id, user_id, scope, auth_time, sid, created_at, expires_at, amr)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             grant.id,
             grant.client_id.as_str(),
             grant.user_id.as_uuid(),
@@ -109,6 +109,7 @@ macro_rules! insert_grant {
             &grant.sid,
             Ts(grant.created_at),
             Ts(grant.expires_at),
+            grant.amr.join(" "),
         )
     }};
 }
@@ -159,8 +160,8 @@ impl GrantStore for SqlStore {
         execute!(
             self,
             "insert into authorization_codes (code_hash, client_id, user_id, redirect_uri, scope,
-                 nonce, code_challenge, auth_time, sid, created_at, expires_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 nonce, code_challenge, auth_time, sid, created_at, expires_at, amr)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             code.code_hash.as_str(),
             code.client_id.as_str(),
             code.user_id.as_uuid(),
@@ -172,6 +173,7 @@ impl GrantStore for SqlStore {
             &code.sid,
             Ts(code.created_at),
             Ts(code.expires_at),
+            code.amr.join(" "),
         )?;
         Ok(())
     }

@@ -33,6 +33,7 @@ pub(super) struct UserRow {
     pub zoneinfo: Option<String>,
     /// Role names joined by spaces (role names have none), aggregated in the same query.
     pub roles: Option<String>,
+    pub second_factor: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -65,6 +66,7 @@ impl UserRow {
             roles: parse_all(roles.filter(|role| !role.is_empty()), RoleName::parse)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            second_factor: self.second_factor,
         })
     }
 }
@@ -195,6 +197,11 @@ impl SigningKeyRow {
     }
 }
 
+/// `amr` values as stored: space-separated.
+fn split_amr(stored: &str) -> Vec<String> {
+    stored.split_whitespace().map(str::to_owned).collect()
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct CodeRow {
     pub code_hash: String,
@@ -206,6 +213,7 @@ pub(super) struct CodeRow {
     pub code_challenge: String,
     pub auth_time: OffsetDateTime,
     pub sid: Option<String>,
+    pub amr: String,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub consumed_at: Option<OffsetDateTime>,
@@ -225,6 +233,7 @@ impl CodeRow {
                 code_challenge: self.code_challenge,
                 auth_time: self.auth_time,
                 sid: self.sid,
+                amr: split_amr(&self.amr),
                 created_at: self.created_at,
                 expires_at: self.expires_at,
             },
@@ -241,6 +250,7 @@ pub(super) struct GrantRow {
     pub scope: String,
     pub auth_time: OffsetDateTime,
     pub sid: Option<String>,
+    pub amr: String,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub revoked_at: Option<OffsetDateTime>,
@@ -255,6 +265,7 @@ impl GrantRow {
             scope: self.scope,
             auth_time: self.auth_time,
             sid: self.sid,
+            amr: split_amr(&self.amr),
             created_at: self.created_at,
             expires_at: self.expires_at,
             revoked_at: self.revoked_at,

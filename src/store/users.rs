@@ -52,7 +52,9 @@ macro_rules! select_user {
             $columns,
             ",
                  (select string_agg(role_name, ' ' order by role_name)
-                  from user_roles where user_id = u.id) as roles
+                  from user_roles where user_id = u.id) as roles,
+                 exists (select 1 from second_factors f
+                         where f.user_id = u.id and f.confirmed_at is not null) as second_factor
              from users u ",
             $filter
         )
@@ -130,6 +132,7 @@ pub(super) fn inserted(user: NewUser) -> User {
         roles,
         created_at: user.created_at,
         updated_at: user.created_at,
+        second_factor: false,
     }
 }
 

@@ -52,7 +52,7 @@ pub async fn exchange(
         client,
         record.user_id,
         &scope,
-        (record.auth_time, record.sid.clone()),
+        (record.auth_time, record.sid.clone(), record.amr.clone()),
         now,
     )?;
     let (refresh_token, new_refresh) = new_grant.refresh_token.unzip();
@@ -92,7 +92,7 @@ pub async fn exchange(
                 auth_time: record.auth_time.unix_timestamp(),
                 nonce: record.nonce.clone(),
                 sid: record.sid.clone(),
-                amr: &["pwd"],
+                amr: &record.amr,
             },
             refresh_token,
         },

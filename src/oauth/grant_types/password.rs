@@ -64,7 +64,9 @@ pub async fn exchange(
             LoginError::Unavailable(source) => EndpointError::Unavailable(source),
             LoginError::Internal(source) => EndpointError::Internal(source),
         })?;
-    let new_grant = issue::new_grant(engine, client, user.id, &scope, (now, None), now)?;
+    let amr = vec!["pwd".to_owned()];
+    let signed_in = (now, None, amr.clone());
+    let new_grant = issue::new_grant(engine, client, user.id, &scope, signed_in, now)?;
     let grant_id = new_grant.grant.id;
     let (refresh_token, new_refresh) = new_grant.refresh_token.unzip();
     engine
@@ -82,7 +84,7 @@ pub async fn exchange(
                 auth_time: now.unix_timestamp(),
                 nonce: None,
                 sid: None,
-                amr: &["pwd"],
+                amr: &amr,
             },
             refresh_token,
         },

@@ -86,7 +86,7 @@ pub async fn exchange(
                 auth_time: grant.auth_time.unix_timestamp(),
                 nonce: None,
                 sid: grant.sid.clone(),
-                amr: &["pwd"],
+                amr: &grant.amr,
             },
             refresh_token: Some(next),
         },

@@ -55,6 +55,7 @@ fn code(user: UserId, client: &ClientId, value: &str, now: OffsetDateTime) -> Au
         code_challenge: "c".repeat(43),
         auth_time: now,
         sid: Some("sid".into()),
+        amr: vec!["pwd".into(), "otp".into()],
         created_at: now,
         expires_at: now + Duration::minutes(1),
     }
@@ -68,6 +69,7 @@ fn grant(user: UserId, client: &ClientId, now: OffsetDateTime) -> Grant {
         scope: "openid offline_access".into(),
         auth_time: now,
         sid: None,
+        amr: vec!["pwd".into()],
         created_at: now,
         expires_at: now + Duration::days(90),
         revoked_at: None,
