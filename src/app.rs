@@ -17,6 +17,7 @@ use crate::domain::time::Clock;
 use crate::email;
 use crate::http::{self, AppState};
 use crate::identity::accounts::{Accounts, AccountsSetup};
+use crate::identity::second_factor::{SecondFactors, SecondFactorsSetup};
 use crate::jobs::{self, key_rotation::KeyRotation};
 use crate::oauth::Engine;
 use crate::store::{self, ChangeFeed, Store, StoreError};
@@ -63,6 +64,29 @@ impl App {
             .await
             .context("rotating signing keys")?;
         let ring = rotation.load(now).await.context("loading signing keys")?;
+        let transport = email::Transport::from_config(&config)?;
+        if !config.email.uses_smtp() && !config.is_development() {
+            tracing::warn!(
+                "email.smtp_url is not set: mail is written to files under {}",
+                config.server.data_dir.join("mail").display()
+            );
+        }
+        let mail = Arc::new(email::Sender::new(
+            store.clone(),
+            transport,
+            &config.email,
+            clock.clone(),
+        )?);
+        let links = http::account_links(&config);
+        let second_factors = SecondFactors::new(SecondFactorsSetup {
+            store: store.clone(),
+            hasher: hasher.clone(),
+            sealer: key_encryption_key(&config)?,
+            sender: mail.clone(),
+            clock: clock.clone(),
+            config: config.clone(),
+            recover_link: links.recover.clone(),
+        });
         let engine = Engine::new(
             config.clone(),
             store.clone(),
@@ -70,6 +94,7 @@ impl App {
             ring,
             http::paths::ENDPOINTS,
             clock,
+            second_factors,
         );
         engine
             .refresh_discovery()
@@ -84,27 +109,15 @@ impl App {
             .reload_revocations(now)
             .await
             .context("loading revocations")?;
-        let transport = email::Transport::from_config(&config)?;
-        if !config.email.uses_smtp() && !config.is_development() {
-            tracing::warn!(
-                "email.smtp_url is not set: mail is written to files under {}",
-                config.server.data_dir.join("mail").display()
-            );
-        }
-        let mail = Arc::new(email::Sender::new(
-            store.clone(),
-            transport,
-            &config.email,
-            engine.clock(),
-        )?);
         let accounts = Accounts::new(AccountsSetup {
             store: store.clone(),
             sender: mail.clone(),
             hasher: hasher.clone(),
             clock: engine.clock(),
             logins: engine.logins.clone(),
+            second_factors: engine.second_factors.clone(),
             config: config.clone(),
-            links: http::account_links(&config),
+            links,
         });
         let router = http::router(AppState {
             config: config.clone(),

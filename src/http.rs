@@ -83,6 +83,14 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
             get(pages::login::show).post(pages::login::submit),
         )
         .route(
+            paths::LOGIN_SECOND_FACTOR,
+            get(pages::second_factor::show).post(pages::second_factor::submit),
+        )
+        .route(
+            paths::LOGIN_TWO_STEP_SETUP,
+            get(pages::second_factor::show_setup).post(pages::second_factor::submit_setup),
+        )
+        .route(
             paths::CONSENT,
             get(pages::consent::show).post(pages::consent::submit),
         )
@@ -111,6 +119,10 @@ fn browser_routes(state: &AppState) -> Router<AppState> {
         .route(
             paths::ACCOUNT_EMAIL,
             post(pages::account_changes::change_email),
+        )
+        .route(
+            paths::ACCOUNT_TWO_STEP,
+            post(pages::account_two_step::submit),
         )
         .route(
             paths::ACCOUNT_DELETE,
@@ -201,6 +213,20 @@ fn api_routes() -> Router<AppState> {
         )
         .route(paths::API_ACCOUNT_EXPORT, get(api::account_devices::export))
         .route(
+            paths::API_ACCOUNT_SECOND_FACTOR,
+            get(api::account_second_factor::status)
+                .post(api::account_second_factor::start)
+                .delete(api::account_second_factor::remove),
+        )
+        .route(
+            paths::API_ACCOUNT_SECOND_FACTOR_CONFIRMATION,
+            post(api::account_second_factor::confirm),
+        )
+        .route(
+            paths::API_ACCOUNT_RECOVERY_CODES,
+            post(api::account_second_factor::regenerate),
+        )
+        .route(
             paths::API_ACCOUNT_PICTURE,
             put(api::account_picture::upload)
                 .delete(api::account_picture::remove)
@@ -238,6 +264,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::JWKS, get(oauth::discovery::jwks))
         .route(paths::INTROSPECT, post(oauth::introspect::introspect))
+        .route(
+            paths::AUTHORIZATION_CHALLENGE,
+            post(oauth::challenge::challenge),
+        )
         .merge(api_routes())
         .merge(browser_app_routes(&state))
         .merge(browser_routes(&state))

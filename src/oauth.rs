@@ -5,6 +5,7 @@ pub mod access_token;
 pub mod account_access;
 pub mod authorize;
 pub mod cache;
+pub mod challenge;
 pub mod client_auth;
 pub mod discovery;
 pub mod end_session;

@@ -5,6 +5,7 @@ pub mod account;
 pub mod account_changes;
 pub mod account_devices;
 pub mod account_picture;
+pub mod account_second_factor;
 pub mod accounts;
 
 use axum::Json;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod account_changes;
 pub mod account_security;
+pub mod account_two_step;
 pub mod authorize;
 pub mod consent;
 pub mod home;
@@ -12,6 +13,7 @@ pub mod logout;
 mod page_error;
 pub mod recover;
 pub mod register;
+pub mod second_factor;
 pub mod session;
 pub mod verify_email;
 

@@ -14,9 +14,12 @@ pub const TOKEN: &str = "/token";
 pub const INTROSPECT: &str = "/introspect";
 pub const REVOKE: &str = "/revoke";
 pub const AUTHORIZE: &str = "/authorize";
+pub const AUTHORIZATION_CHALLENGE: &str = "/authorize-challenge";
 pub const USERINFO: &str = "/userinfo";
 pub const END_SESSION: &str = "/end_session";
 pub const LOGIN: &str = "/login";
+pub const LOGIN_SECOND_FACTOR: &str = "/login/second-factor";
+pub const LOGIN_TWO_STEP_SETUP: &str = "/login/two-step-setup";
 pub const CONSENT: &str = "/consent";
 pub const LOGOUT: &str = "/logout";
 pub const ACCOUNT: &str = "/account";
@@ -26,6 +29,7 @@ pub const ACCOUNT_APPS: &str = "/account/apps";
 pub const ACCOUNT_EXPORT: &str = "/account/export";
 pub const ACCOUNT_EMAIL: &str = "/account/email";
 pub const ACCOUNT_DELETE: &str = "/account/delete";
+pub const ACCOUNT_TWO_STEP: &str = "/account/two-step";
 pub const CONFIRM_EMAIL: &str = "/confirm-email";
 /// Uploaded profile pictures: `/pictures/{id}`.
 pub const PICTURES_PREFIX: &str = "/pictures/";
@@ -44,6 +48,9 @@ pub const API_ACCOUNT_APP: &str = "/api/v1/account/apps/{client_id}";
 pub const API_ACCOUNT_EXPORT: &str = "/api/v1/account/export";
 pub const API_ACCOUNT_EMAIL: &str = "/api/v1/account/email";
 pub const API_ACCOUNT_PICTURE: &str = "/api/v1/account/picture";
+pub const API_ACCOUNT_SECOND_FACTOR: &str = "/api/v1/account/second-factor";
+pub const API_ACCOUNT_SECOND_FACTOR_CONFIRMATION: &str = "/api/v1/account/second-factor/confirm";
+pub const API_ACCOUNT_RECOVERY_CODES: &str = "/api/v1/account/second-factor/recovery-codes";
 pub const API_ACCOUNT_EMAIL_CONFIRMATION: &str = "/api/v1/account/email/confirm";
 pub const API_REGISTRATIONS: &str = "/api/v1/registrations";
 pub const API_VERIFICATIONS: &str = "/api/v1/verifications";
@@ -61,13 +68,15 @@ pub const ENDPOINTS: crate::oauth::discovery::EndpointPaths =
         jwks: JWKS,
         introspection: INTROSPECT,
         revocation: REVOKE,
+        authorization_challenge: AUTHORIZATION_CHALLENGE,
     };
 
 /// Path prefixes whose errors are RFC 9457 problem+json.
 pub const PROBLEM_JSON_PREFIXES: [&str; 2] = ["/api/", "/admin/"];
 /// Paths whose errors are RFC 6749 JSON (the OAuth and OpenID Connect endpoints).
-pub const OAUTH_JSON_PREFIXES: [&str; 6] = [
+pub const OAUTH_JSON_PREFIXES: [&str; 7] = [
     "/token",
+    "/authorize-challenge",
     "/introspect",
     "/revoke",
     "/userinfo",

@@ -34,6 +34,7 @@ use crate::store::{Store, StoreError};
 
 use super::login::PasswordLogins;
 use super::password_policy::PasswordPolicy;
+use super::second_factor::SecondFactors;
 
 pub use codes::Proof;
 pub use devices::SignedInBrowser;
@@ -127,6 +128,7 @@ struct Inner {
     clock: Clock,
     /// Checks a password given to confirm a change, through the sign-in lockout.
     logins: PasswordLogins,
+    second_factors: SecondFactors,
     policy: PasswordPolicy,
     hash_cost: HashCost,
     registration: RegistrationConfig,
@@ -154,6 +156,7 @@ pub struct AccountsSetup {
     pub hasher: TokenHasher,
     pub clock: Clock,
     pub logins: PasswordLogins,
+    pub second_factors: SecondFactors,
     pub config: Arc<crate::config::Config>,
     pub links: AccountLinks,
 }
@@ -167,6 +170,7 @@ impl Accounts {
             hasher: setup.hasher,
             clock: setup.clock,
             logins: setup.logins,
+            second_factors: setup.second_factors,
             policy: PasswordPolicy::new(&config.password),
             hash_cost: HashCost::configured(&config.password),
             registration: config.registration.clone(),
@@ -177,6 +181,11 @@ impl Accounts {
             accepted: Arc::new(Semaphore::new(BACKGROUND_BACKLOG)),
             running: Arc::new(Semaphore::new(BACKGROUND_STEPS)),
         }))
+    }
+
+    /// The account's second factor (enrolment, removal, recovery codes).
+    pub fn second_factors(&self) -> &SecondFactors {
+        &self.0.second_factors
     }
 
     /// Whether people may register here.

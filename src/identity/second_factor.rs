@@ -19,7 +19,9 @@ use crate::crypto::recovery_code::{self, RecoveryCode};
 use crate::crypto::token::{PlaintextToken, TokenHasher};
 use crate::crypto::totp::TotpSecret;
 use crate::domain::time::Clock;
-use crate::domain::{ChallengeFor, FailureBudget, RoleName, SecondFactorChallenge, User, UserId};
+use crate::domain::{
+    ChallengeFor, ClientId, FailureBudget, RoleName, SecondFactorChallenge, User, UserId,
+};
 use crate::email::Sender;
 use crate::email::messages::{self, RenderError, SecondFactorChange};
 use crate::store::{Store, StoreError};
@@ -68,6 +70,19 @@ impl From<RenderError> for SecondFactorError {
 pub enum FactorCode {
     Totp(String),
     Recovery(String),
+}
+
+impl FactorCode {
+    /// A code typed into one field that takes either kind: six digits are an app's code,
+    /// anything else is tried as a recovery code.
+    pub fn typed(code: &str) -> Self {
+        let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Self::Totp(digits)
+        } else {
+            Self::Recovery(code.to_owned())
+        }
+    }
 }
 
 impl std::fmt::Debug for FactorCode {
@@ -241,6 +256,25 @@ impl SecondFactors {
         {
             return Err(SecondFactorError::AlreadyEnrolled);
         }
+        self.enrolment(user, &secret)
+    }
+
+    /// The enrolment started and not yet confirmed, shown again (after a wrong code, say).
+    pub async fn pending_enrolment(
+        &self,
+        user: &User,
+    ) -> Result<Option<Enrolment>, SecondFactorError> {
+        let factor = self.0.store.second_factor(user.id).await?;
+        match factor.filter(|f| !f.is_confirmed()) {
+            Some(factor) => {
+                let secret = self.unseal(user.id, &factor.sealed_secret)?;
+                self.enrolment(user, &secret).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn enrolment(&self, user: &User, secret: &TotpSecret) -> Result<Enrolment, SecondFactorError> {
         let otpauth_uri = secret
             .otpauth_uri(&self.0.config.issuer_name, user.email.as_str())
             .map_err(|e| SecondFactorError::Internal(Box::new(e)))?;
@@ -251,6 +285,11 @@ impl SecondFactors {
             otpauth_uri,
             qr_svg,
         })
+    }
+
+    /// How long a sign-in with a right password may wait for its second factor.
+    pub fn challenge_ttl(&self) -> time::Duration {
+        duration(self.0.config.challenge_ttl.get())
     }
 
     /// Confirms the pending enrolment with a code from the new secret, and answers the recovery
@@ -398,7 +437,7 @@ impl SecondFactors {
             guesses: 0,
             auth_time,
             created_at: now,
-            expires_at: now + duration(self.0.config.challenge_ttl.get()),
+            expires_at: now + self.challenge_ttl(),
         };
         self.0
             .store
@@ -407,11 +446,14 @@ impl SecondFactors {
         Ok(handle)
     }
 
-    /// Answers the waiting sign-in `handle` with `code`. The handle is spent either way: a
-    /// refusal carries the next one while the sign-in still has tries left.
+    /// Answers the waiting sign-in `handle` with `code`, for `holder`: the browser (`None`) or
+    /// the client the sign-in is bound to (another client's handle is refused before its code
+    /// is looked at). The handle is spent either way: a refusal carries the next one while the
+    /// sign-in still has tries left.
     pub async fn answer_challenge(
         &self,
         handle: &str,
+        holder: Option<&ClientId>,
         code: &FactorCode,
     ) -> Result<SecondFactorChallenge, ChallengeRefusal> {
         let over = |error| ChallengeRefusal {
@@ -439,6 +481,13 @@ impl SecondFactors {
             // The factor was removed meanwhile (by its owner, or an administrator's reset).
             return Err(over(SecondFactorError::ChallengeOver));
         };
+        let bound_to = match &challenge.purpose {
+            ChallengeFor::Page => None,
+            ChallengeFor::Client { client_id, .. } => Some(client_id),
+        };
+        if bound_to != holder {
+            return Err(over(SecondFactorError::ChallengeOver));
+        }
         match self.decide(challenge.user_id, &sealed, code).await {
             Ok(()) => {
                 if let Err(error) = self.0.store.end_second_factor_challenge(challenge.id).await {

@@ -39,6 +39,7 @@ pub async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Dura
                 .await?;
             let window = time::Duration::try_from(engine.config.login.failure_window.get())?;
             store.purge_login_failures(now - window, now).await?;
+            store.purge_second_factor_challenges(now).await?;
             let retention = time::Duration::try_from(engine.config.email.retention.get())?;
             store.purge_finished_mails(now - retention).await?;
             anyhow::Ok(())

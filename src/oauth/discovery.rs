@@ -15,6 +15,8 @@ pub struct EndpointPaths {
     pub jwks: &'static str,
     pub introspection: &'static str,
     pub revocation: &'static str,
+    /// OAuth 2.0 for First-Party Applications §4.1.
+    pub authorization_challenge: &'static str,
 }
 
 /// The metadata document. `password_grant` is true when some client may use that grant;
@@ -45,6 +47,7 @@ pub fn document(
         "jwks_uri": url(paths.jwks),
         "introspection_endpoint": url(paths.introspection),
         "revocation_endpoint": url(paths.revocation),
+        "authorization_challenge_endpoint": url(paths.authorization_challenge),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": grant_types,

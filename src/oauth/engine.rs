@@ -14,6 +14,7 @@ use crate::crypto::token::TokenHasher;
 use crate::domain::time::Clock;
 use crate::domain::{Client, ClientId, GrantType, User, UserId};
 use crate::identity::login::PasswordLogins;
+use crate::identity::second_factor::SecondFactors;
 use crate::store::{Change, Store, StoreError, StoreResult};
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub struct Inner {
     pub issuer: String,
     /// Password sign-in with the shared lockout (the sign-in page and the password grant type).
     pub logins: PasswordLogins,
+    /// The second factor every sign-in door asks for after a right password.
+    pub second_factors: SecondFactors,
     clients: Cache<ClientId, Client>,
     users: Cache<UserId, User>,
     revocations: RevocationList,
@@ -50,6 +53,7 @@ impl Engine {
         ring: KeyRing,
         paths: EndpointPaths,
         clock: Clock,
+        second_factors: SecondFactors,
     ) -> Self {
         let issuer = config.issuer();
         let ttl = config.keys.reload_interval.get();
@@ -58,6 +62,7 @@ impl Engine {
         let logins = PasswordLogins::new(store.clone(), &config);
         Self(Arc::new(Inner {
             logins,
+            second_factors,
             config,
             store,
             hasher,

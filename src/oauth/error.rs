@@ -29,6 +29,12 @@ pub enum ErrorCode {
     RequestNotSupported,
     RequestUriNotSupported,
     RegistrationNotSupported,
+    /// OAuth 2.0 for First-Party Applications §5.2.2.1: more authentication is needed (403).
+    InsufficientAuthorization,
+    /// The same: the `auth_session` is invalid, expired or otherwise not acceptable.
+    InvalidSession,
+    /// The same: the user must continue in a browser (403).
+    RedirectToWeb,
 }
 
 impl ErrorCode {
@@ -57,6 +63,9 @@ impl ErrorCode {
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::RegistrationNotSupported => "registration_not_supported",
+            Self::InsufficientAuthorization => "insufficient_authorization",
+            Self::InvalidSession => "invalid_session",
+            Self::RedirectToWeb => "redirect_to_web",
         }
     }
 }

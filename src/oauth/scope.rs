@@ -37,6 +37,23 @@ impl Scope {
         self.0.is_subset(&other.0)
     }
 
+    /// What a client asking for `requested` directly (no consent page) gets: the requested
+    /// scopes it may have, the rule /authorize follows (scopes it may not have are dropped, and
+    /// only a request left with none is refused); everything it may have when it names none.
+    pub fn requested_within(requested: Option<&str>, allowed: &Scope) -> Result<Self, OAuthError> {
+        let Some(requested) = requested else {
+            return Ok(allowed.clone());
+        };
+        let scope = Scope::parse(requested)?.intersection(allowed);
+        if scope.is_empty() {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "none of the requested scopes is allowed for this client",
+            ));
+        }
+        Ok(scope)
+    }
+
     /// The tokens of this scope that `allowed` also holds.
     pub fn intersection(&self, allowed: &Scope) -> Self {
         Self(self.0.intersection(&allowed.0).cloned().collect())

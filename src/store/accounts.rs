@@ -169,8 +169,11 @@ macro_rules! sign_out_everywhere {
 
 /// What an account's deletion erases outright, by user `$1` (grants stay, revoked, so that their
 /// tokens stay inactive everywhere until they expire).
-const ERASED_WITH_ACCOUNT: [&str; 5] = [
+const ERASED_WITH_ACCOUNT: [&str; 8] = [
     "delete from pictures where user_id = $1",
+    "delete from second_factors where user_id = $1",
+    "delete from recovery_codes where user_id = $1",
+    "delete from second_factor_challenges where user_id = $1",
     "delete from consents where user_id = $1",
     "delete from account_tokens where user_id = $1",
     "delete from authorization_codes where user_id = $1",

@@ -58,15 +58,26 @@ struct AccountPage {
     reauth_needed: bool,
     /// The address a change is waiting to be confirmed for, if any.
     changing_email: Option<String>,
+    /// `None` where second factors are turned off (`mfa.policy = "off"`).
+    two_step: Option<TwoStep>,
     browsers: Vec<Browser>,
     apps: Vec<App>,
     paths: PagePaths,
     stylesheet: &'static str,
 }
 
+/// The second factor as the page shows it.
+struct TwoStep {
+    enabled: bool,
+    required: bool,
+    enrolled_at: String,
+    recovery_codes_left: u32,
+}
+
 /// Where the page's forms and links lead.
 struct PagePaths {
     email: &'static str,
+    two_step: &'static str,
     delete: &'static str,
     password: &'static str,
     sessions: &'static str,
@@ -78,6 +89,7 @@ struct PagePaths {
 
 const PAGE_PATHS: PagePaths = PagePaths {
     email: paths::ACCOUNT_EMAIL,
+    two_step: paths::ACCOUNT_TWO_STEP,
     delete: paths::ACCOUNT_DELETE,
     password: paths::ACCOUNT_PASSWORD,
     sessions: paths::ACCOUNT_SESSIONS,
@@ -203,6 +215,19 @@ pub(super) async fn page(
             scope: app.consented_scope.unwrap_or_default(),
         })
         .collect();
+    let factors = accounts.second_factors();
+    let two_step = match factors.available() {
+        true => {
+            let status = factors.status(user).await?;
+            Some(TwoStep {
+                enabled: status.enabled,
+                required: status.required,
+                enrolled_at: status.enrolled_at.map(shown_time).unwrap_or_default(),
+                recovery_codes_left: status.recovery_codes_left,
+            })
+        }
+        false => None,
+    };
     let page = AccountPage {
         action: paths::ACCOUNT,
         csrf_token: session::csrf_token(session).await?,
@@ -215,6 +240,7 @@ pub(super) async fn page(
         reauth_needed: !time::OffsetDateTime::from_unix_timestamp(sign_in.auth_time)
             .is_ok_and(|at| accounts.recently_signed_in(at)),
         changing_email: session::changing_email(session).await?,
+        two_step,
         browsers,
         apps,
         paths: PAGE_PATHS,

@@ -26,7 +26,7 @@ use crate::oauth::authorize::SignIn;
 /// the form's `current_password` (which renews the sign-in's time). The sign-in as it now is;
 /// otherwise the request ends with the account page, the problem beside the form's password
 /// field, `field`.
-async fn reauthenticated(
+pub(super) async fn reauthenticated(
     accounts: &Accounts,
     session: &Session,
     (sign_in, user): (SignIn, &User),
@@ -65,7 +65,7 @@ async fn reauthenticated(
 }
 
 /// The account page with field problems (or a notice) after a refused change.
-async fn refused(
+pub(super) async fn refused(
     accounts: &Accounts,
     session: &Session,
     sign_in: &SignIn,

@@ -16,6 +16,7 @@ use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::accounts::Accounts;
 use crate::identity::login::LoginError;
+use crate::identity::second_factor::Requirement;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 use crate::oauth::error::EndpointError;
@@ -124,7 +125,7 @@ pub async fn submit(
     let (message, status) = match result {
         Ok(user) => {
             let device = session::device(&headers);
-            return signed_in(&engine, &session, user, request_id, now, device).await;
+            return password_passed(&engine, &session, user, request_id, device).await;
         }
         Err(LoginError::InvalidCredentials) => (
             "The email or password is incorrect.",
@@ -161,21 +162,53 @@ pub async fn submit(
     .await
 }
 
+/// After a right password: signs the browser in, or first asks for the account's second factor.
+pub(super) async fn password_passed(
+    engine: &Engine,
+    session: &Session,
+    user: crate::domain::User,
+    request_id: Option<String>,
+    device: Option<String>,
+) -> PageResult {
+    match engine.second_factors.requirement(&user) {
+        Requirement::None => {
+            let authenticated = Authenticated {
+                at: engine.now(),
+                device,
+                amr: vec!["pwd".to_owned()],
+            };
+            signed_in(engine, session, user, request_id, authenticated).await
+        }
+        Requirement::Code => {
+            super::second_factor::ask(engine, session, &user, request_id, device).await
+        }
+        Requirement::Enrolment => {
+            super::second_factor::enrol_first(engine, session, &user, request_id, device).await
+        }
+    }
+}
+
+/// How a browser signed in: when, on what, and by which methods (RFC 8176 `amr` values).
+pub(super) struct Authenticated {
+    pub at: time::OffsetDateTime,
+    pub device: Option<String>,
+    pub amr: Vec<String>,
+}
+
 /// Records the sign-in and continues the parked request, if any.
 pub(super) async fn signed_in(
     engine: &Engine,
     session: &Session,
     user: crate::domain::User,
     request_id: Option<String>,
-    now: time::OffsetDateTime,
-    device: Option<String>,
+    authenticated: Authenticated,
 ) -> PageResult {
     let sign_in = SignIn {
         user_id: user.id,
-        auth_time: now.unix_timestamp(),
+        auth_time: authenticated.at.unix_timestamp(),
         sid: uuid::Uuid::new_v4().simple().to_string(),
-        amr: vec!["pwd".to_owned()],
-        device,
+        amr: authenticated.amr,
+        device: authenticated.device,
     };
     session::set_sign_in(session, &sign_in).await?;
     tracing::info!(user_id = %user.id, "signed in");

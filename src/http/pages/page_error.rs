@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use super::{csrf_failed, endpoint_failed, session_failed};
 use crate::http::responses::ErrorPage;
 use crate::identity::accounts::AccountError;
+use crate::identity::second_factor::SecondFactorError;
 use crate::oauth::error::EndpointError;
 use crate::store::StoreError;
 
@@ -52,6 +53,23 @@ impl From<AccountError> for PageError {
                 "New accounts cannot be created here. Ask the administrator of this service.",
             )
             .into(),
+            other => ErrorPage::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "The request cannot be completed",
+                other.to_string(),
+            )
+            .into(),
+        }
+    }
+}
+
+impl From<SecondFactorError> for PageError {
+    fn from(error: SecondFactorError) -> Self {
+        match error {
+            SecondFactorError::Unavailable(source) => {
+                Self::Endpoint(EndpointError::Unavailable(source))
+            }
+            SecondFactorError::Internal(source) => Self::Endpoint(EndpointError::Internal(source)),
             other => ErrorPage::new(
                 axum::http::StatusCode::BAD_REQUEST,
                 "The request cannot be completed",

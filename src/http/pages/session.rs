@@ -19,6 +19,8 @@ const VERIFYING: &str = "verifying";
 const RECOVERING: &str = "recovering";
 const CHANGING_EMAIL: &str = "changing_email";
 const AFTER_SIGN_IN: &str = "after_sign_in";
+const SECOND_FACTOR: &str = "second_factor";
+const ENROLLING: &str = "enrolling";
 /// At most this many requests wait at once; older ones are dropped.
 const MAX_PENDING: usize = 8;
 
@@ -52,6 +54,64 @@ pub async fn verifying(session: &Session) -> SessionResult<Option<Verifying>> {
 
 pub async fn clear_verifying(session: &Session) -> SessionResult<()> {
     session.remove::<Verifying>(VERIFYING).await.map(|_| ())
+}
+
+/// A sign-in whose password was right, waiting in this browser for its second factor. The
+/// handle is the waiting sign-in's (its hash is stored); no one is signed in meanwhile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AwaitingSecondFactor {
+    pub handle: String,
+    pub request: Option<String>,
+    pub device: Option<String>,
+}
+
+pub async fn set_awaiting_second_factor(
+    session: &Session,
+    awaiting: Option<&AwaitingSecondFactor>,
+) -> SessionResult<()> {
+    match awaiting {
+        Some(awaiting) => session.insert(SECOND_FACTOR, awaiting).await,
+        None => session
+            .remove::<AwaitingSecondFactor>(SECOND_FACTOR)
+            .await
+            .map(|_| ()),
+    }
+}
+
+/// A sign-in whose password was right for an account that must have a second factor and has
+/// none: it sets one up here before anyone is signed in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollingAtSignIn {
+    pub user_id: crate::domain::UserId,
+    pub request: Option<String>,
+    pub device: Option<String>,
+    /// Unix time of the password check; the set-up must finish within `mfa.challenge_ttl`.
+    pub started_at: i64,
+    /// A code from the new factor was entered (the recovery codes are being shown).
+    pub confirmed: bool,
+}
+
+pub async fn set_enrolling(
+    session: &Session,
+    enrolling: Option<&EnrollingAtSignIn>,
+) -> SessionResult<()> {
+    match enrolling {
+        Some(enrolling) => session.insert(ENROLLING, enrolling).await,
+        None => session
+            .remove::<EnrollingAtSignIn>(ENROLLING)
+            .await
+            .map(|_| ()),
+    }
+}
+
+pub async fn enrolling(session: &Session) -> SessionResult<Option<EnrollingAtSignIn>> {
+    session.get(ENROLLING).await
+}
+
+pub async fn awaiting_second_factor(
+    session: &Session,
+) -> SessionResult<Option<AwaitingSecondFactor>> {
+    session.get(SECOND_FACTOR).await
 }
 
 /// One of our own pages to return to after a sign-in that no application asked for.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::authorize::parked;
-use super::login::signed_in;
+use super::login::password_passed;
 use super::{FieldMessages, PageResult, allowing_form_redirect_to, check_csrf, render, session};
 use crate::domain::TokenPurpose;
 use crate::http::extract::page_form::PageForm;
@@ -162,9 +162,9 @@ pub async fn submit(
             let verifying = session::verifying(&session).await?;
             if let Some(verifying) = verifying.filter(|v| v.email == user.email.as_str()) {
                 session::clear_verifying(&session).await?;
-                let now = engine.now();
                 let device = session::device(&headers);
-                return signed_in(&engine, &session, user, verifying.request, now, device).await;
+                // The password was right in this browser; a second factor is still asked for.
+                return password_passed(&engine, &session, user, verifying.request, device).await;
             }
             let template = super::logout::MessagePage::new(
                 "Email confirmed",

@@ -57,7 +57,9 @@ pub fn status_for(code: ErrorCode, challenge: Challenge) -> StatusCode {
     match code {
         ErrorCode::InvalidClient if challenge == Challenge::Basic => StatusCode::UNAUTHORIZED,
         ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
-        ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+        ErrorCode::InsufficientScope
+        | ErrorCode::InsufficientAuthorization
+        | ErrorCode::RedirectToWeb => StatusCode::FORBIDDEN,
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,

@@ -11,6 +11,7 @@ use crate::admin::AdminError;
 use crate::domain::InvalidField;
 use crate::http::middleware::request_id::RequestId;
 use crate::identity::accounts::AccountError;
+use crate::identity::second_factor::SecondFactorError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldProblem {
@@ -171,6 +172,46 @@ impl From<AccountError> for Problem {
                     .detail("The database is unavailable; try again shortly.")
             }
             AccountError::Internal(source) => {
+                internal::log(source.as_ref());
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+                    .detail(internal::MESSAGE)
+            }
+        }
+    }
+}
+
+impl From<SecondFactorError> for Problem {
+    fn from(error: SecondFactorError) -> Self {
+        match error {
+            SecondFactorError::InvalidCode => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid code")
+                    .field("code", "is wrong, already used or too old")
+            }
+            SecondFactorError::Locked => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
+                    .detail("Too many wrong codes for this account. Try again in an hour.")
+            }
+            SecondFactorError::ChallengeOver => {
+                Problem::new(StatusCode::BAD_REQUEST, "Sign-in over")
+                    .detail("The sign-in is over; start again with the password.")
+            }
+            SecondFactorError::Disabled => {
+                Problem::new(StatusCode::NOT_FOUND, "Two-step verification is turned off")
+            }
+            SecondFactorError::NotEnrolled => {
+                Problem::new(StatusCode::CONFLICT, "Two-step verification is not set up")
+                    .detail("Start an enrolment first (POST /api/v1/account/second-factor).")
+            }
+            SecondFactorError::AlreadyEnrolled => {
+                Problem::new(StatusCode::CONFLICT, "Two-step verification is already on")
+                    .detail("Turn it off first to enrol another authenticator.")
+            }
+            SecondFactorError::Unavailable(source) => {
+                internal::log_unavailable(&source);
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable")
+                    .detail("The database is unavailable; try again shortly.")
+            }
+            SecondFactorError::Internal(source) => {
                 internal::log(source.as_ref());
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
                     .detail(internal::MESSAGE)

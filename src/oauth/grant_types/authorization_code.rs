@@ -31,7 +31,7 @@ pub async fn exchange(
     };
     let checks = if record.client_id != client.id {
         Err("the authorization code was issued to another client")
-    } else if params.get("redirect_uri") != Some(record.redirect_uri.as_str()) {
+    } else if params.get("redirect_uri") != expected_redirect_uri(&record) {
         Err("redirect_uri does not match the authorization request")
     } else {
         match params.get("code_verifier") {
@@ -98,4 +98,10 @@ pub async fn exchange(
         },
         now,
     )
+}
+
+/// The `redirect_uri` the token request must repeat: the authorization request's, or none for a
+/// code from the authorization challenge endpoint (which has no redirect).
+fn expected_redirect_uri(record: &crate::domain::AuthorizationCode) -> Option<&str> {
+    Some(record.redirect_uri.as_str()).filter(|uri| !uri.is_empty())
 }

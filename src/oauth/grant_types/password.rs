@@ -13,6 +13,7 @@ use super::super::params::Params;
 use super::super::scope::Scope;
 use crate::domain::{Client, ClientKind};
 use crate::identity::login::LoginError;
+use crate::identity::second_factor::Requirement;
 
 pub async fn exchange(
     engine: &Engine,
@@ -29,21 +30,7 @@ pub async fn exchange(
     let username = params.require("username")?;
     let password = params.require("password")?;
     let allowed = Scope::from_tokens(client.scopes.iter().map(|s| s.as_str()));
-    // The rule /authorize follows: scopes the client may not have are dropped, and only a
-    // request left with none is refused.
-    let scope = match params.get("scope") {
-        Some(requested) => {
-            let scope = Scope::parse(requested)?.intersection(&allowed);
-            if scope.is_empty() {
-                return Err(EndpointError::oauth(
-                    ErrorCode::InvalidScope,
-                    "none of the requested scopes is allowed for this client",
-                ));
-            }
-            scope
-        }
-        None => allowed,
-    };
+    let scope = Scope::requested_within(params.get("scope"), &allowed)?;
     let now = engine.now();
     let user = engine
         .logins
@@ -64,6 +51,15 @@ pub async fn exchange(
             LoginError::Unavailable(source) => EndpointError::Unavailable(source),
             LoginError::Internal(source) => EndpointError::Internal(source),
         })?;
+    // A password alone must not pass for a sign-in that needs a second factor: such accounts
+    // use the authorization endpoint or the authorization challenge endpoint instead.
+    if engine.second_factors.requirement(&user) != Requirement::None {
+        return Err(EndpointError::oauth(
+            ErrorCode::InvalidGrant,
+            "this account signs in with a second factor, which the password grant type cannot \
+             carry; use the authorization endpoint or the authorization challenge endpoint",
+        ));
+    }
     let amr = vec!["pwd".to_owned()];
     let signed_in = (now, None, amr.clone());
     let new_grant = issue::new_grant(engine, client, user.id, &scope, signed_in, now)?;

@@ -1,0 +1,115 @@
+//! `/api/v1/account/second-factor`: the account's second factor (TOTP with recovery codes) for
+//! first-party apps. Enrolment is two calls (a secret to show, then a code from it); turning it
+//! off and making new recovery codes need a recent sign-in (RFC 9470 step-up otherwise) *and* a
+//! code of the factor.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::answer;
+use crate::http::extract::account_bearer::{AccountHolder, RecentAccountHolder};
+use crate::http::extract::api_json::ApiJson;
+use crate::http::responses::Problem;
+use crate::identity::accounts::Accounts;
+use crate::identity::second_factor::FactorCode;
+
+type ApiResult = Result<Response, Problem>;
+
+#[derive(Serialize)]
+struct Status {
+    enabled: bool,
+    pending: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    enrolled_at: Option<time::OffsetDateTime>,
+    recovery_codes_left: u32,
+    required: bool,
+}
+
+/// `GET`: whether the factor is on, since when, and how many recovery codes are left.
+pub async fn status(
+    State(accounts): State<Accounts>,
+    AccountHolder(holder): AccountHolder,
+) -> ApiResult {
+    let status = accounts.second_factors().status(&holder).await?;
+    Ok(answer(
+        StatusCode::OK,
+        Status {
+            enabled: status.enabled,
+            pending: status.pending,
+            enrolled_at: status.enrolled_at,
+            recovery_codes_left: status.recovery_codes_left,
+            required: status.required,
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct NewSecret {
+    secret: String,
+    otpauth_uri: String,
+    qr_svg: String,
+}
+
+/// `POST`: a new secret (replacing a pending one), shown once; 409 if the factor is on.
+pub async fn start(
+    State(accounts): State<Accounts>,
+    AccountHolder(holder): AccountHolder,
+) -> ApiResult {
+    let enrolment = accounts.second_factors().start_enrolment(&holder).await?;
+    Ok(answer(
+        StatusCode::CREATED,
+        NewSecret {
+            secret: enrolment.secret,
+            otpauth_uri: enrolment.otpauth_uri,
+            qr_svg: enrolment.qr_svg,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    code: String,
+}
+
+#[derive(Serialize)]
+struct RecoveryCodes {
+    recovery_codes: Vec<String>,
+}
+
+/// `POST /confirm {code}`: a code from the new secret turns the factor on; the recovery codes,
+/// shown once.
+pub async fn confirm(
+    State(accounts): State<Accounts>,
+    AccountHolder(holder): AccountHolder,
+    ApiJson(body): ApiJson<Code>,
+) -> ApiResult {
+    let factors = accounts.second_factors();
+    let recovery_codes = factors.confirm_enrolment(&holder, &body.code).await?;
+    Ok(answer(StatusCode::OK, RecoveryCodes { recovery_codes }))
+}
+
+/// `POST /recovery-codes {code}`: new recovery codes (the old ones stop working), shown once.
+pub async fn regenerate(
+    State(accounts): State<Accounts>,
+    RecentAccountHolder(holder): RecentAccountHolder,
+    ApiJson(body): ApiJson<Code>,
+) -> ApiResult {
+    let code = FactorCode::typed(&body.code);
+    let factors = accounts.second_factors();
+    let recovery_codes = factors.regenerate_recovery_codes(&holder, &code).await?;
+    Ok(answer(StatusCode::OK, RecoveryCodes { recovery_codes }))
+}
+
+/// `DELETE {code}`: turns the factor off (the body carries a code of it, or a recovery code).
+pub async fn remove(
+    State(accounts): State<Accounts>,
+    RecentAccountHolder(holder): RecentAccountHolder,
+    ApiJson(body): ApiJson<Code>,
+) -> ApiResult {
+    let code = FactorCode::typed(&body.code);
+    accounts.second_factors().remove(&holder, &code).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
