@@ -21,5 +21,6 @@ mod mail;
 mod oauth;
 mod pages;
 mod resilience;
+mod second_factor;
 mod startup;
 mod store;
