@@ -37,7 +37,7 @@ def main() -> None:
         storm["share_of_argon2_limit"] = round(storm["rps"] / limit, 2)
     if single and single["p50_ms"]:
         limit = int(args.cores) / (single["p50_ms"] / 1000)
-        for scenario in ["registration_new", "registration_taken"]:
+        for scenario in ["registration_new", "registration_taken", "challenge_first_step"]:
             ours_registration = medians.get(scenario, {}).get("portcullis")
             if ours_registration:
                 ours_registration["argon2_limit_rps"] = round(limit, 1)
@@ -117,6 +117,8 @@ def main() -> None:
             limit += f"; p99 {ours['p99_to_unknown']:.2f}× the unknown addresses'"
         if scenario == "outbox_drain":
             limit = "mails per second into a loopback SMTP server"
+        if scenario == "totp_verification":
+            limit = "wrong codes checked per second on one core (no HTTP)"
         peer_cell, ratio_cell = "—", "—"
         if peer:
             peer_cell = f"{peer['rps']:,.0f}"

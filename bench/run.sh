@@ -37,7 +37,7 @@ if ! command -v wrk >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --locked -q
+cargo build --release --locked -q --bin portcullis --example totp_rate
 bin="$root/target/release/portcullis"
 
 work=$(mktemp -d)
@@ -237,6 +237,9 @@ for round in $(seq 1 "$rounds"); do
     probe=$!
     WRK_C=64 run portcullis password_grant password.lua "$ours" "${password_env[@]}"
     wait "$probe"
+    # The authorization challenge endpoint's first step: the same password check, answered with
+    # a code (the bench user has no second factor).
+    WRK_C=64 run portcullis challenge_first_step challenge.lua "$ours" "${password_env[@]}"
     # Registration hashes the password once, for a new address and a taken one alike (the owner
     # of a taken one is mailed instead); 64 connections, as the login storm.
     registration_env=(BENCH_PASSWORD="$password" BENCH_TAG="r$round")
@@ -256,6 +259,9 @@ for round in $(seq 1 "$rounds"); do
     run portcullis revocation revoke.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
     run_flow
 done
+
+# TOTP verification, CPU only: one core checking wrong codes (three HMAC-SHA-1 each).
+record portcullis totp_verification "$(now_ms)" "$(BENCH_SECONDS="${duration%s}" "$root/target/release/examples/totp_rate" | grep '^RESULT ')"
 
 # The outbox drain: once the mail of the scenarios above has left, $drain messages are queued
 # at once (straight into the table) and timed from the first to the last one the SMTP server

@@ -275,6 +275,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.server.body_limit))
         .layer(axum::middleware::from_fn_with_state(
+            config.server.body_limit,
+            middleware::announced_size::refuse_oversized,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             config.server.request_timeout.get(),
             middleware::timeout::answer_in_time,
         ))

@@ -1,5 +1,6 @@
 //! Layers applied to every request.
 
+pub mod announced_size;
 pub mod cors;
 pub mod request_id;
 pub mod security_headers;

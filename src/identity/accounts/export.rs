@@ -29,8 +29,21 @@ pub struct AccountExport {
     pub grants: Vec<GrantRecord>,
     pub mailed_codes: Vec<CodeRecord>,
     pub guess_counters: Vec<CounterRecord>,
+    /// The second factor, if one is on or being set up (its secret withheld).
+    pub second_factor: Option<SecondFactorRecord>,
     /// What we hold but do not copy here, and why.
-    pub withheld: [&'static str; 2],
+    pub withheld: [&'static str; 3],
+}
+
+#[derive(Debug, Serialize)]
+pub struct SecondFactorRecord {
+    pub kind: &'static str,
+    /// `None` while the set-up waits for its first code.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub enrolled_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub recovery_codes_left: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,9 +139,11 @@ impl From<LoginCounter> for CounterRecord {
     }
 }
 
-const WITHHELD: [&str; 2] = [
+const WITHHELD: [&str; 3] = [
     "the password, stored only as an argon2id hash, which is a credential and is not copied",
-    "codes, links, refresh tokens and session ids, stored only as keyed hashes (HMAC-SHA-256)",
+    "codes, links, recovery codes, refresh tokens and session ids, stored only as keyed hashes \
+     (HMAC-SHA-256)",
+    "the authenticator app's secret, stored encrypted (AES-256-GCM), which is a credential",
 ];
 
 impl Accounts {
@@ -141,6 +156,7 @@ impl Accounts {
         let grants = store.user_grants(id).await?;
         let picture = store.user_picture(id).await?;
         let codes = store.user_account_tokens(id).await?;
+        let factor = store.second_factor(id).await?;
         let mut counters = Vec::new();
         for key in [
             account_counter_key(user.email.as_str()),
@@ -210,6 +226,12 @@ impl Accounts {
                 })
                 .collect(),
             guess_counters: counters,
+            second_factor: factor.map(|f| SecondFactorRecord {
+                kind: "totp",
+                enrolled_at: f.confirmed_at,
+                created_at: f.created_at,
+                recovery_codes_left: f.recovery_codes_left,
+            }),
             withheld: WITHHELD,
         })
     }

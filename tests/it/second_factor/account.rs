@@ -100,6 +100,21 @@ async fn the_factor_is_enrolled_renewed_and_removed_with_a_notice_each_time(back
         ),
         (Some(true), Some(10))
     );
+    // The export describes the factor and copies neither the secret nor a recovery code.
+    let export = app
+        .http
+        .get(app.url("/api/v1/account/export"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let exported: serde_json::Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(exported["second_factor"]["kind"], "totp");
+    assert_eq!(exported["second_factor"]["recovery_codes_left"], 10);
+    assert!(!export.contains(&secret) && !export.contains(&codes[0]));
     // The database holds hashes only.
     let plain = app
         .db

@@ -340,7 +340,7 @@ async fn in_a_browser_a_person_enrols_then_signs_in_with_a_code_to_an_app_elsewh
     browser
         .click("form[action='/logout'] button[type=submit]")
         .await;
-    eventually_text(&browser, "signed out").await;
+    eventually_text(&browser, "You are signed out.").await;
 
     let (verifier, challenge) = pkce_pair();
     let request = AuthRequest::new(&client, &callback, "openid", &challenge);
