@@ -43,6 +43,9 @@ pub enum SecondFactorError {
     NotEnrolled,
     #[error("two-step verification is already set up for this account")]
     AlreadyEnrolled,
+    /// The policy requires this account to keep its second factor.
+    #[error("this account must keep two-step verification")]
+    Required,
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -331,8 +334,12 @@ impl SecondFactors {
         Ok(shown)
     }
 
-    /// Turns the second factor off, proven by one of its codes.
+    /// Turns the second factor off, proven by one of its codes (not while the policy requires
+    /// the account to have one: it would only be asked to set one up again at its next sign-in).
     pub async fn remove(&self, user: &User, proof: &FactorCode) -> Result<(), SecondFactorError> {
+        if self.required_for(user) {
+            return Err(SecondFactorError::Required);
+        }
         self.check(user.id, proof).await?;
         let mail = self.notice(user, SecondFactorChange::Removed, self.0.clock.now())?;
         if !self.0.store.remove_second_factor(user.id, mail).await? {

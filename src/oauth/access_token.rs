@@ -28,6 +28,10 @@ pub struct AccessTokenClaims {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// How the user authenticated (RFC 9068 §2.2.3.1, RFC 8176 values), so a resource server
+    /// can ask for a second factor without a round trip.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
     /// The grant the token came from, so that revoking the grant or
     /// replaying its code turns this token inactive too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,7 @@ pub struct Subject<'a> {
     pub scope: &'a Scope,
     pub roles: Vec<String>,
     pub auth_time: Option<i64>,
+    pub amr: &'a [String],
     pub grant_id: Option<uuid::Uuid>,
 }
 
@@ -84,6 +89,7 @@ pub fn mint(
         scope: subject.scope.to_string(),
         roles: subject.roles,
         auth_time: subject.auth_time,
+        amr: subject.amr.to_vec(),
         gid: subject.grant_id.map(|id| id.to_string()),
     };
     let token = jwt::sign(key, Some(TYP), &claims).map_err(EndpointError::internal)?;

@@ -56,6 +56,7 @@ pub fn user_tokens(
                 .map(|r| r.as_str().to_owned())
                 .collect(),
             auth_time: Some(auth_time),
+            amr: tokens.authentication.amr,
             grant_id: Some(tokens.grant_id),
         },
         now,

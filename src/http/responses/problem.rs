@@ -191,6 +191,13 @@ impl From<SecondFactorError> for Problem {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts")
                     .detail("Too many wrong codes for this account. Try again in an hour.")
             }
+            SecondFactorError::Required => Problem::new(
+                StatusCode::CONFLICT,
+                "Two-step verification is required",
+            )
+            .detail(
+                "This account must keep two-step verification; make new recovery codes instead.",
+            ),
             SecondFactorError::ChallengeOver => {
                 Problem::new(StatusCode::BAD_REQUEST, "Sign-in over")
                     .detail("The sign-in is over; start again with the password.")

@@ -51,6 +51,7 @@ pub fn exchange(
         scope: &scope,
         roles: Vec::new(),
         auth_time: None,
+        amr: &[],
         grant_id: None,
     };
     let minted = access_token::mint(engine, subject, engine.now())?;

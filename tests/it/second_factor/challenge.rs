@@ -135,6 +135,11 @@ async fn an_account_with_a_factor_answers_a_code_within_one_step_of_drift(backen
         amr.contains(&"pwd".into()) && amr.contains(&"otp".into()),
         "{amr:?}"
     );
+    // So does the access token, for resource servers (RFC 9068 §2.2.3.1).
+    let access = app
+        .verify_jwt(tokens["access_token"].as_str().unwrap(), &app.base_url)
+        .await;
+    assert_eq!(access["amr"], claims["amr"]);
     // The refreshed ID token says the same.
     let refreshed = app
         .post_form_basic(
@@ -320,6 +325,16 @@ async fn every_challenge_error_is_answered_in_the_drafts_terms(backend: Backend)
     let other = first_party_app(&app);
     let third_party = app.web_client(&["--scope", "openid"]);
     let (_, challenge) = pkce_pair();
+    let metadata: serde_json::Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        metadata["authorization_challenge_endpoint"],
+        app.url("/authorize-challenge")
+    );
 
     let (status, body) = challenge_password(&app, &third_party, EMAIL, PASSWORD, &challenge).await;
     assert_eq!(

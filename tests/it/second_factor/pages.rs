@@ -204,6 +204,29 @@ async fn an_account_that_must_have_a_factor_sets_one_up_at_sign_in(backend: Back
     let code = param(&callback, "code").expect("the app gets its code");
     let tokens = app.exchange_code(&client, &code, CALLBACK, &verifier).await;
     assert_eq!(tokens.status(), 200);
+    // The policy's factor cannot be turned off (the page offers no button; a forged form is
+    // refused and the factor stays).
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Make new recovery codes") && !page.contains("Turn off two-step"));
+    next_step(&app);
+    let code = code_for(&app, &secret, 0);
+    let csrf = hidden_field(&page, "csrf_token").unwrap();
+    let refused = post_form(
+        &app,
+        "/account/two-step",
+        &[("csrf_token", &csrf), ("action", "remove"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(refused.status(), 400);
+    let factors = app
+        .db
+        .scalar(
+            "select count(*) from second_factors f join users u on u.id = f.user_id
+             where u.email = $1",
+            "boss@example.com",
+        )
+        .await;
+    assert_eq!(factors, Some(1));
     app.stop().await;
 }
 
