@@ -40,7 +40,7 @@ pub use login_failures::{LoginCounter, LoginFailureStore};
 pub use outbox::OutboxStore;
 pub use pictures::PictureStore;
 pub use roles::RoleStore;
-pub use second_factors::SecondFactorStore;
+pub use second_factors::{PendingConfirmation, SecondFactorStore};
 pub use users::UserStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;

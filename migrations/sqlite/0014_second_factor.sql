@@ -37,11 +37,12 @@ create table second_factor_challenges (
     code_challenge text,
     scope text,
     guesses integer not null default 0,
-    auth_time text not null,
     created_at text not null,
     expires_at text not null
 );
 create index second_factor_challenges_expires_at on second_factor_challenges (expires_at);
+create index second_factor_challenges_user_id on second_factor_challenges (user_id);
+create index second_factor_challenges_client_id on second_factor_challenges (client_id);
 
 -- How the user authenticated (RFC 8176 values, space-separated), carried from the sign-in to the
 -- code and the grant, so every ID token of the grant states it.

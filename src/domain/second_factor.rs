@@ -58,7 +58,6 @@ pub struct SecondFactorChallenge {
     /// Codes tried so far, the one being checked included.
     pub guesses: u32,
     /// When the password was checked.
-    pub auth_time: OffsetDateTime,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }

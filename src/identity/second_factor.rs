@@ -19,11 +19,10 @@ use crate::crypto::recovery_code::{self, RecoveryCode};
 use crate::crypto::token::{PlaintextToken, TokenHasher};
 use crate::crypto::totp::TotpSecret;
 use crate::domain::time::Clock;
-use crate::domain::{
-    ChallengeFor, ClientId, FailureBudget, RoleName, SecondFactorChallenge, User, UserId,
-};
+use crate::domain::{ChallengeFor, FailureBudget, RoleName, SecondFactorChallenge, User, UserId};
 use crate::email::Sender;
 use crate::email::messages::{self, RenderError, SecondFactorChange};
+use crate::store::PendingConfirmation;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -250,6 +249,8 @@ impl SecondFactors {
             .sealer
             .seal(secret.as_bytes(), &sealing_context(user.id))
             .map_err(|e| SecondFactorError::Internal(Box::new(e)))?;
+        // Built before anything is stored, so a failure leaves no pending secret behind.
+        let enrolment = self.enrolment(user, &secret)?;
         let now = self.0.clock.now();
         if !self
             .0
@@ -259,7 +260,7 @@ impl SecondFactors {
         {
             return Err(SecondFactorError::AlreadyEnrolled);
         }
-        self.enrolment(user, &secret)
+        Ok(enrolment)
     }
 
     /// The enrolment started and not yet confirmed, shown again (after a wrong code, say).
@@ -278,8 +279,11 @@ impl SecondFactors {
     }
 
     fn enrolment(&self, user: &User, secret: &TotpSecret) -> Result<Enrolment, SecondFactorError> {
+        // The label's account part may not hold a ':' (the Key URI format splits on it); an
+        // address may (in its local part), so it is shown with '_' there instead.
+        let account = user.email.as_str().replace(':', "_");
         let otpauth_uri = secret
-            .otpauth_uri(&self.0.config.issuer_name, user.email.as_str())
+            .otpauth_uri(&self.0.config.issuer_name, &account)
             .map_err(|e| SecondFactorError::Internal(Box::new(e)))?;
         let qr_svg = qr::svg(&otpauth_uri)
             .ok_or_else(|| SecondFactorError::Internal("the otpauth URI is too long".into()))?;
@@ -320,14 +324,19 @@ impl SecondFactors {
         let (shown, hashes) = self.new_recovery_codes();
         let mail = self.notice(user, SecondFactorChange::Enrolled, now)?;
         let step = i64::try_from(step).map_err(|e| SecondFactorError::Internal(Box::new(e)))?;
+        let confirmation = PendingConfirmation {
+            sealed_secret: &factor.sealed_secret,
+            step,
+            codes: &hashes,
+        };
         if !self
             .0
             .store
-            .confirm_second_factor(user.id, step, &hashes, mail, now)
+            .confirm_second_factor(user.id, confirmation, mail, now)
             .await?
         {
-            // Confirmed by a request that raced this one.
-            return Err(SecondFactorError::AlreadyEnrolled);
+            // Confirmed, or replaced by a new start, by a request that raced this one.
+            return Err(SecondFactorError::InvalidCode);
         }
         self.0.sender.wake();
         tracing::info!(user_id = %user.id, "second factor enrolled");
@@ -340,8 +349,9 @@ impl SecondFactors {
         if self.required_for(user) {
             return Err(SecondFactorError::Required);
         }
-        self.check(user.id, proof).await?;
+        // Everything that can fail is made before the code is spent.
         let mail = self.notice(user, SecondFactorChange::Removed, self.0.clock.now())?;
+        self.verify_code(user.id, proof).await?;
         if !self.0.store.remove_second_factor(user.id, mail).await? {
             return Err(SecondFactorError::NotEnrolled);
         }
@@ -356,10 +366,10 @@ impl SecondFactors {
         user: &User,
         proof: &FactorCode,
     ) -> Result<Vec<String>, SecondFactorError> {
-        self.check(user.id, proof).await?;
         let now = self.0.clock.now();
         let (shown, hashes) = self.new_recovery_codes();
         let mail = self.notice(user, SecondFactorChange::NewRecoveryCodes, now)?;
+        self.verify_code(user.id, proof).await?;
         if !self
             .0
             .store
@@ -373,8 +383,13 @@ impl SecondFactors {
         Ok(shown)
     }
 
-    /// Checks a code of `user`'s confirmed factor against the account's budget of wrong codes.
-    pub async fn check(&self, user: UserId, code: &FactorCode) -> Result<(), SecondFactorError> {
+    /// Verifies a code of `user`'s confirmed factor, spending it (and, if wrong, one of the
+    /// account's budget of wrong codes).
+    pub async fn verify_code(
+        &self,
+        user: UserId,
+        code: &FactorCode,
+    ) -> Result<(), SecondFactorError> {
         if !self.available() {
             return Err(SecondFactorError::Disabled);
         }
@@ -432,7 +447,6 @@ impl SecondFactors {
         &self,
         user: &User,
         purpose: ChallengeFor,
-        auth_time: OffsetDateTime,
     ) -> Result<PlaintextToken, SecondFactorError> {
         let handle = PlaintextToken::generate();
         let now = self.0.clock.now();
@@ -442,7 +456,6 @@ impl SecondFactors {
             user_id: user.id,
             purpose,
             guesses: 0,
-            auth_time,
             created_at: now,
             expires_at: now + self.challenge_ttl(),
         };
@@ -453,14 +466,14 @@ impl SecondFactors {
         Ok(handle)
     }
 
-    /// Answers the waiting sign-in `handle` with `code`, for `holder`: the browser (`None`) or
-    /// the client the sign-in is bound to (another client's handle is refused before its code
-    /// is looked at). The handle is spent either way: a refusal carries the next one while the
-    /// sign-in still has tries left.
+    /// Answers the waiting sign-in `handle` with `code`. `bound` says whether the sign-in is the
+    /// caller's (the browser's, or this client's with this PKCE challenge); one that is not is
+    /// over before its code is looked at, so nothing of the user's is spent on it. The handle
+    /// is spent either way: a refusal carries the next one while the sign-in has tries left.
     pub async fn answer_challenge(
         &self,
         handle: &str,
-        holder: Option<&ClientId>,
+        bound: impl FnOnce(&ChallengeFor) -> bool,
         code: &FactorCode,
     ) -> Result<SecondFactorChallenge, ChallengeRefusal> {
         let over = |error| ChallengeRefusal {
@@ -485,14 +498,10 @@ impl SecondFactors {
             return Err(over(SecondFactorError::ChallengeOver));
         };
         let Some(sealed) = sealed else {
-            // The factor was removed meanwhile (by its owner, or an administrator's reset).
+            // The factor was removed meanwhile.
             return Err(over(SecondFactorError::ChallengeOver));
         };
-        let bound_to = match &challenge.purpose {
-            ChallengeFor::Page => None,
-            ChallengeFor::Client { client_id, .. } => Some(client_id),
-        };
-        if bound_to != holder {
+        if !bound(&challenge.purpose) {
             return Err(over(SecondFactorError::ChallengeOver));
         }
         match self.decide(challenge.user_id, &sealed, code).await {

@@ -132,8 +132,8 @@ impl Engine {
             })?;
         match self.second_factors.requirement(&user) {
             Requirement::None => {
-                let signed_in = (now, vec!["pwd".to_owned()]);
-                self.issue_challenge_code(client, &user, &scope, code_challenge, signed_in)
+                let authenticated = (now, vec!["pwd".to_owned()]);
+                self.issue_challenge_code(client, &user, &scope, code_challenge, authenticated)
                     .await
             }
             Requirement::Code => {
@@ -144,7 +144,7 @@ impl Engine {
                 };
                 let auth_session = self
                     .second_factors
-                    .begin_challenge(&user, purpose, now)
+                    .begin_challenge(&user, purpose)
                     .await
                     .map_err(second_factor_failed)?;
                 Err(ChallengeFailure::SecondFactorRequired {
@@ -176,9 +176,22 @@ impl Engine {
                 ));
             }
         };
+        // Another client's auth_session, or a code_challenge other than the one it was started
+        // with, ends the sign-in before the code is looked at (nothing of the user's is spent).
+        let sent_challenge = params.get("code_challenge");
+        let bound = |purpose: &ChallengeFor| match purpose {
+            ChallengeFor::Client {
+                client_id,
+                code_challenge,
+                ..
+            } => {
+                *client_id == client.id && sent_challenge.is_none_or(|sent| sent == code_challenge)
+            }
+            ChallengeFor::Page => false,
+        };
         let passed = self
             .second_factors
-            .answer_challenge(handle, Some(&client.id), &code)
+            .answer_challenge(handle, bound, &code)
             .await;
         let challenge = match passed {
             Ok(challenge) => challenge,
@@ -212,19 +225,10 @@ impl Engine {
                 "the auth_session is not a client's",
             ));
         };
-        if params
-            .get("code_challenge")
-            .is_some_and(|sent| sent != code_challenge)
-        {
-            return Err(refused(
-                ErrorCode::InvalidSession,
-                "the code_challenge differs from the one this auth_session was started with",
-            ));
-        }
         let scope = Scope::parse(scope)?;
         let user = self.active_user(challenge.user_id).await?;
-        let signed_in = (self.now(), SecondFactors::amr_with_second_factor());
-        self.issue_challenge_code(client, &user, &scope, code_challenge, signed_in)
+        let authenticated = (self.now(), SecondFactors::amr_with_second_factor());
+        self.issue_challenge_code(client, &user, &scope, code_challenge, authenticated)
             .await
     }
 

@@ -31,14 +31,13 @@ pub trait SecondFactorStore: Send + Sync {
         sealed_secret: &[u8],
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
-    /// Confirms the pending factor whose first code matched `step` (so that step can never also
-    /// sign in), replaces the user's recovery codes with `codes` and queues `mail`, in one
-    /// transaction. False when nothing is pending.
+    /// Confirms the pending factor, if it still holds the secret the code was checked against,
+    /// and replaces the user's recovery codes, and queues `mail`, in one transaction. False when
+    /// nothing is pending or a newer start replaced the secret meanwhile.
     async fn confirm_second_factor(
         &self,
         user: UserId,
-        step: i64,
-        codes: &[TokenHash],
+        confirmation: PendingConfirmation<'_>,
         mail: OutgoingMail,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
@@ -55,7 +54,8 @@ pub trait SecondFactorStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
     /// Accepts TOTP time step `step` for the user, in one statement: only if it is newer than
-    /// every step accepted before and the failure budget is not spent. Forgives earlier failures.
+    /// every step accepted before and the failure budget is not spent. A success does not give
+    /// the budget back: it is so many wrong codes per window, whatever else happens.
     async fn accept_totp_step(
         &self,
         user: UserId,
@@ -63,7 +63,7 @@ pub trait SecondFactorStore: Send + Sync {
         budget: FailureBudget,
     ) -> StoreResult<bool>;
     /// Uses up the user's unused recovery code with hash `code` if the failure budget is not
-    /// spent; forgives earlier failures.
+    /// spent.
     async fn use_recovery_code(
         &self,
         user: UserId,
@@ -98,6 +98,14 @@ pub trait SecondFactorStore: Send + Sync {
     async fn purge_second_factor_challenges(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }
 
+/// What confirms a pending factor: the sealed secret its first code was checked against, the step
+/// that code matched (spent, so it can never also sign in), and the first recovery codes.
+pub struct PendingConfirmation<'a> {
+    pub sealed_secret: &'a [u8],
+    pub step: i64,
+    pub codes: &'a [TokenHash],
+}
+
 #[derive(sqlx::FromRow)]
 struct SecondFactorRow {
     user_id: Uuid,
@@ -117,7 +125,6 @@ struct ChallengeRow {
     code_challenge: Option<String>,
     scope: Option<String>,
     guesses: i32,
-    auth_time: OffsetDateTime,
     created_at: OffsetDateTime,
     expires_at: OffsetDateTime,
     /// Read with the challenge when it is advanced (see `advance_second_factor_challenge`).
@@ -147,7 +154,6 @@ impl ChallengeRow {
             user_id: UserId::from_uuid(self.user_id),
             purpose,
             guesses: u32::try_from(self.guesses).unwrap_or(u32::MAX),
-            auth_time: self.auth_time,
             created_at: self.created_at,
             expires_at: self.expires_at,
         })
@@ -209,8 +215,7 @@ impl SecondFactorStore for SqlStore {
     async fn confirm_second_factor(
         &self,
         user: UserId,
-        step: i64,
-        codes: &[TokenHash],
+        confirmation: PendingConfirmation<'_>,
         mail: OutgoingMail,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
@@ -220,13 +225,13 @@ impl SecondFactorStore for SqlStore {
                 in &mut *tx,
                 "update second_factors
                  set confirmed_at = $2, last_used_step = $3, failures = 0, failures_since = null
-                 where user_id = $1 and confirmed_at is null",
-                user.as_uuid(), Ts(now), step,
+                 where user_id = $1 and confirmed_at is null and sealed_secret = $4",
+                user.as_uuid(), Ts(now), confirmation.step, confirmation.sealed_secret,
             )?;
             if confirmed == 0 {
                 return Ok(false);
             }
-            insert_recovery_codes!(tx, user, codes, now);
+            insert_recovery_codes!(tx, user, confirmation.codes, now);
             insert_mail!(&mut *tx, &mail)?;
             tx.commit().await?;
         });
@@ -283,8 +288,7 @@ impl SecondFactorStore for SqlStore {
     ) -> StoreResult<bool> {
         // The budget is left while under the limit or once the window since the first failure
         // is over (the same test in every statement below).
-        let sql =
-            "update second_factors set last_used_step = $2, failures = 0, failures_since = null
+        let sql = "update second_factors set last_used_step = $2
              where user_id = $1 and confirmed_at is not null
                and (last_used_step is null or last_used_step < $2)
                and (failures < $3 or failures_since is null or failures_since <= $4)";
@@ -305,28 +309,29 @@ impl SecondFactorStore for SqlStore {
         code: &TokenHash,
         budget: FailureBudget,
     ) -> StoreResult<bool> {
-        let use_code = "update recovery_codes set used_at = $3
-             where code_hash = $2 and user_id = $1 and used_at is null
-               and exists (select 1 from second_factors
-                           where user_id = $1 and confirmed_at is not null
-                             and (failures < $4 or failures_since is null
-                                  or failures_since <= $5))";
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // The factor's row first, guarded by the budget: a failure being counted at the same
+            // moment either commits before (and this sees it) or waits for this to finish.
+            let open = execute!(
+                in &mut *tx,
+                "update second_factors set failures = failures
+                 where user_id = $1 and confirmed_at is not null
+                   and (failures < $2 or failures_since is null or failures_since <= $3)",
+                user.as_uuid(), count(budget.limit), Ts(budget.window_start),
+            )?;
+            if open == 0 {
+                return Ok(false);
+            }
             let used = execute!(
                 in &mut *tx,
-                use_code,
-                user.as_uuid(), code.as_str(), Ts(budget.now), count(budget.limit),
-                Ts(budget.window_start),
+                "update recovery_codes set used_at = $3
+                 where code_hash = $2 and user_id = $1 and used_at is null",
+                user.as_uuid(), code.as_str(), Ts(budget.now),
             )?;
             if used == 0 {
                 return Ok(false);
             }
-            execute!(
-                in &mut *tx,
-                "update second_factors set failures = 0, failures_since = null where user_id = $1",
-                user.as_uuid(),
-            )?;
             tx.commit().await?;
         });
         Ok(true)
@@ -374,8 +379,8 @@ impl SecondFactorStore for SqlStore {
         execute!(
             self,
             "insert into second_factor_challenges (id, handle_hash, user_id, client_id,
-                 code_challenge, scope, guesses, auth_time, created_at, expires_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 code_challenge, scope, guesses, created_at, expires_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             challenge.id,
             challenge.handle_hash.as_str(),
             challenge.user_id.as_uuid(),
@@ -383,7 +388,6 @@ impl SecondFactorStore for SqlStore {
             code_challenge,
             scope,
             count(challenge.guesses),
-            Ts(challenge.auth_time),
             Ts(challenge.created_at),
             Ts(challenge.expires_at),
         )?;

@@ -59,6 +59,33 @@ pub fn next_step(app: &TestApp) {
     app.clock.advance(time::Duration::seconds(30 - into_step));
 }
 
+/// Moves the server's clock to the start of TOTP step `step`, back or forth.
+pub fn at_step(app: &TestApp, step: i64) {
+    let now = app.clock.now().unix_timestamp();
+    app.clock.advance(time::Duration::seconds(step * 30 - now));
+}
+
+/// The newest step the server accepted for `email`.
+pub async fn last_used_step(app: &TestApp, email: &str) -> i64 {
+    app.db
+        .scalar(
+            "select last_used_step from second_factors f join users u on u.id = f.user_id
+             where u.email = $1",
+            email,
+        )
+        .await
+        .expect("a factor with an accepted step")
+}
+
+/// Six digits that are not a code of `secret` now, nor one step either side.
+pub fn wrong_code(app: &TestApp, secret: &str) -> String {
+    let valid: Vec<String> = (-1..=1).map(|steps| code_for(app, secret, steps)).collect();
+    (5..)
+        .map(|steps| code_for(app, secret, steps))
+        .find(|code| !valid.contains(code))
+        .unwrap()
+}
+
 /// A user signed in to the account-scoped first-party app; their access token.
 pub async fn account_token(app: &mut TestApp, email: &str) -> (TestClient, String) {
     let client = account_client(app);

@@ -42,8 +42,10 @@ pub(super) async fn ask(
 ) -> PageResult {
     let handle = engine
         .second_factors
-        .begin_challenge(user, ChallengeFor::Page, engine.now())
+        .begin_challenge(user, ChallengeFor::Page)
         .await?;
+    // A new session id once the password is right, as at every step up in trust.
+    session.cycle_id().await?;
     let awaiting = AwaitingSecondFactor {
         handle: handle.expose().to_owned(),
         request,
@@ -71,7 +73,18 @@ async fn page(
         status,
     );
     // A right code ends in the redirect to the client that asked for the sign-in.
-    Ok(match &awaiting.request {
+    for_request(engine, session, awaiting.request.as_deref(), page).await
+}
+
+/// `page`, whose form may end in the redirect to the client of the parked request `request`,
+/// with that client's origin allowed as a form target (see `allowing_form_redirect_to`).
+async fn for_request(
+    engine: &Engine,
+    session: &Session,
+    request: Option<&str>,
+    page: Response,
+) -> PageResult {
+    Ok(match request {
         Some(id) => {
             let pending = parked(engine, session, id).await?;
             allowing_form_redirect_to(page, &pending.request.redirect_uri)
@@ -82,7 +95,10 @@ async fn page(
 
 /// Back to the sign-in form (for the same request, if any).
 fn start_again(awaiting: Option<&AwaitingSecondFactor>) -> Response {
-    let request = awaiting.and_then(|a| a.request.as_deref());
+    start_again_for(awaiting.and_then(|a| a.request.as_deref()))
+}
+
+fn start_again_for(request: Option<&str>) -> Response {
     Redirect::to(&super::register::with_request(paths::LOGIN, request)).into_response()
 }
 
@@ -101,7 +117,11 @@ pub async fn submit(State(engine): State<Engine>, session: Session, form: PageFo
     let code = FactorCode::typed(form.get("code"));
     let factors: &SecondFactors = &engine.second_factors;
     let refusal = match factors
-        .answer_challenge(&awaiting.handle, None, &code)
+        .answer_challenge(
+            &awaiting.handle,
+            |purpose| *purpose == ChallengeFor::Page,
+            &code,
+        )
         .await
     {
         Ok(passed) => {
@@ -202,6 +222,8 @@ pub(super) async fn enrol_first(
     request: Option<String>,
     device: Option<String>,
 ) -> PageResult {
+    // The secret is made here, on the form's POST, so the page that shows it writes nothing.
+    engine.second_factors.start_enrolment(user).await?;
     let enrolling = EnrollingAtSignIn {
         user_id: user.id,
         request,
@@ -209,6 +231,7 @@ pub(super) async fn enrol_first(
         started_at: engine.now().unix_timestamp(),
         confirmed: false,
     };
+    session.cycle_id().await?;
     session::set_enrolling(session, Some(&enrolling)).await?;
     Ok(Redirect::to(paths::LOGIN_TWO_STEP_SETUP).into_response())
 }
@@ -245,37 +268,29 @@ async fn setup_page(
     template.error = error;
     template.required = true;
     let page = render(&template, status);
-    Ok(match &enrolling.request {
-        Some(id) => {
-            let pending = parked(engine, session, id).await?;
-            allowing_form_redirect_to(page, &pending.request.redirect_uri)
-        }
-        None => page,
-    })
+    for_request(engine, session, enrolling.request.as_deref(), page).await
 }
 
-/// `GET /login/two-step-setup`: a new secret to scan (or the pending one again).
+/// `GET /login/two-step-setup`: the secret to scan, made when the password passed.
 pub async fn show_setup(State(engine): State<Engine>, session: Session) -> PageResult {
     let Some((enrolling, user)) = enrolling(&engine, &session).await? else {
         return Ok(start_again(None));
     };
-    if enrolling.confirmed {
-        return Ok(start_again(None));
+    let pending = engine.second_factors.pending_enrolment(&user).await?;
+    match pending.filter(|_| !enrolling.confirmed) {
+        Some(enrolment) => {
+            setup_page(
+                &engine,
+                &session,
+                &enrolling,
+                enrolment,
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        None => Ok(start_again_for(enrolling.request.as_deref())),
     }
-    let factors = &engine.second_factors;
-    let enrolment = match factors.pending_enrolment(&user).await? {
-        Some(pending) => pending,
-        None => factors.start_enrolment(&user).await?,
-    };
-    setup_page(
-        &engine,
-        &session,
-        &enrolling,
-        enrolment,
-        None,
-        StatusCode::OK,
-    )
-    .await
 }
 
 /// `POST /login/two-step-setup`: `action=confirm` with the app's `code` turns the factor on and
@@ -312,17 +327,11 @@ pub async fn submit_setup(
                 stylesheet: paths::STYLESHEET,
             };
             let page = render(&template, StatusCode::OK);
-            Ok(match &enrolling.request {
-                Some(id) => {
-                    let pending = parked(&engine, &session, id).await?;
-                    allowing_form_redirect_to(page, &pending.request.redirect_uri)
-                }
-                None => page,
-            })
+            for_request(&engine, &session, enrolling.request.as_deref(), page).await
         }
         Err(SecondFactorError::InvalidCode) => {
             let Some(enrolment) = factors.pending_enrolment(&user).await? else {
-                return Ok(start_again(None));
+                return Ok(start_again_for(enrolling.request.as_deref()));
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let error = Some(WRONG_SETUP_CODE);

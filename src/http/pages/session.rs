@@ -69,12 +69,18 @@ pub async fn set_awaiting_second_factor(
     session: &Session,
     awaiting: Option<&AwaitingSecondFactor>,
 ) -> SessionResult<()> {
-    match awaiting {
-        Some(awaiting) => session.insert(SECOND_FACTOR, awaiting).await,
-        None => session
-            .remove::<AwaitingSecondFactor>(SECOND_FACTOR)
-            .await
-            .map(|_| ()),
+    set_or_forget(session, SECOND_FACTOR, awaiting).await
+}
+
+/// Stores `value` under `key`, or forgets the key for `None`.
+async fn set_or_forget<T: Serialize + Sync>(
+    session: &Session,
+    key: &str,
+    value: Option<&T>,
+) -> SessionResult<()> {
+    match value {
+        Some(value) => session.insert(key, value).await,
+        None => session.remove_value(key).await.map(|_| ()),
     }
 }
 
@@ -95,13 +101,7 @@ pub async fn set_enrolling(
     session: &Session,
     enrolling: Option<&EnrollingAtSignIn>,
 ) -> SessionResult<()> {
-    match enrolling {
-        Some(enrolling) => session.insert(ENROLLING, enrolling).await,
-        None => session
-            .remove::<EnrollingAtSignIn>(ENROLLING)
-            .await
-            .map(|_| ()),
-    }
+    set_or_forget(session, ENROLLING, enrolling).await
 }
 
 pub async fn enrolling(session: &Session) -> SessionResult<Option<EnrollingAtSignIn>> {

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{EMAIL, account_token, call, challenge_tokens, code_for, next_step};
+use super::{EMAIL, account_token, call, challenge_tokens, code_for, next_step, wrong_code};
 use crate::accounts::{ACCOUNT_SCOPE, account_client, spawn};
 use crate::support::Backend;
 
@@ -133,7 +133,7 @@ async fn the_factor_is_enrolled_renewed_and_removed_with_a_notice_each_time(back
         Method::POST,
         &renew,
         &token,
-        Some(json!({"code": "000000"})),
+        Some(json!({"code": wrong_code(&app, &secret)})),
     )
     .await;
     assert_eq!(status, 422, "{body}");

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tokio::sync::Barrier;
 
 use super::{
-    EMAIL, challenge_code, challenge_password, code_for, first_party_app, next_step,
-    user_with_factor,
+    EMAIL, at_step, challenge_code, challenge_password, code_for, first_party_app, last_used_step,
+    next_step, user_with_factor, wrong_code,
 };
 use crate::support::browser_flow::{PASSWORD, pkce_pair};
 use crate::support::oauth::{TestClient, oauth_error};
@@ -157,7 +157,10 @@ async fn an_account_with_a_factor_answers_a_code_within_one_step_of_drift(backen
         .await;
     assert!(claims["amr"].as_array().unwrap().contains(&"otp".into()));
 
-    // The same code again, in a new sign-in and inside its window: refused like any wrong one.
+    // The same code again, in a new sign-in and inside its window (the clock one step on from
+    // it): refused like any wrong one.
+    let accepted = last_used_step(&app, EMAIL).await;
+    at_step(&app, accepted + 1);
     let (_, challenge) = pkce_pair();
     let (_, body) = challenge_password(&app, &client, EMAIL, PASSWORD, &challenge).await;
     let session = body["auth_session"].as_str().unwrap();
@@ -175,6 +178,9 @@ async fn parallel_answers_with_one_code_have_one_winner(backend: Backend) {
     let client = first_party_app(&app);
     let app = Arc::new(app);
     for round in 0..3 {
+        // Each round's five losers are wrong codes: an hour apart, every round starts with the
+        // account's whole budget.
+        app.clock.advance(time::Duration::HOUR);
         next_step(&app);
         let mut sessions = Vec::new();
         for _ in 0..6 {
@@ -250,7 +256,8 @@ async fn recovery_codes_work_once_and_wrong_codes_lock_the_factor_on_every_insta
     for failure in 2..=10 {
         let instance = if failure % 2 == 0 { &app } else { &other };
         let session = auth_session(instance, &client).await;
-        let (status, body) = challenge_code(instance, &client, &session, "totp", "000000").await;
+        let wrong = wrong_code(instance, &secret);
+        let (status, body) = challenge_code(instance, &client, &session, "totp", &wrong).await;
         assert_eq!(status, 403, "wrong code {failure}: {body}");
     }
     for instance in [&app, &other] {
@@ -298,6 +305,56 @@ async fn password_grant(app: &TestApp, client: &TestClient) -> reqwest::Response
         ("scope", "openid"),
     ];
     app.post_form_basic("/token", client, &form).await
+}
+
+async fn a_burst_of_wrong_codes_gets_no_more_answers_than_the_budget(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let (secret, _codes) = user_with_factor(&mut app, EMAIL).await;
+    let client = first_party_app(&app);
+    let mut sessions = Vec::new();
+    for _ in 0..20 {
+        sessions.push(auth_session(&app, &client).await);
+    }
+    let wrong = wrong_code(&app, &secret);
+    let app = Arc::new(app);
+    let barrier = Arc::new(Barrier::new(sessions.len()));
+    let answers = sessions.into_iter().map(|session| {
+        let (app, client, wrong, barrier) =
+            (app.clone(), client.clone(), wrong.clone(), barrier.clone());
+        tokio::spawn(async move {
+            barrier.wait().await;
+            let (status, body) = challenge_code(&app, &client, &session, "totp", &wrong).await;
+            (
+                status,
+                body["error"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+    });
+    let answers: Vec<(u16, String)> = futures_util::future::join_all(answers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    // Ten answered "wrong" (the budget), the rest refused as locked without a verdict.
+    let wrong_answers = answers
+        .iter()
+        .filter(|(status, error)| *status == 403 && error == "insufficient_authorization")
+        .count();
+    let locked = answers
+        .iter()
+        .filter(|(status, error)| *status == 400 && error == "invalid_session")
+        .count();
+    assert_eq!((wrong_answers, locked), (10, 10), "{answers:?}");
+    let counted = app
+        .db
+        .scalar(
+            "select cast(failures as bigint) from second_factors f join users u on u.id = f.user_id
+             where u.email = $1",
+            EMAIL,
+        )
+        .await;
+    assert_eq!(counted, Some(10));
+    Arc::into_inner(app).unwrap().stop().await;
 }
 
 async fn the_password_grant_refuses_an_account_with_a_factor(backend: Backend) {
@@ -434,12 +491,19 @@ async fn every_challenge_error_is_answered_in_the_drafts_terms(backend: Backend)
         )
         .await;
     assert_eq!(oauth_error(response).await, "invalid_session");
+    // Neither refusal looked at the code, so it is not spent: the right client with the right
+    // challenge still gets in with it.
+    let (_, body) = challenge_password(&app, &client, EMAIL, PASSWORD, &challenge).await;
+    let session = body["auth_session"].as_str().unwrap().to_owned();
+    let (status, body) = challenge_code(&app, &client, &session, "totp", &code).await;
+    assert_eq!(status, 200, "{body}");
 
     // Five codes per sign-in: the fifth wrong one ends it.
     let (_, body) = challenge_password(&app, &client, EMAIL, PASSWORD, &challenge).await;
     let mut session = body["auth_session"].as_str().unwrap().to_owned();
     for attempt in 1..=5 {
-        let (status, body) = challenge_code(&app, &client, &session, "totp", "000000").await;
+        let wrong = wrong_code(&app, &secret);
+        let (status, body) = challenge_code(&app, &client, &session, "totp", &wrong).await;
         if attempt < 5 {
             assert_eq!(status, 403, "attempt {attempt}: {body}");
             session = body["auth_session"].as_str().unwrap().to_owned();
@@ -458,6 +522,7 @@ on_both_backends!(
     an_account_with_a_factor_answers_a_code_within_one_step_of_drift,
     parallel_answers_with_one_code_have_one_winner,
     recovery_codes_work_once_and_wrong_codes_lock_the_factor_on_every_instance,
+    a_burst_of_wrong_codes_gets_no_more_answers_than_the_budget,
     the_password_grant_refuses_an_account_with_a_factor,
     every_challenge_error_is_answered_in_the_drafts_terms,
 );

@@ -4,7 +4,9 @@
 
 use serde_json::json;
 
-use super::{EMAIL, code_for, next_step, totp_at, user_with_factor};
+use super::{
+    EMAIL, at_step, code_for, last_used_step, next_step, totp_at, user_with_factor, wrong_code,
+};
 use crate::accounts::{NEW_PASSWORD, eventually_text, spawn, spawn_with};
 use crate::support::browser::Browser;
 use crate::support::browser_flow::{
@@ -69,7 +71,10 @@ async fn the_sign_in_page_asks_for_a_code_before_anyone_is_signed_in(backend: Ba
     );
     let html = page.text().await.unwrap();
     assert!(html.contains("autocomplete=\"one-time-code\""));
-    // The set-up code's step was spent when the factor was turned on.
+    // The set-up code's step was spent when the factor was turned on: with the clock one step
+    // on from it, its code is inside the window and still refused.
+    let setup_step = last_used_step(&app, EMAIL).await;
+    at_step(&app, setup_step + 1);
     let setup = code_for(&app, &secret, -1);
     let refused = answer_page(&app, &setup).await;
     assert_eq!(refused.status(), 401);
@@ -108,9 +113,12 @@ async fn five_wrong_codes_end_the_sign_in(backend: Backend) {
     let signed = app.submit_login("/login", EMAIL, PASSWORD).await;
     assert_eq!(location(&signed), "/login/second-factor");
     for _ in 1..5 {
-        assert_eq!(answer_page(&app, "000000").await.status(), 401);
+        assert_eq!(
+            answer_page(&app, &wrong_code(&app, &secret)).await.status(),
+            401
+        );
     }
-    let last = answer_page(&app, "000000").await;
+    let last = answer_page(&app, &wrong_code(&app, &secret)).await;
     assert_eq!(last.status(), 303);
     assert_eq!(location(&last), "/login", "back to the password");
     let gone = app.get("/login/second-factor").await;
@@ -295,7 +303,7 @@ async fn the_account_page_turns_the_factor_on_and_off(backend: Backend) {
         &[
             ("csrf_token", &csrf),
             ("action", "remove"),
-            ("code", "000000"),
+            ("code", &wrong_code(&app, &secret)),
         ],
     )
     .await;
