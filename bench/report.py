@@ -44,7 +44,9 @@ def main() -> None:
                 ours_registration["share_of_argon2_limit"] = round(ours_registration["rps"] / limit, 2)
     # Known against unknown addresses: the p99 of one over the other's (1.0 = alike).
     for known, unknown in [("registration_taken", "registration_new"),
-                           ("recovery_start_known", "recovery_start_unknown")]:
+                           ("recovery_start_known", "recovery_start_unknown"),
+                           ("registration_interleaved_known", "registration_interleaved_unknown"),
+                           ("recovery_interleaved_known", "recovery_interleaved_unknown")]:
         a, b = medians.get(known, {}).get("portcullis"), medians.get(unknown, {}).get("portcullis")
         if a and b and b["p99_ms"]:
             a["p99_to_unknown"] = round(a["p99_ms"] / b["p99_ms"], 3)

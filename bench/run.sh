@@ -136,6 +136,14 @@ warm() { # script url [env...]: the same load for a moment, unrecorded, so no se
     env "$@" wrk -t"$threads" -c"$connections" -d"$warmup" -s "bench/lua/$script" "$url" >/dev/null
 }
 warm_in_round_1() { [ "$round" = 1 ] && warm "$@"; return 0; }
+run_interleaved() { # kind concurrency: records <kind>_interleaved_known and _unknown
+    local kind=$1 started out
+    started=$(now_ms)
+    out=$(BENCH_KNOWN=bench@example.com BENCH_PASSWORD="$password" BENCH_TAG="$kind-r$round" \
+        node bench/known_unknown.mjs "$ours" "${duration%s}" "$2" "$kind")
+    record portcullis "${kind}_interleaved_known" "$started" "$(echo "$out" | sed -n 's/^RESULT known /RESULT /p')"
+    record portcullis "${kind}_interleaved_unknown" "$started" "$(echo "$out" | sed -n 's/^RESULT unknown /RESULT /p')"
+}
 pgbench_run() { # scenario script
     local tps
     tps=$(pgbench -n -M prepared -D rows=$(( seed * 4 )) -c "$connections" -j "$threads" -T "${duration%s}" -f "bench/pgbench/$2" "$DATABASE_URL" 2>/dev/null \
@@ -248,6 +256,10 @@ for round in $(seq 1 "$rounds"); do
     # Recovery start answers before any lookup and never hashes.
     ours_run recovery_start_unknown recover.lua "$ours"
     ours_run recovery_start_known recover.lua "$ours" BENCH_EMAIL=bench@example.com
+    # The same two comparisons with both kinds of address interleaved in one run, so they meet
+    # the same load at the same moments: the p99s the enumeration target compares.
+    run_interleaved registration 64
+    run_interleaved recovery "$connections"
     # Each round uses a fresh slice of the seeded tokens.
     sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/refresh_tokens.txt" >"$work/round_tokens.txt"
     run portcullis refresh_token refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"

@@ -19,7 +19,7 @@ use super::params::Params;
 use super::pkce;
 use super::scope::Scope;
 use crate::crypto::token::PlaintextToken;
-use crate::domain::{AuthorizationCode, ChallengeFor, Client, GrantType, User, UserId};
+use crate::domain::{AuthorizationCode, ChallengeFor, Client, GrantType, UserId};
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::{FactorCode, Requirement, SecondFactorError, SecondFactors};
 
@@ -133,7 +133,7 @@ impl Engine {
         match self.second_factors.requirement(&user) {
             Requirement::None => {
                 let authenticated = (now, vec!["pwd".to_owned()]);
-                self.issue_challenge_code(client, &user, &scope, code_challenge, authenticated)
+                self.issue_challenge_code(client, user.id, &scope, code_challenge, authenticated)
                     .await
             }
             Requirement::Code => {
@@ -226,25 +226,16 @@ impl Engine {
             ));
         };
         let scope = Scope::parse(scope)?;
-        let user = self.active_user(challenge.user_id).await?;
+        // The statement that advanced the sign-in found its user active; `/token` checks again.
         let authenticated = (self.now(), SecondFactors::amr_with_second_factor());
-        self.issue_challenge_code(client, &user, &scope, code_challenge, authenticated)
-            .await
-    }
-
-    async fn active_user(&self, id: UserId) -> Result<User, ChallengeFailure> {
-        match self
-            .store
-            .find_user(id)
-            .await
-            .map_err(EndpointError::from)?
-        {
-            Some(user) if user.status == crate::domain::UserStatus::Active => Ok(user),
-            _ => Err(refused(
-                ErrorCode::InvalidSession,
-                "the account can no longer sign in",
-            )),
-        }
+        self.issue_challenge_code(
+            client,
+            challenge.user_id,
+            &scope,
+            code_challenge,
+            authenticated,
+        )
+        .await
     }
 
     /// A code for `/token`, bound to the client and PKCE challenge, with no redirect URI (the
@@ -252,7 +243,7 @@ impl Engine {
     async fn issue_challenge_code(
         &self,
         client: &Client,
-        user: &User,
+        user: UserId,
         scope: &Scope,
         code_challenge: &str,
         (auth_time, amr): (OffsetDateTime, Vec<String>),
@@ -264,7 +255,7 @@ impl Engine {
         let record = AuthorizationCode {
             code_hash: self.hasher.hash(&code),
             client_id: client.id.clone(),
-            user_id: user.id,
+            user_id: user,
             redirect_uri: String::new(),
             scope: scope.to_string(),
             nonce: None,
@@ -279,7 +270,7 @@ impl Engine {
             .insert_authorization_code(record)
             .await
             .map_err(EndpointError::from)?;
-        tracing::info!(client_id = %client.id, user_id = %user.id, "code issued at the challenge endpoint");
+        tracing::info!(client_id = %client.id, user_id = %user, "code issued at the challenge endpoint");
         Ok(code)
     }
 }
