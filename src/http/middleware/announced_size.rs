@@ -7,7 +7,7 @@
 //! invalid_request`, an error page).
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
@@ -40,9 +40,16 @@ pub async fn refuse_oversized(
     };
     match announced {
         Some(length) if length > limit as u64 => {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
-                .detail(format!("The body may be at most {limit} bytes."))
-                .into_response()
+            let mut response =
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
+                    .detail(format!("The body may be at most {limit} bytes."))
+                    .into_response();
+            // The unread body makes the connection unusable for another request: say so, or a
+            // client would send its next request on a connection about to close.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
         }
         _ => next.run(request).await,
     }
