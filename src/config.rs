@@ -347,6 +347,53 @@ impl Config {
         self.server.issuer.scheme() == "http" && is_loopback_host(&self.server.issuer)
     }
 
+    /// Settings that are valid but risky in production, as (key, why) pairs, for
+    /// `check-config` to print. (Whether a client may use the password grant is in the database,
+    /// not here.)
+    pub fn warnings(&self) -> Vec<(&'static str, &'static str)> {
+        let mut warnings = Vec::new();
+        let development = self.is_development();
+        if development {
+            warnings.push((
+                "server.issuer",
+                "an http issuer on loopback is for development: cookies are not Secure and \
+                 missing keys are generated",
+            ));
+        }
+        for (key, value) in [
+            ("secrets.hash_key", &self.secrets.hash_key),
+            ("keys.encryption_key", &self.keys.encryption_key),
+        ] {
+            if value.expose().trim().is_empty() {
+                warnings.push((
+                    key,
+                    "not set: a development key is generated into server.data_dir; set one \
+                     from a secret store for production",
+                ));
+            }
+        }
+        let admins_need_a_factor = match self.mfa.policy {
+            MfaPolicy::Required => true,
+            MfaPolicy::RequiredForRoles => self.mfa.required_roles.iter().any(|r| r == "admin"),
+            MfaPolicy::Off | MfaPolicy::Optional => false,
+        };
+        if !admins_need_a_factor {
+            warnings.push((
+                "mfa.policy",
+                "administrators may sign in with a password alone; set \"required_for_roles\" \
+                 with admin in mfa.required_roles, or \"required\"",
+            ));
+        }
+        if self.registration.enabled && !self.registration.requires_verified_email(development) {
+            warnings.push((
+                "registration.require_verified_email",
+                "registration is open and new accounts can sign in before proving they own \
+                 their address",
+            ));
+        }
+        warnings
+    }
+
     /// Cross-checks between keys; returns (key, message) of the first problem.
     fn validate(&self) -> Result<(), (&'static str, String)> {
         let issuer = &self.server.issuer;

@@ -19,7 +19,7 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
     let result = match command.unwrap_or(Command::Serve { no_migrate: false }) {
         Command::Serve { .. } => serve(config).await,
         Command::Migrate => migrate(config).await,
-        Command::CheckConfig => print_json(&serde_json::to_value(&config).unwrap_or_default()),
+        Command::CheckConfig => check_config(&config),
         Command::User(UserCommand::Create(args)) => create_user(config, args).await,
         Command::Client(ClientCommand::Create(args)) => create_client(config, args).await,
         Command::Keys(command) => keys(config, command).await,
@@ -32,6 +32,15 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints the effective configuration (secrets redacted) on stdout, and a line on stderr for
+/// each risky setting.
+fn check_config(config: &Config) -> anyhow::Result<()> {
+    for (key, why) in config.warnings() {
+        eprintln!("portcullis: warning: {key}: {why}");
+    }
+    print_json(&serde_json::to_value(config).unwrap_or_default())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -304,6 +304,61 @@ fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
             .unwrap()
             .contains("db.internal")
     );
+    // Valid, but risky: administrators may sign in without a second factor by default.
+    assert!(
+        run.stderr.contains("portcullis: warning: mfa.policy:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("server.issuer"), "{}", run.stderr);
+    assert!(!run.stderr.contains("secrets.hash_key"), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_config_warns_about_each_risky_setting_and_only_those() {
+    let dir = scratch();
+    let mut command = binary::command(&dir);
+    command
+        .arg("check-config")
+        .env("PORTCULLIS_REGISTRATION__ENABLED", "true")
+        .env("PORTCULLIS_REGISTRATION__REQUIRE_VERIFIED_EMAIL", "false");
+    let run = binary::run(command, None);
+    run.assert_success();
+    let warned: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("portcullis: warning: "))
+        .filter_map(|line| line.split_once(':').map(|(key, _)| key))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            "server.issuer",
+            "secrets.hash_key",
+            "keys.encryption_key",
+            "mfa.policy",
+            "registration.require_verified_email"
+        ],
+        "{}",
+        run.stderr
+    );
+    let mut command = binary::command(&dir);
+    command
+        .arg("check-config")
+        .env("PORTCULLIS_ISSUER", "https://id.example.com")
+        .env(
+            "PORTCULLIS_SECRETS__HASH_KEY",
+            "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk=",
+        )
+        .env(
+            "PORTCULLIS_KEYS__ENCRYPTION_KEY",
+            "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay1rZWs=",
+        )
+        .env("PORTCULLIS_MFA__POLICY", "required_for_roles");
+    let run = binary::run(command, None);
+    run.assert_success();
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
