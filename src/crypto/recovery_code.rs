@@ -1,5 +1,5 @@
 //! Recovery codes: single-use second factors for a lost authenticator. Sixteen characters of
-//! Crockford's base-32 (80 random bits), shown grouped as `XXXX-XXXX-XXXX-XXXX`, read back
+//! Crockford's base-32 (80 random bits), shown as four dash-joined groups of four, read back
 //! forgivingly (any case, with or without dashes or spaces, O for 0 and I or L for 1), and stored
 //! only as a keyed hash: a code is looked up by its hash, so one attempt costs one HMAC.
 
@@ -43,7 +43,7 @@ impl RecoveryCode {
         (canonical.len() == LENGTH).then_some(Self(canonical))
     }
 
-    /// The code grouped for reading: `XXXX-XXXX-XXXX-XXXX`.
+    /// The code grouped for reading: four groups of four characters joined by dashes.
     pub fn display(&self) -> String {
         let groups: Vec<&str> = (0..LENGTH / GROUP)
             .map(|i| &self.0[i * GROUP..(i + 1) * GROUP])

@@ -343,9 +343,7 @@ async fn in_a_browser_the_account_page_changes_everything_then_deletes_the_accou
     let browser = Browser::start().await;
     browser.goto(&request.url(&app)).await;
     browser.wait_for_url(&app.url("/login")).await;
-    browser.type_into("#email", "browser@example.com").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    browser.sign_in("browser@example.com", PASSWORD).await;
     let received = rp.wait_for("/cb").await;
     let code = received
         .param("code")

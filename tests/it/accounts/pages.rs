@@ -33,9 +33,7 @@ async fn prompt_create_registers_verifies_and_returns_to_the_app(backend: Backen
     assert!(page.contains("<label for=\"email\">") && page.contains("<label for=\"password\">"));
     // A weak password is refused beside its field, and what was typed stays.
     browser.type_into("#name", "Ada Lovelace").await;
-    browser.type_into("#email", "ada@example.com").await;
-    browser.type_into("#password", "password").await;
-    browser.click("button[type=submit]").await;
+    browser.sign_in("ada@example.com", "password").await;
     browser.wait_for_url(&app.url("/register")).await;
     let refused = browser.source().await;
     assert!(refused.contains("id=\"password-error\""), "{refused}");
@@ -101,9 +99,7 @@ async fn forgotten_password_by_link_then_sign_in_with_the_new_one(backend: Backe
 
     browser.goto(&request.url(&app)).await;
     browser.wait_for_url(&app.url("/login")).await;
-    browser.type_into("#email", "forgetful@example.com").await;
-    browser.type_into("#password", NEW_PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    browser.sign_in("forgetful@example.com", NEW_PASSWORD).await;
     let received = rp.wait_for("/cb").await;
     assert!(received.param("code").is_some(), "{received:?}");
     browser.quit().await;

@@ -9,9 +9,7 @@ use crate::support::{Backend, TestApp};
 /// Fills in and sends the sign-in form the browser is showing.
 async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.wait_for_url(&app.url("/login")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    browser.sign_in(email, PASSWORD).await;
 }
 
 async fn consent_allow_and_deny_reach_the_app_on_its_own_origin(backend: Backend) {

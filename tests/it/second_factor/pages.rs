@@ -351,9 +351,7 @@ async fn in_a_browser_a_person_enrols_then_signs_in_with_a_code_to_an_app_elsewh
     let browser = Browser::start().await;
     browser.goto(&app.url("/account")).await;
     browser.wait_for_url(&app.url("/login")).await;
-    browser.type_into("#email", EMAIL).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    browser.sign_in(EMAIL, PASSWORD).await;
     browser.wait_for_url(&app.url("/account")).await;
     browser
         .click("form[action='/account/two-step'] button.primary")
@@ -377,9 +375,7 @@ async fn in_a_browser_a_person_enrols_then_signs_in_with_a_code_to_an_app_elsewh
     let request = AuthRequest::new(&client, &callback, "openid", &challenge);
     browser.goto(&request.url(&app)).await;
     browser.wait_for_url(&app.url("/login")).await;
-    browser.type_into("#email", EMAIL).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    browser.sign_in(EMAIL, PASSWORD).await;
     browser.wait_for_url(&app.url("/login/second-factor")).await;
     next_step(&app);
     browser

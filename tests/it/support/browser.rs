@@ -148,6 +148,13 @@ impl Browser {
         .await;
     }
 
+    /// Fills in and sends the sign-in form the browser is on.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.type_into("#email", email).await;
+        self.type_into("#password", password).await;
+        self.click("button[type=submit]").await;
+    }
+
     pub async fn click(&self, css: &str) {
         let id = self.element(css).await;
         self.command(
