@@ -1,8 +1,50 @@
-//! Management use-cases, shared by the CLI and (later) the admin REST API: creating users and
-//! clients with every rule checked before anything is written.
+//! Management use-cases, shared by the CLI and the admin REST API: users, roles and clients,
+//! with every rule checked before anything is written, and who may do what (`access`).
 
+pub mod access;
 pub mod clients;
+mod cursor;
+pub mod roles;
+pub mod user_management;
 pub mod users;
+
+use std::sync::Arc;
+
+use crate::crypto::token::TokenHasher;
+use crate::domain::time::Clock;
+use crate::identity::accounts::{AccountError, Accounts};
+use crate::store::Store;
+
+pub use access::{Actor, Caller};
+pub use user_management::{UserListing, UserPage};
+
+/// The management use-cases of the admin API; one per server process, cheap to clone.
+#[derive(Clone)]
+pub struct Admin(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn Store>,
+    accounts: Accounts,
+    clock: Clock,
+    /// Authenticates listing cursors.
+    hasher: TokenHasher,
+}
+
+impl Admin {
+    pub fn new(
+        store: Arc<dyn Store>,
+        accounts: Accounts,
+        clock: Clock,
+        hasher: TokenHasher,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            accounts,
+            clock,
+            hasher,
+        }))
+    }
+}
 
 use crate::domain::InvalidField;
 use crate::store::{Conflict, StoreError};
@@ -19,6 +61,23 @@ pub enum AdminError {
     ClientIdTaken,
     #[error("not found")]
     NotFound,
+    /// The caller lacks a permission, or the target holds permissions the caller lacks.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The resource moved on from the version the caller named (`If-Match`).
+    #[error("changed meanwhile")]
+    Changed,
+    /// The change would leave no active administrator.
+    #[error("the last active administrator cannot be suspended, deleted or demoted")]
+    LastAdmin,
+    /// Paging, sorting or filtering parameters that cannot be used.
+    #[error("bad query: {}", describe(.0))]
+    BadQuery(Vec<InvalidField>),
+    #[error("a role with this name already exists")]
+    RoleNameTaken,
+    /// Built-in roles are the code's and cannot be changed or deleted.
+    #[error("built-in roles cannot be changed")]
+    BuiltinRole,
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -38,9 +97,29 @@ impl From<StoreError> for AdminError {
         match error {
             StoreError::Conflict(Conflict::Email) => Self::EmailTaken,
             StoreError::Conflict(Conflict::ClientId) => Self::ClientIdTaken,
+            StoreError::Conflict(Conflict::RoleName) => Self::RoleNameTaken,
+            StoreError::Conflict(Conflict::Version) => Self::Changed,
+            StoreError::Conflict(Conflict::LastAdmin) => Self::LastAdmin,
+            StoreError::Conflict(Conflict::UnknownRole) => Self::Invalid(vec![InvalidField::new(
+                "roles",
+                "names a role that does not exist",
+            )]),
             StoreError::NotFound => Self::NotFound,
             error if error.is_unavailable() => Self::Unavailable(error),
             error => Self::Internal(Box::new(error)),
+        }
+    }
+}
+
+impl From<AccountError> for AdminError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Invalid(fields) => Self::Invalid(fields),
+            AccountError::NotFound => Self::NotFound,
+            AccountError::Changed => Self::Changed,
+            AccountError::LastAdmin => Self::LastAdmin,
+            AccountError::Unavailable(source) => Self::Unavailable(source),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod secrets;
 
+use crate::admin::Admin;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -119,12 +120,19 @@ impl App {
             config: config.clone(),
             links,
         });
+        let admin = Admin::new(
+            store.clone(),
+            accounts.clone(),
+            engine.clock(),
+            hasher.clone(),
+        );
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),
             hasher,
             engine: engine.clone(),
             accounts,
+            admin,
         });
         Ok(Self {
             listener,

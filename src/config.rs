@@ -76,6 +76,8 @@ impl RegistrationConfig {
 pub struct AccountConfig {
     /// How long a recovery code or link stays valid (a newer recovery or a new password ends it).
     pub recovery_ttl: Duration,
+    /// How long the link in an administrator's invitation stays valid.
+    pub invitation_ttl: Duration,
     /// Wrong guesses one code allows before it is dead.
     pub code_attempts: u32,
     /// Wrong code guesses one account allows per hour across all its codes.

@@ -37,6 +37,7 @@ pub struct AppState {
     pub hasher: TokenHasher,
     pub engine: crate::oauth::Engine,
     pub accounts: Accounts,
+    pub admin: crate::admin::Admin,
 }
 
 /// Where the links in account mail lead, from the configured issuer (never a request's `Host`).
@@ -243,6 +244,46 @@ fn api_routes() -> Router<AppState> {
         )
 }
 
+/// The admin REST API (`/admin/v1`), for bearers of admin API access tokens.
+fn admin_routes() -> Router<AppState> {
+    use api::{admin_roles, admin_users};
+    Router::new()
+        .route(
+            paths::ADMIN_USERS,
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route(
+            paths::ADMIN_USER,
+            get(admin_users::show)
+                .patch(admin_users::update)
+                .delete(admin_users::delete),
+        )
+        .route(paths::ADMIN_USER_STATUS, put(admin_users::set_status))
+        .route(paths::ADMIN_USER_ROLES, put(admin_users::set_roles))
+        .route(
+            paths::ADMIN_USER_PASSWORD_RESET,
+            post(admin_users::send_password_reset),
+        )
+        .route(
+            paths::ADMIN_USER_SECOND_FACTOR,
+            delete(admin_users::reset_second_factor),
+        )
+        .route(paths::ADMIN_USER_SESSIONS, get(admin_users::sessions))
+        .route(paths::ADMIN_USER_SESSION, delete(admin_users::end_session))
+        .route(paths::ADMIN_USER_EXPORT, get(admin_users::export))
+        .route(
+            paths::ADMIN_ROLES,
+            get(admin_roles::list).post(admin_roles::create),
+        )
+        .route(
+            paths::ADMIN_ROLE,
+            get(admin_roles::show)
+                .put(admin_roles::update)
+                .delete(admin_roles::delete),
+        )
+        .route(paths::ADMIN_PERMISSIONS, get(admin_roles::permissions))
+}
+
 /// Every route, and the layers every request passes through (outermost last).
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -269,6 +310,7 @@ pub fn router(state: AppState) -> Router {
             post(oauth::challenge::challenge),
         )
         .merge(api_routes())
+        .merge(admin_routes())
         .merge(browser_app_routes(&state))
         .merge(browser_routes(&state))
         .fallback(fallback::not_found)

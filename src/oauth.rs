@@ -3,6 +3,7 @@
 
 pub mod access_token;
 pub mod account_access;
+pub mod admin_access;
 pub mod authorize;
 pub mod cache;
 pub mod challenge;

@@ -22,6 +22,7 @@ mod rows;
 mod second_factors;
 mod sqlite;
 mod timestamp;
+mod user_admin;
 mod users;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub use outbox::OutboxStore;
 pub use pictures::PictureStore;
 pub use roles::RoleStore;
 pub use second_factors::{PendingConfirmation, SecondFactorStore};
+pub use user_admin::{UserAdminStore, UserOrder, UserPosition, UserQuery};
 pub use users::UserStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -60,6 +62,7 @@ pub trait Store:
     + AccountStore
     + PictureStore
     + SecondFactorStore
+    + UserAdminStore
 {
 }
 impl<T> Store for T where
@@ -76,6 +79,7 @@ impl<T> Store for T where
         + AccountStore
         + PictureStore
         + SecondFactorStore
+        + UserAdminStore
 {
 }
 

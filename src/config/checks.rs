@@ -207,6 +207,7 @@ impl Config {
                 self.registration.verification_ttl,
             ),
             ("account.recovery_ttl", self.account.recovery_ttl),
+            ("account.invitation_ttl", self.account.invitation_ttl),
         ] {
             if value.get() < std::time::Duration::from_secs(60) {
                 return Err((key, "must be at least 1m".into()));

@@ -12,7 +12,10 @@ use super::keys::{KeyError, SigningKey};
 /// Longest token we try to parse; ours are well under 2 KB.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
 
+/// The JOSE header of our tokens. Any other parameter (`jku`, `x5u`, `jwk`, `crit`, …) makes a
+/// token malformed: we never write one, and a key named by the token is never trusted.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Header {
     pub alg: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -28,6 +28,8 @@ pub enum MailKind {
     AccountDeleted,
     /// Two-step verification was turned on or off, or new recovery codes were made.
     SecondFactorChanged,
+    /// An administrator made an account for the address: a link to choose its password.
+    Invitation,
 }
 
 impl MailKind {
@@ -43,6 +45,7 @@ impl MailKind {
             Self::EmailChanged => "email_changed",
             Self::AccountDeleted => "account_deleted",
             Self::SecondFactorChanged => "second_factor_changed",
+            Self::Invitation => "invitation",
         }
     }
 
@@ -58,6 +61,7 @@ impl MailKind {
             "email_changed" => Ok(Self::EmailChanged),
             "account_deleted" => Ok(Self::AccountDeleted),
             "second_factor_changed" => Ok(Self::SecondFactorChanged),
+            "invitation" => Ok(Self::Invitation),
             _ => Err(InvalidField::new("kind", "is not a kind of mail we send")),
         }
     }

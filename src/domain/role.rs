@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::InvalidField;
+use super::permission::{BuiltinRole, PermissionSet};
 
 /// A role name: 1-64 characters of lower-case letters, digits, '-', '_', '.' or ':'.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -28,6 +29,24 @@ impl RoleName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The built-in role of this name, if it is one.
+    pub fn builtin(&self) -> Option<BuiltinRole> {
+        BuiltinRole::of(self)
+    }
+}
+
+/// A role as the admin API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub name: RoleName,
+    pub description: String,
+    /// One of [`BuiltinRole`]'s: its permissions are the code's, and it cannot be changed.
+    pub builtin: bool,
+    pub permissions: PermissionSet,
+    /// Moves on with every change (the API's `ETag`).
+    pub version: i64,
+    pub created_at: time::OffsetDateTime,
 }
 
 impl std::fmt::Display for RoleName {

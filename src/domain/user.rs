@@ -88,6 +88,11 @@ pub struct User {
     pub updated_at: OffsetDateTime,
     /// Whether the user has a confirmed second factor (TOTP), asked for at every sign-in.
     pub second_factor: bool,
+    /// Why an administrator last set the status, if they said.
+    pub status_reason: Option<String>,
+    /// Moves on with every change of the row or its roles: the `ETag` of the API's answers, and
+    /// what a write names to change only the version its caller saw.
+    pub version: i64,
 }
 
 /// A user to insert. `password_hash` is a PHC string from `crypto::password`, never plaintext.

@@ -212,6 +212,48 @@ pub fn recover_password(
 }
 
 #[derive(Template)]
+#[template(path = "email/invitation.txt")]
+struct InvitationText<'a> {
+    issuer: &'a str,
+    link: &'a str,
+    valid_for: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.html")]
+struct InvitationHtml<'a> {
+    issuer: &'a str,
+    link: &'a str,
+    valid_for: &'a str,
+}
+
+/// An account an administrator made: a link to choose its password.
+pub fn invitation(
+    to: Email,
+    issuer: &str,
+    link: &str,
+    valid_for: &str,
+    now: OffsetDateTime,
+) -> Result<OutgoingMail, RenderError> {
+    message(
+        MailKind::Invitation,
+        to,
+        "You have been invited: choose your password".to_owned(),
+        InvitationText {
+            issuer,
+            link,
+            valid_for,
+        },
+        InvitationHtml {
+            issuer,
+            link,
+            valid_for,
+        },
+        now,
+    )
+}
+
+#[derive(Template)]
 #[template(path = "email/password_changed.txt")]
 struct PasswordChangedText<'a> {
     issuer: &'a str,

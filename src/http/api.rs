@@ -7,6 +7,9 @@ pub mod account_devices;
 pub mod account_picture;
 pub mod account_second_factor;
 pub mod accounts;
+pub mod admin_roles;
+pub mod admin_users;
+pub mod versions;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -58,6 +58,19 @@ pub const API_VERIFICATION_RESEND: &str = "/api/v1/verifications/resend";
 pub const API_RECOVERIES: &str = "/api/v1/recoveries";
 pub const API_RECOVERY_COMPLETION: &str = "/api/v1/recoveries/complete";
 
+pub const ADMIN_USERS: &str = "/admin/v1/users";
+pub const ADMIN_USER: &str = "/admin/v1/users/{id}";
+pub const ADMIN_USER_STATUS: &str = "/admin/v1/users/{id}/status";
+pub const ADMIN_USER_ROLES: &str = "/admin/v1/users/{id}/roles";
+pub const ADMIN_USER_PASSWORD_RESET: &str = "/admin/v1/users/{id}/password-reset";
+pub const ADMIN_USER_SECOND_FACTOR: &str = "/admin/v1/users/{id}/second-factor";
+pub const ADMIN_USER_SESSIONS: &str = "/admin/v1/users/{id}/sessions";
+pub const ADMIN_USER_SESSION: &str = "/admin/v1/users/{id}/sessions/{sid}";
+pub const ADMIN_USER_EXPORT: &str = "/admin/v1/users/{id}/export";
+pub const ADMIN_ROLES: &str = "/admin/v1/roles";
+pub const ADMIN_ROLE: &str = "/admin/v1/roles/{name}";
+pub const ADMIN_PERMISSIONS: &str = "/admin/v1/permissions";
+
 /// The paths discovery advertises, taken from the constants the router mounts.
 pub const ENDPOINTS: crate::oauth::discovery::EndpointPaths =
     crate::oauth::discovery::EndpointPaths {

@@ -12,6 +12,7 @@ mod deletion;
 mod devices;
 mod email_change;
 mod export;
+mod invitation;
 mod picture;
 mod profile;
 mod reauth;

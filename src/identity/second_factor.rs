@@ -360,6 +360,19 @@ impl SecondFactors {
         Ok(())
     }
 
+    /// Turns `user`'s second factor off at an administrator's request (a lost phone and lost
+    /// recovery codes); the owner is told by mail. False if there was none. Under a policy that
+    /// requires one, the next sign-in asks to set one up again.
+    pub async fn reset_by_administrator(&self, user: &User) -> Result<bool, SecondFactorError> {
+        let mail = self.notice(user, SecondFactorChange::Removed, self.0.clock.now())?;
+        if !self.0.store.remove_second_factor(user.id, mail).await? {
+            return Ok(false);
+        }
+        self.0.sender.wake();
+        tracing::info!(user_id = %user.id, "second factor reset by an administrator");
+        Ok(true)
+    }
+
     /// Replaces the recovery codes, proven by a code of the factor; answers the new ones.
     pub async fn regenerate_recovery_codes(
         &self,

@@ -78,10 +78,15 @@ pub fn mint(
     let claims = AccessTokenClaims {
         iss: engine.issuer.clone(),
         sub: subject.sub.to_owned(),
-        aud: client
-            .audience
-            .clone()
-            .unwrap_or_else(|| engine.issuer.clone()),
+        // A token for the admin API is for it alone (see `admin_access`).
+        aud: if subject.scope.contains(super::admin_access::ADMIN_SCOPE) {
+            super::admin_access::admin_audience(&engine.issuer)
+        } else {
+            client
+                .audience
+                .clone()
+                .unwrap_or_else(|| engine.issuer.clone())
+        },
         exp: iat + expires_in,
         iat,
         jti: uuid::Uuid::new_v4().simple().to_string(),

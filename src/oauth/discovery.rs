@@ -57,7 +57,7 @@ pub fn document(
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "id_token_signing_alg_values_supported": algs,
         "subject_types_supported": ["public"],
-        "scopes_supported": ["openid", "profile", "email", "phone", "offline_access", "account"],
+        "scopes_supported": ["openid", "profile", "email", "phone", "offline_access", "account", "admin"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
             "name", "given_name", "family_name", "picture", "gender", "locale", "zoneinfo",

@@ -31,6 +31,15 @@ pub trait AccountStore: Send + Sync {
         mail: OutgoingMail,
         taken_mail: OutgoingMail,
     ) -> StoreResult<Option<User>>;
+    /// Inserts a user an administrator invited, with the link (a recovery token) that lets them
+    /// choose a password, and the invitation that carries it. `Conflict::Email` if the address
+    /// is taken (then nothing is written).
+    async fn invite_user(
+        &self,
+        user: NewUser,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+    ) -> StoreResult<User>;
     /// Stores a code and link with the mail that carries them; the user's earlier tokens for the
     /// same purpose stop working (the newest mail is the one that counts). With `paced_since`,
     /// nothing is written when a token for the purpose was made after it (one mail per interval,
@@ -103,10 +112,12 @@ pub trait AccountStore: Send + Sync {
     /// every browser session, consent, code and link, pending authorization code, role and
     /// guess counter (`counter_keys`) is deleted, and the row keeps only its id, renamed to
     /// `tombstone_email`, with status `deleted`; `notice` is queued. `Conflict::LastAdmin` when
-    /// the user is the last active administrator (then nothing changes).
+    /// the user is the last active administrator, `Conflict::Version` when `expected_version`
+    /// is given and the row moved on (then nothing changes).
     async fn delete_account(
         &self,
         user: UserId,
+        expected_version: Option<i64>,
         tombstone_email: &str,
         counter_keys: &[String],
         now: OffsetDateTime,
@@ -167,6 +178,8 @@ macro_rules! sign_out_everywhere {
     }};
 }
 
+pub(super) use sign_out_everywhere;
+
 /// What an account's deletion erases outright, by user `$1` (grants stay, revoked, so that their
 /// tokens stay inactive everywhere until they expire).
 const ERASED_WITH_ACCOUNT: [&str; 8] = [
@@ -206,6 +219,22 @@ impl AccountStore for SqlStore {
             tx.commit().await?;
         });
         Ok(Some(inserted(user)))
+    }
+
+    async fn invite_user(
+        &self,
+        user: NewUser,
+        token: NewAccountToken,
+        mail: OutgoingMail,
+    ) -> StoreResult<User> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            insert_user!(tx, &user);
+            insert_account_token!(tx, &token);
+            insert_mail!(&mut *tx, &mail)?;
+            tx.commit().await?;
+        });
+        Ok(inserted(user))
     }
 
     async fn issue_account_token(
@@ -417,6 +446,7 @@ impl AccountStore for SqlStore {
     async fn delete_account(
         &self,
         user: UserId,
+        expected_version: Option<i64>,
         tombstone_email: &str,
         counter_keys: &[String],
         now: OffsetDateTime,
@@ -435,9 +465,13 @@ impl AccountStore for SqlStore {
             // The user's row before anything of theirs is deleted, so that a concurrent change
             // of it (a new picture, say) either commits before and is erased here, or waits and
             // then finds the tombstone.
-            let lock_user = dialect!(self, USER_EXISTS_FOR_WRITE);
-            if scalar!(in &mut *tx, fetch_optional, i32, lock_user, user_id)?.is_none() {
-                return Err(super::StoreError::NotFound);
+            let lock_user = dialect!(self, USER_VERSION_FOR_WRITE);
+            match fetch!(in &mut *tx, fetch_optional, (i64, String), lock_user, user_id)? {
+                None => return Err(super::StoreError::NotFound),
+                Some((version, _)) if expected_version.is_some_and(|v| v != version) => {
+                    return Err(super::StoreError::Conflict(Conflict::Version));
+                }
+                Some(_) => {}
             }
             if admins == [user_id] {
                 return Err(super::StoreError::Conflict(Conflict::LastAdmin));

@@ -36,6 +36,14 @@ pub enum Conflict {
     /// The change would leave no active administrator.
     #[error("last active administrator")]
     LastAdmin,
+    #[error("role name")]
+    RoleName,
+    /// The row moved on from the version the write named.
+    #[error("newer version")]
+    Version,
+    /// A role named in the write does not exist (any more).
+    #[error("unknown role")]
+    UnknownRole,
 }
 
 impl StoreError {

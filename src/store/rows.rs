@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::domain::{
     AccountToken, AuthorizationCode, ClaimedMail, Client, ClientId, ClientKind, Email, Grant,
-    GrantType, InvalidField, MailKind, OutgoingMail, Profile, RedirectUri, RefreshTokenRecord,
-    RoleName, ScopeToken, SigningAlgorithm, StoredSigningKey, TokenHash, TokenPurpose, User,
-    UserId, UserStatus, WebOrigin,
+    GrantType, InvalidField, MailKind, OutgoingMail, Permission, PermissionSet, Profile,
+    RedirectUri, RefreshTokenRecord, Role, RoleName, ScopeToken, SigningAlgorithm,
+    StoredSigningKey, TokenHash, TokenPurpose, User, UserId, UserStatus, WebOrigin,
 };
 
 #[derive(sqlx::FromRow)]
@@ -34,6 +34,8 @@ pub(super) struct UserRow {
     /// Role names joined by spaces (role names have none), aggregated in the same query.
     pub roles: Option<String>,
     pub second_factor: bool,
+    pub status_reason: Option<String>,
+    pub version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,6 +69,44 @@ impl UserRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             second_factor: self.second_factor,
+            status_reason: self.status_reason,
+            version: self.version,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RoleRow {
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+    pub version: i64,
+    pub created_at: OffsetDateTime,
+    /// A custom role's stored permissions, joined by spaces.
+    pub permissions: Option<String>,
+}
+
+impl RoleRow {
+    pub fn into_role(self) -> Result<Role, StoreError> {
+        let name = RoleName::parse(&self.name).map_err(corrupt)?;
+        let permissions = match name.builtin() {
+            Some(builtin) if self.builtin => builtin.permissions(),
+            // A permission this binary does not know (written by a newer one) gives nothing.
+            _ => PermissionSet::of(
+                self.permissions
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter_map(Permission::parse),
+            ),
+        };
+        Ok(Role {
+            name,
+            description: self.description,
+            builtin: self.builtin,
+            permissions,
+            version: self.version,
+            created_at: self.created_at,
         })
     }
 }

@@ -18,15 +18,15 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     /// The user and their password hash (PHC string), for checking a sign-in.
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<(User, Option<String>)>>;
-    /// Sets the display name and profile claims, if the row is still the one last read at
-    /// `unchanged_since` (its `updated_at`; `None`: whatever it is). `Ok(None)`: changed meanwhile,
-    /// or deleted (a tombstone is never changed). `NotFound` if there is no such user.
+    /// Sets the display name and profile claims, if the row is still at `expected_version`
+    /// (`None`: whatever it is). `Ok(None)`: changed meanwhile, or deleted (a tombstone is never
+    /// changed). `NotFound` if there is no such user.
     async fn update_profile(
         &self,
         id: UserId,
         name: Option<&str>,
         profile: &Profile,
-        unchanged_since: Option<OffsetDateTime>,
+        expected_version: Option<i64>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<User>>;
     /// Replaces the password hash with `new` if it is still `old` (an upgrade at a higher cost
@@ -48,7 +48,7 @@ macro_rules! select_user {
         concat!(
             "select u.id, u.email, u.name, u.status, u.email_verified_at, u.created_at, u.updated_at,
                  u.given_name, u.family_name, u.picture, u.gender, u.phone_number,
-                 u.phone_number_verified, u.locale, u.zoneinfo",
+                 u.phone_number_verified, u.locale, u.zoneinfo, u.status_reason, u.version",
             $columns,
             ",
                  (select string_agg(role_name, ' ' order by role_name)
@@ -60,6 +60,8 @@ macro_rules! select_user {
         )
     };
 }
+
+pub(super) use select_user;
 
 pub(super) const INSERT_ROLE: &str =
     "insert into roles (name, created_at) values ($1, $2) on conflict (name) do nothing";
@@ -122,6 +124,8 @@ pub(super) fn inserted(user: NewUser) -> User {
     let mut roles = user.roles;
     roles.sort();
     roles.dedup();
+    // Inserted at version 1; each role given moved it on once (a trigger on user_roles).
+    let version = 1 + roles_len(&roles);
     User {
         id: user.id,
         email: user.email,
@@ -133,7 +137,13 @@ pub(super) fn inserted(user: NewUser) -> User {
         created_at: user.created_at,
         updated_at: user.created_at,
         second_factor: false,
+        status_reason: None,
+        version,
     }
+}
+
+fn roles_len(roles: &[crate::domain::RoleName]) -> i64 {
+    i64::try_from(roles.len()).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
@@ -171,13 +181,13 @@ impl UserStore for SqlStore {
         id: UserId,
         name: Option<&str>,
         profile: &Profile,
-        unchanged_since: Option<OffsetDateTime>,
+        expected_version: Option<i64>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<User>> {
         let sql = "update users set name = $2, given_name = $3, family_name = $4, picture = $5,
                  gender = $6, phone_number = $7, phone_number_verified = $8, locale = $9,
                  zoneinfo = $10, updated_at = $11
-             where id = $1 and ($12 is null or updated_at = $12) and status <> 'deleted'";
+             where id = $1 and ($12 is null or version = $12) and status <> 'deleted'";
         let p = profile;
         let changed = execute!(
             self,
@@ -193,7 +203,7 @@ impl UserStore for SqlStore {
             &p.locale,
             &p.zoneinfo,
             Ts(now),
-            unchanged_since.map(Ts),
+            expected_version,
         )?;
         let user = self.find_user(id).await?.ok_or(StoreError::NotFound)?;
         Ok((changed == 1).then_some(user))

@@ -11,6 +11,7 @@
 mod support;
 
 mod accounts;
+mod admin;
 mod cli;
 mod config;
 mod expiry;

@@ -6,19 +6,19 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::answer;
+use super::{answer, versions};
 use crate::domain::{Profile, ProfileField, User};
 use crate::http::extract::account_bearer::AccountHolder;
 use crate::http::extract::api_json::ApiJson;
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::responses::Problem;
-use crate::identity::accounts::{AccountError, Accounts};
+use crate::identity::accounts::{Accounts, ProfileChange};
 use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
@@ -38,31 +38,6 @@ struct AccountView<'a> {
     updated_at: OffsetDateTime,
 }
 
-/// The version of the account a client saw: its last change, in microseconds.
-fn etag(user: &User) -> String {
-    format!("\"{}\"", user.updated_at.unix_timestamp_nanos() / 1_000)
-}
-
-/// The version an `If-Match` names: `None` for `*` or no header; `Err` for anything that
-/// cannot be one of our versions (so it can match none).
-fn if_match(headers: &HeaderMap) -> Result<Option<OffsetDateTime>, ()> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().map_err(|_| ())?.trim();
-    if value == "*" {
-        return Ok(None);
-    }
-    let micros: i128 = value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse().ok())
-        .ok_or(())?;
-    OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000)
-        .map(Some)
-        .map_err(|_| ())
-}
-
 /// The account as the API shows it, with its `ETag`.
 pub fn shown(user: &User, status: StatusCode) -> Response {
     let view = AccountView {
@@ -75,11 +50,7 @@ pub fn shown(user: &User, status: StatusCode) -> Response {
         created_at: user.created_at,
         updated_at: user.updated_at,
     };
-    let mut response = answer(status, view);
-    if let Ok(value) = HeaderValue::from_str(&etag(user)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    versions::tagged(answer(status, view), user.version)
 }
 
 /// `GET /api/v1/account`: the profile, with its `ETag` (`If-None-Match` with it answers 304).
@@ -89,17 +60,11 @@ pub async fn show(
     headers: HeaderMap,
 ) -> ApiResult {
     let user = accounts.account(holder.id).await?;
-    let current = etag(&user);
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == current));
-    if unchanged {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(value) = HeaderValue::from_str(&current) {
-            response.headers_mut().insert(header::ETAG, value);
-        }
-        return Ok(response);
+    if versions::unchanged(&headers, user.version) {
+        return Ok(versions::tagged(
+            StatusCode::NOT_MODIFIED.into_response(),
+            user.version,
+        ));
     }
     Ok(shown(&user, StatusCode::OK))
 }
@@ -111,7 +76,9 @@ fn not_changeable(name: &str) -> Option<&'static str> {
             Some("cannot be changed here: an address changes only once the new one is verified")
         }
         "email_verified" | "phone_number_verified" => Some("is set by verification, not by hand"),
-        "roles" | "status" => Some("is managed by administrators"),
+        "roles" | "status" => {
+            Some("is changed by administrators, through the user's /roles and /status")
+        }
         "sub" | "id" | "created_at" | "updated_at" => Some("is read-only"),
         _ => None,
     }
@@ -126,6 +93,20 @@ pub async fn update(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    let changes = profile_patch(&headers, body)?;
+    let base = versions::if_match(&headers)?;
+    let user = accounts.update_profile(holder.id, &changes, base).await?;
+    engine.user_changed(user.id);
+    Ok(shown(&user, StatusCode::OK))
+}
+
+/// The profile changes a JSON merge patch (RFC 7396) asks for, every field checked: a 415 for
+/// another media type, 400 for malformed JSON, 422 naming every field that is not the
+/// profile's or whose value is refused.
+pub fn profile_patch(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Vec<ProfileChange>, Problem> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -176,12 +157,7 @@ pub async fn update(
         }
         return Err(problem);
     }
-    let Ok(base) = if_match(&headers) else {
-        return Err(AccountError::Changed.into());
-    };
-    let user = accounts.update_profile(holder.id, &changes, base).await?;
-    engine.user_changed(user.id);
-    Ok(shown(&user, StatusCode::OK))
+    Ok(changes)
 }
 
 #[derive(serde::Deserialize)]

@@ -71,7 +71,7 @@ pub async fn delete_account(
     State(engine): State<Engine>,
     RecentAccountHolder(holder): RecentAccountHolder,
 ) -> ApiResult {
-    let done = accounts.delete_account(&holder).await?;
+    let done = accounts.delete_account(&holder, None).await?;
     engine.signed_out(holder.id, &done);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -12,13 +12,13 @@ use time::OffsetDateTime;
 use super::answer;
 use crate::http::extract::account_bearer::AccountHolder;
 use crate::http::responses::Problem;
-use crate::identity::accounts::{AccountError, Accounts};
+use crate::identity::accounts::{AccountError, Accounts, SignedInBrowser};
 use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
 
 #[derive(Serialize)]
-struct BrowserView {
+pub(super) struct BrowserView {
     sid: String,
     #[serde(with = "time::serde::rfc3339")]
     signed_in_at: OffsetDateTime,
@@ -37,9 +37,20 @@ struct AppView {
     live_grants: i64,
 }
 
+impl From<SignedInBrowser> for BrowserView {
+    fn from(b: SignedInBrowser) -> Self {
+        Self {
+            sid: b.sid,
+            signed_in_at: b.signed_in_at,
+            last_active_at: b.last_active_at,
+            device: b.device,
+        }
+    }
+}
+
 #[derive(Serialize)]
-struct Listed<T> {
-    items: Vec<T>,
+pub(super) struct Listed<T> {
+    pub items: Vec<T>,
 }
 
 #[derive(Serialize)]
@@ -65,12 +76,7 @@ pub async fn sessions(
         .signed_in_browsers(holder.id)
         .await?
         .into_iter()
-        .map(|b| BrowserView {
-            sid: b.sid,
-            signed_in_at: b.signed_in_at,
-            last_active_at: b.last_active_at,
-            device: b.device,
-        })
+        .map(BrowserView::from)
         .collect();
     Ok(answer(StatusCode::OK, Listed { items }))
 }

@@ -24,7 +24,7 @@ pub struct AccountHolder(pub Arc<User>);
 /// again with.
 pub struct RecentAccountHolder(pub Arc<User>);
 
-fn challenged(status: StatusCode, title: &str, challenge: String) -> Response {
+pub(super) fn challenged(status: StatusCode, title: &str, challenge: String) -> Response {
     let mut response = Problem::new(status, title).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response
@@ -78,15 +78,7 @@ where
 
 /// The token's user and sign-in time, or the rejection the surface answers.
 async fn access(parts: &Parts, engine: &Engine) -> Result<AccountAccess, Response> {
-    let token = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
-    let Some(token) = token else {
+    let Some(token) = bearer(parts) else {
         // §3.1: no error code when the request carried no credentials.
         return Err(challenged(
             StatusCode::UNAUTHORIZED,
@@ -94,7 +86,7 @@ async fn access(parts: &Parts, engine: &Engine) -> Result<AccountAccess, Respons
             format!("Bearer realm=\"portcullis\", scope=\"{ACCOUNT_SCOPE}\""),
         ));
     };
-    match engine.account_holder(token.trim()).await {
+    match engine.account_holder(token).await {
         Ok(access) => Ok(access),
         Err(EndpointError::OAuth(error)) if error.code == ErrorCode::InsufficientScope => {
             Err(challenged(
@@ -117,4 +109,17 @@ async fn access(parts: &Parts, engine: &Engine) -> Result<AccountAccess, Respons
         )
         .into_response()),
     }
+}
+
+/// The bearer token of the `Authorization` header (RFC 6750 §2.1), if there is one.
+pub(super) fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
 }

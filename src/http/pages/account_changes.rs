@@ -214,7 +214,7 @@ pub async fn delete_account(
         "delete_current_password",
     )
     .await?;
-    match accounts.delete_account(&user).await {
+    match accounts.delete_account(&user, None).await {
         Ok(done) => {
             engine.signed_out(user.id, &done);
             session.flush().await?;

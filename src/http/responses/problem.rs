@@ -116,6 +116,22 @@ impl From<AdminError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "Conflict").detail(error.to_string())
             }
             AdminError::NotFound => Problem::new(StatusCode::NOT_FOUND, "Not found"),
+            AdminError::Forbidden(reason) => {
+                Problem::new(StatusCode::FORBIDDEN, "Forbidden").detail(format!("{reason}."))
+            }
+            AdminError::Changed => crate::http::api::versions::stale(),
+            AdminError::LastAdmin => Problem::new(StatusCode::CONFLICT, "Last administrator")
+                .detail("The last active administrator cannot be suspended, deleted or demoted; make someone else an administrator first."),
+            AdminError::BadQuery(fields) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "The query has invalid parameters",
+            )
+            .field_errors(fields),
+            AdminError::RoleNameTaken => {
+                Problem::new(StatusCode::CONFLICT, "Conflict").detail(error.to_string())
+            }
+            AdminError::BuiltinRole => Problem::new(StatusCode::CONFLICT, "Built-in role")
+                .detail("The built-in roles (admin, manager, user) cannot be changed or deleted; make a custom role instead."),
             AdminError::Unavailable(source) => {
                 internal::log_unavailable(source);
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable")

@@ -13,8 +13,13 @@ use crate::store::{Conflict, StoreError};
 
 impl Accounts {
     /// Deletes `user`'s account. The caller has checked that the person at the keyboard is the
-    /// owner (a recent sign-in, or the password). The address is told.
-    pub async fn delete_account(&self, user: &User) -> Result<SignOut, AccountError> {
+    /// owner (a recent sign-in, or the password) or an administrator allowed to. The address is
+    /// told. With `if_version`, a row changed since that version is `Changed`.
+    pub async fn delete_account(
+        &self,
+        user: &User,
+        if_version: Option<i64>,
+    ) -> Result<SignOut, AccountError> {
         let now = self.0.clock.now();
         let notice = messages::account_deleted(user.email.clone(), &self.0.issuer, now)?;
         // Random, so nobody can register it first and make the deletion fail.
@@ -26,11 +31,12 @@ impl Accounts {
         let done = match self
             .0
             .store
-            .delete_account(user.id, &tombstone, &counters, now, notice)
+            .delete_account(user.id, if_version, &tombstone, &counters, now, notice)
             .await
         {
             Ok(done) => done,
             Err(StoreError::Conflict(Conflict::LastAdmin)) => return Err(AccountError::LastAdmin),
+            Err(StoreError::Conflict(Conflict::Version)) => return Err(AccountError::Changed),
             Err(StoreError::NotFound) => return Err(AccountError::NotFound),
             Err(error) => return Err(error.into()),
         };
@@ -39,7 +45,7 @@ impl Accounts {
             user_id = %user.id,
             revoked_grants = done.revoked_grants.len(),
             ended_sessions = done.ended_sessions,
-            "account deleted by its owner"
+            "account deleted"
         );
         Ok(done)
     }

@@ -1,7 +1,5 @@
 //! A person's own profile: read it, change some of its claims (a JSON merge patch's worth).
 
-use time::OffsetDateTime;
-
 use super::{AccountError, Accounts};
 use crate::domain::{FieldErrors, ProfileField, User, UserId};
 
@@ -22,14 +20,14 @@ impl Accounts {
             .ok_or(AccountError::NotFound)
     }
 
-    /// Applies `changes` to the stored profile. With `if_unchanged_since` (the `updated_at` the
-    /// caller saw, from its `ETag`), a row changed since is `Changed`; without, the changes are
-    /// merged onto whatever is stored, never onto a stale copy.
+    /// Applies `changes` to the stored profile. With `if_version` (the version the caller saw,
+    /// from its `ETag`), a row changed since is `Changed`; without, the changes are merged onto
+    /// whatever is stored, never onto a stale copy.
     pub async fn update_profile(
         &self,
         id: UserId,
         changes: &[ProfileChange],
-        if_unchanged_since: Option<OffsetDateTime>,
+        if_version: Option<i64>,
     ) -> Result<User, AccountError> {
         let mut problems = FieldErrors::default();
         let checked: Vec<(ProfileField, Option<String>)> = changes
@@ -45,7 +43,7 @@ impl Accounts {
             if current.status == crate::domain::UserStatus::Deleted {
                 return Err(AccountError::NotFound);
             }
-            let base = if_unchanged_since.unwrap_or(current.updated_at);
+            let base = if_version.unwrap_or(current.version);
             let (name, profile) = merged(&current, &checked);
             let now = self.0.clock.now();
             let stored = self
@@ -58,7 +56,7 @@ impl Accounts {
                     self.forget_unused_picture(user.id).await?;
                     return Ok(user);
                 }
-                None if if_unchanged_since.is_some() => return Err(AccountError::Changed),
+                None if if_version.is_some() => return Err(AccountError::Changed),
                 None => continue,
             }
         }

@@ -23,3 +23,11 @@ pub const ACTIVE_ADMINS_FOR_WRITE: &str = "select u.id from users u
 
 /// The user's profile picture, the row locked until the transaction ends.
 pub const USER_PICTURE_FOR_WRITE: &str = "select picture from users where id = $1 for update";
+
+/// A custom role's version; the row locked until the transaction ends.
+pub const CUSTOM_ROLE_VERSION_FOR_WRITE: &str =
+    "select version from roles where name = $1 and not builtin for update";
+
+/// A user's version and status; the row locked until the transaction ends.
+pub const USER_VERSION_FOR_WRITE: &str =
+    "select version, status from users where id = $1 for update";

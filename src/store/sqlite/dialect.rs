@@ -24,3 +24,10 @@ pub const ACTIVE_ADMINS_FOR_WRITE: &str = "select u.id from users u
 
 /// The user's profile picture; `begin immediate` already holds the write lock.
 pub const USER_PICTURE_FOR_WRITE: &str = "select picture from users where id = $1";
+
+/// A custom role's version; `begin immediate` already holds the write lock.
+pub const CUSTOM_ROLE_VERSION_FOR_WRITE: &str =
+    "select version from roles where name = $1 and not builtin";
+
+/// A user's version and status; `begin immediate` already holds the write lock.
+pub const USER_VERSION_FOR_WRITE: &str = "select version, status from users where id = $1";

@@ -1,0 +1,354 @@
+//! `/admin/v1/users`: the admin API's users. Every answer with one user carries its version as
+//! `ETag`; profile edits honour `If-Match`, status and role changes require it (428 without).
+//! Changes that end sessions or grants take effect here at once, and on other instances through
+//! the change feed.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::account::profile_patch;
+use super::account_devices::{BrowserView, Listed, download};
+use super::{answer, versions};
+use crate::admin::{Admin, UserListing};
+use crate::domain::{InvalidField, Profile, User, UserId};
+use crate::http::extract::admin_bearer::AdminCaller;
+use crate::http::extract::api_json::ApiJson;
+use crate::http::responses::Problem;
+use crate::oauth::Engine;
+
+type ApiResult = Result<Response, Problem>;
+
+/// A user as the admin API shows it: never a password hash, secret, code or token.
+#[derive(Serialize)]
+pub struct AdminUserView<'a> {
+    id: String,
+    email: &'a str,
+    email_verified: bool,
+    name: Option<&'a str>,
+    #[serde(flatten)]
+    profile: &'a Profile,
+    status: &'static str,
+    status_reason: Option<&'a str>,
+    roles: Vec<&'a str>,
+    second_factor: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+    /// The version `If-Match` names (the `ETag` without its quotes).
+    version: i64,
+}
+
+impl<'a> From<&'a User> for AdminUserView<'a> {
+    fn from(user: &'a User) -> Self {
+        Self {
+            id: user.id.to_string(),
+            email: user.email.as_str(),
+            email_verified: user.email_verified,
+            name: user.name.as_deref(),
+            profile: &user.profile,
+            status: user.status.as_str(),
+            status_reason: user.status_reason.as_deref(),
+            roles: user.roles.iter().map(|r| r.as_str()).collect(),
+            second_factor: user.second_factor,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            version: user.version,
+        }
+    }
+}
+
+/// One user, with its `ETag`.
+fn shown(user: &User, status: StatusCode) -> Response {
+    versions::tagged(answer(status, AdminUserView::from(user)), user.version)
+}
+
+/// The user id of a path. Anything that is not one names the nil id, which no user has: the
+/// use-case checks the caller's permission first and then answers 404, so a caller without
+/// the permission learns nothing from the path.
+fn user_id(id: &str) -> UserId {
+    UserId::from_uuid(uuid::Uuid::parse_str(id).unwrap_or(uuid::Uuid::nil()))
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    users: Vec<AdminUserView<'a>>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+/// The listing a query string asks for; every parameter problem at once (400).
+fn listing(query: Option<&str>) -> Result<UserListing, Problem> {
+    let mut listing = UserListing::default();
+    let mut problems: Vec<InvalidField> = Vec::new();
+    let mut refuse = |field: &'static str, message: &str| {
+        problems.push(InvalidField::new(field, message.to_owned()));
+    };
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "q" => listing.q = Some(value),
+            "status" => listing.status = Some(value),
+            "role" => listing.role = Some(value),
+            "sort" => listing.sort = Some(value),
+            "cursor" => listing.cursor = Some(value),
+            "email_verified" => match value.parse() {
+                Ok(flag) => listing.email_verified = Some(flag),
+                Err(_) => refuse("email_verified", "must be true or false"),
+            },
+            "exclude_self" => match value.parse() {
+                Ok(flag) => listing.exclude_self = flag,
+                Err(_) => refuse("exclude_self", "must be true or false"),
+            },
+            // Clamped to the maximum; only what cannot be a count is refused.
+            "limit" => match value.parse::<u64>() {
+                Ok(limit) => listing.limit = Some(u32::try_from(limit).unwrap_or(u32::MAX)),
+                Err(_) => refuse("limit", "must be a whole number from 1 to 200"),
+            },
+            "created_after" | "created_before" => {
+                let parsed =
+                    OffsetDateTime::parse(&value, &time::format_description::well_known::Rfc3339);
+                match (key.as_ref(), parsed) {
+                    ("created_after", Ok(at)) => listing.created_after = Some(at),
+                    (_, Ok(at)) => listing.created_before = Some(at),
+                    ("created_after", Err(_)) => refuse(
+                        "created_after",
+                        "must be an RFC 3339 time like 2026-01-31T12:00:00Z",
+                    ),
+                    (_, Err(_)) => refuse(
+                        "created_before",
+                        "must be an RFC 3339 time like 2026-01-31T12:00:00Z",
+                    ),
+                }
+            }
+            _ => refuse(
+                "query",
+                &format!("`{key}` is not a parameter of this listing"),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        Ok(listing)
+    } else {
+        Err(Problem::from(crate::admin::AdminError::BadQuery(problems)))
+    }
+}
+
+/// `GET /admin/v1/users`: a page of users; see [`listing`] for the parameters.
+pub async fn list(
+    State(admin): State<Admin>,
+    AdminCaller(caller): AdminCaller,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let listing = listing(query.as_deref())?;
+    let page = admin.list_users(&caller, listing).await?;
+    let body = Page {
+        users: page.users.iter().map(AdminUserView::from).collect(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(answer(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    email: String,
+    name: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// `POST /admin/v1/users`: makes an account and mails its owner a link to choose a password.
+pub async fn create(
+    State(admin): State<Admin>,
+    AdminCaller(caller): AdminCaller,
+    ApiJson(body): ApiJson<NewUserRequest>,
+) -> ApiResult {
+    let user = admin
+        .invite_user(&caller, &body.email, body.name.as_deref(), &body.roles)
+        .await?;
+    let mut response = shown(&user, StatusCode::CREATED);
+    if let Ok(location) = HeaderValue::from_str(&format!("/admin/v1/users/{}", user.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET /admin/v1/users/{id}` (`If-None-Match` with its `ETag` answers 304).
+pub async fn show(
+    State(admin): State<Admin>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let user = admin.user(&caller, user_id(&id)).await?;
+    if versions::unchanged(&headers, user.version) {
+        return Ok(versions::tagged(
+            StatusCode::NOT_MODIFIED.into_response(),
+            user.version,
+        ));
+    }
+    Ok(shown(&user, StatusCode::OK))
+}
+
+/// `PATCH /admin/v1/users/{id}`: a JSON merge patch of the profile, as the account API takes.
+pub async fn update(
+    State(admin): State<Admin>,
+    State(engine): State<Engine>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let id = user_id(&id);
+    let changes = profile_patch(&headers, body)?;
+    let version = versions::if_match(&headers)?;
+    let user = admin
+        .update_user_profile(&caller, id, &changes, version)
+        .await?;
+    engine.user_changed(id);
+    Ok(shown(&user, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    status: String,
+    reason: Option<String>,
+}
+
+/// `PUT /admin/v1/users/{id}/status`: `{status: active|suspended, reason?}`, with `If-Match`.
+/// Suspending ends the user's sessions, grants, access tokens and pending codes at once.
+pub async fn set_status(
+    State(admin): State<Admin>,
+    State(engine): State<Engine>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<StatusChange>,
+) -> ApiResult {
+    let id = user_id(&id);
+    let version = versions::required_if_match(&headers)?;
+    let (user, done) = admin
+        .set_user_status(&caller, id, &body.status, body.reason.as_deref(), version)
+        .await?;
+    engine.signed_out(id, &done);
+    Ok(shown(&user, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesChange {
+    roles: Vec<String>,
+}
+
+/// `PUT /admin/v1/users/{id}/roles`: `{roles: [...]}` replaces the set, with `If-Match`.
+pub async fn set_roles(
+    State(admin): State<Admin>,
+    State(engine): State<Engine>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<RolesChange>,
+) -> ApiResult {
+    let id = user_id(&id);
+    let version = versions::required_if_match(&headers)?;
+    let user = admin
+        .set_user_roles(&caller, id, &body.roles, version)
+        .await?;
+    engine.user_changed(id);
+    Ok(shown(&user, StatusCode::OK))
+}
+
+/// `DELETE /admin/v1/users/{id}`: the same erasure as the owner's own deletion (`If-Match`
+/// honoured).
+pub async fn delete(
+    State(admin): State<Admin>,
+    State(engine): State<Engine>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let id = user_id(&id);
+    let version = versions::if_match(&headers)?;
+    let done = admin.delete_user(&caller, id, version).await?;
+    engine.signed_out(id, &done);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    status: &'static str,
+}
+
+/// `POST /admin/v1/users/{id}/password-reset`: mails the user a link to choose a new password.
+pub async fn send_password_reset(
+    State(admin): State<Admin>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    admin.send_password_reset(&caller, user_id(&id)).await?;
+    Ok(answer(
+        StatusCode::ACCEPTED,
+        Accepted {
+            status: "reset_mail_queued",
+        },
+    ))
+}
+
+/// `DELETE /admin/v1/users/{id}/second-factor`: turns the user's second factor off.
+pub async fn reset_second_factor(
+    State(admin): State<Admin>,
+    State(engine): State<Engine>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = user_id(&id);
+    admin.reset_second_factor(&caller, id).await?;
+    engine.user_changed(id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /admin/v1/users/{id}/sessions`: the browsers the user is signed in on.
+pub async fn sessions(
+    State(admin): State<Admin>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let items = admin
+        .user_sessions(&caller, user_id(&id))
+        .await?
+        .into_iter()
+        .map(BrowserView::from)
+        .collect();
+    Ok(answer(StatusCode::OK, Listed { items }))
+}
+
+/// `DELETE /admin/v1/users/{id}/sessions/{sid}`: signs that browser out, with its grants.
+pub async fn end_session(
+    State(admin): State<Admin>,
+    State(engine): State<Engine>,
+    AdminCaller(caller): AdminCaller,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult {
+    let id = user_id(&id);
+    let done = admin.end_user_session(&caller, id, &sid).await?;
+    engine.signed_out(id, &done);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /admin/v1/users/{id}/export`: everything stored about the user, as a download.
+pub async fn export(
+    State(admin): State<Admin>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let export = admin.export_user(&caller, user_id(&id)).await?;
+    Ok(download(&export))
+}

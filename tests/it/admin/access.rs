@@ -1,0 +1,178 @@
+//! Who may call the admin API: only our access tokens for its audience, from an active user
+//! whose roles, as stored at the time of the request, give the permission.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::Method;
+use serde_json::json;
+
+use super::{call, console, get, token_for};
+use crate::accounts::spawn;
+use crate::support::Backend;
+
+fn challenge(answer: &super::Answer) -> String {
+    answer.headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn only_admin_api_tokens_are_accepted(backend: Backend) {
+    let (mut app, _smtp) = spawn(backend).await;
+    app.create_user("root@example.com", &["--role", "admin"]);
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    assert_eq!(get(&app, &token, "/admin/v1/users").await.status, 200);
+
+    let missing = app.get("/admin/v1/users").await;
+    assert_eq!(missing.status(), 401);
+    assert!(
+        missing.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+
+    // The same person's token for the account API (another audience) is no use here.
+    app.fresh_browser("account app");
+    let account = app
+        .code_flow(&console, "root@example.com", "openid account")
+        .await;
+    let account_token = account["access_token"].as_str().unwrap();
+    let refused = get(&app, account_token, "/admin/v1/users").await;
+    assert_eq!(refused.status, 401);
+    assert!(challenge(&refused).contains("invalid_token"));
+    // Nor is an ID token, though our key signed it.
+    let id_token = account["id_token"].as_str().unwrap();
+    assert_eq!(get(&app, id_token, "/admin/v1/users").await.status, 401);
+    // And an admin token is no use at the account API.
+    let response = app
+        .http
+        .get(app.url("/api/v1/account"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "no account scope");
+
+    // Forgeries: alg none, HS256 keyed with the public key, an unknown kid, a key by reference.
+    let (header, rest) = token.split_once('.').unwrap();
+    let (claims, _signature) = rest.split_once('.').unwrap();
+    let kid = serde_json::from_slice::<serde_json::Value>(&URL_SAFE_NO_PAD.decode(header).unwrap())
+        .unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for forged_header in [
+        json!({"alg": "none", "typ": "at+jwt", "kid": kid}),
+        json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}),
+        json!({"alg": "ES256", "typ": "at+jwt", "kid": "not-our-key"}),
+        json!({"alg": "ES256", "typ": "at+jwt", "kid": kid, "jku": "https://evil.example/jwks"}),
+        json!({"alg": "ES256", "typ": "at+jwt", "kid": kid, "jwk": {"kty": "EC"}}),
+        json!({"alg": "ES256", "typ": "at+jwt", "kid": kid, "x5u": "https://evil.example/cert"}),
+    ] {
+        let header = URL_SAFE_NO_PAD.encode(forged_header.to_string());
+        let signature = URL_SAFE_NO_PAD.encode(b"forged signature bytes");
+        let forged = format!("{header}.{claims}.{signature}");
+        let answer = get(&app, &forged, "/admin/v1/users").await;
+        assert_eq!(answer.status, 401, "{forged_header}");
+        assert!(challenge(&answer).contains("invalid_token"));
+    }
+    // The real token with its header swapped for another typ fails its signature.
+    let id_typed =
+        URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "typ": "JWT", "kid": kid}).to_string());
+    let swapped = format!("{id_typed}.{rest}");
+    assert_eq!(get(&app, &swapped, "/admin/v1/users").await.status, 401);
+
+    // Expired: the server's clock an hour and a minute on.
+    app.clock.advance(time::Duration::minutes(61));
+    let expired = get(&app, &token, "/admin/v1/users").await;
+    assert_eq!(expired.status, 401);
+    assert!(challenge(&expired).contains("invalid_token"));
+}
+
+async fn permissions_are_read_at_every_request(backend: Backend) {
+    let (mut app, _smtp) = spawn(backend).await;
+    let root = app.create_user("root@example.com", &["--role", "admin"]);
+    let other = app.create_user("other@example.com", &["--role", "admin"]);
+    app.create_user("plain@example.com", &[]);
+    let console = console(&app);
+    let root_token = token_for(&mut app, &console, "root@example.com").await;
+    let other_token = token_for(&mut app, &console, "other@example.com").await;
+    let plain_token = token_for(&mut app, &console, "plain@example.com").await;
+
+    // A person without admin roles gets an admin token (the scope is the client's) but no access.
+    let plain = get(&app, &plain_token, "/admin/v1/users").await;
+    assert_eq!(plain.status, 403);
+    assert!(
+        plain.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("users:read")
+    );
+
+    // Demoted: refused at the next request, with the token unchanged.
+    let path = format!("/admin/v1/users/{other}");
+    let version = get(&app, &root_token, &path).await.etag.unwrap();
+    let demoted = call(
+        &app,
+        &root_token,
+        Method::PUT,
+        &format!("{path}/roles"),
+        Some(json!({"roles": ["manager"]})),
+        Some(&version),
+    )
+    .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    assert_eq!(demoted.body["roles"], json!(["manager"]));
+    assert_eq!(get(&app, &other_token, "/admin/v1/roles").await.status, 200);
+    assert_eq!(
+        get(&app, &other_token, "/admin/v1/users/x/export")
+            .await
+            .status,
+        403,
+        "a manager may not export"
+    );
+
+    // Suspended: every token of theirs is refused at once.
+    let version = get(&app, &root_token, &path).await.etag.unwrap();
+    let suspended = call(
+        &app,
+        &root_token,
+        Method::PUT,
+        &format!("{path}/status"),
+        Some(json!({"status": "suspended", "reason": "left the team"})),
+        Some(&version),
+    )
+    .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+    assert_eq!(suspended.body["status_reason"], "left the team");
+    assert_eq!(get(&app, &other_token, "/admin/v1/users").await.status, 401);
+
+    // The last active administrator cannot suspend or demote themselves.
+    let path = format!("/admin/v1/users/{root}");
+    let version = get(&app, &root_token, &path).await.etag.unwrap();
+    for (change, body) in [
+        ("status", json!({"status": "suspended"})),
+        ("roles", json!({"roles": ["manager"]})),
+    ] {
+        let refused = call(
+            &app,
+            &root_token,
+            Method::PUT,
+            &format!("{path}/{change}"),
+            Some(body),
+            Some(&version),
+        )
+        .await;
+        assert_eq!(refused.status, 409, "{change}: {}", refused.body);
+    }
+    let refused = call(&app, &root_token, Method::DELETE, &path, None, None).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(get(&app, &root_token, &path).await.body["status"], "active");
+}
+
+on_both_backends!(
+    only_admin_api_tokens_are_accepted,
+    permissions_are_read_at_every_request
+);
