@@ -4,6 +4,7 @@
 pub mod access;
 pub mod clients;
 mod cursor;
+pub mod keys;
 pub mod roles;
 pub mod user_management;
 pub mod users;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use crate::crypto::token::TokenHasher;
 use crate::domain::time::Clock;
 use crate::identity::accounts::{AccountError, Accounts};
+use crate::jobs::key_rotation::KeyRotation;
 use crate::store::Store;
 
 pub use access::{Actor, Caller};
@@ -26,22 +28,28 @@ struct Inner {
     store: Arc<dyn Store>,
     accounts: Accounts,
     clock: Clock,
-    /// Authenticates listing cursors.
+    /// Authenticates listing cursors and hashes client secrets.
     hasher: TokenHasher,
+    rotation: Arc<KeyRotation>,
+}
+
+/// What [`Admin::new`] needs.
+pub struct AdminSetup {
+    pub store: Arc<dyn Store>,
+    pub accounts: Accounts,
+    pub clock: Clock,
+    pub hasher: TokenHasher,
+    pub rotation: Arc<KeyRotation>,
 }
 
 impl Admin {
-    pub fn new(
-        store: Arc<dyn Store>,
-        accounts: Accounts,
-        clock: Clock,
-        hasher: TokenHasher,
-    ) -> Self {
+    pub fn new(setup: AdminSetup) -> Self {
         Self(Arc::new(Inner {
-            store,
-            accounts,
-            clock,
-            hasher,
+            store: setup.store,
+            accounts: setup.accounts,
+            clock: setup.clock,
+            hasher: setup.hasher,
+            rotation: setup.rotation,
         }))
     }
 }

@@ -3,7 +3,7 @@
 
 mod secrets;
 
-use crate::admin::Admin;
+use crate::admin::{Admin, AdminSetup};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -120,12 +120,13 @@ impl App {
             config: config.clone(),
             links,
         });
-        let admin = Admin::new(
-            store.clone(),
-            accounts.clone(),
-            engine.clock(),
-            hasher.clone(),
-        );
+        let admin = Admin::new(AdminSetup {
+            store: store.clone(),
+            accounts: accounts.clone(),
+            clock: engine.clock(),
+            hasher: hasher.clone(),
+            rotation: rotation.clone(),
+        });
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),

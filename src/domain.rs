@@ -44,6 +44,8 @@ pub use web_origin::WebOrigin;
 #[error("{field}: {message}")]
 pub struct InvalidField {
     pub field: &'static str,
+    /// Which entry of a list field, when the field is a list.
+    pub index: Option<usize>,
     pub message: String,
 }
 
@@ -51,8 +53,15 @@ impl InvalidField {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
+            index: None,
             message: message.into(),
         }
+    }
+
+    /// The same problem, located at entry `index` of a list field.
+    pub fn at(mut self, index: usize) -> Self {
+        self.index = Some(index);
+        self
     }
 }
 
@@ -72,7 +81,11 @@ impl FieldErrors {
         values: &[String],
         parse: impl Fn(&str) -> Result<T, InvalidField>,
     ) -> Vec<T> {
-        values.iter().filter_map(|v| self.check(parse(v))).collect()
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| self.check(parse(v).map_err(|e| e.at(i))))
+            .collect()
     }
 
     pub fn push(&mut self, problem: InvalidField) {

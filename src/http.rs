@@ -246,7 +246,7 @@ fn api_routes() -> Router<AppState> {
 
 /// The admin REST API (`/admin/v1`), for bearers of admin API access tokens.
 fn admin_routes() -> Router<AppState> {
-    use api::{admin_roles, admin_users};
+    use api::{admin_clients, admin_roles, admin_users};
     Router::new()
         .route(
             paths::ADMIN_USERS,
@@ -282,6 +282,23 @@ fn admin_routes() -> Router<AppState> {
                 .delete(admin_roles::delete),
         )
         .route(paths::ADMIN_PERMISSIONS, get(admin_roles::permissions))
+        .route(
+            paths::ADMIN_CLIENTS,
+            get(admin_clients::list).post(admin_clients::create),
+        )
+        .route(
+            paths::ADMIN_CLIENT,
+            get(admin_clients::show)
+                .put(admin_clients::update)
+                .delete(admin_clients::delete),
+        )
+        .route(
+            paths::ADMIN_CLIENT_SECRET,
+            post(admin_clients::rotate_secret),
+        )
+        .route(paths::ADMIN_CLIENT_ROLES, put(admin_clients::set_roles))
+        .route(paths::ADMIN_KEYS, get(admin_clients::keys))
+        .route(paths::ADMIN_KEY_ROTATION, post(admin_clients::rotate_keys))
 }
 
 /// Every route, and the layers every request passes through (outermost last).

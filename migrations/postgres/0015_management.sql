@@ -52,5 +52,30 @@ end $$;
 create trigger role_permissions_version after insert or delete on role_permissions
     for each row execute function portcullis_role_permissions_version();
 
+-- Clients: a version for the admin API, and the roles a client holds when it acts for itself
+-- (client_credentials: a service account calling the admin API).
+alter table clients add column version bigint not null default 1;
+create trigger clients_version before update on clients
+    for each row execute function portcullis_next_version();
+
+create table client_roles (
+    client_id text not null references clients (id) on delete cascade,
+    role_name text not null references roles (name) on delete cascade,
+    created_at timestamptz not null,
+    primary key (client_id, role_name)
+);
+create index client_roles_role_name on client_roles (role_name);
+
+-- A client's roles are part of the client (and its update announces the change to every
+-- instance's cache).
+create function portcullis_client_roles_version() returns trigger language plpgsql as $$
+begin
+    update clients set version = version + 1 where id = coalesce(new.client_id, old.client_id);
+    return null;
+end $$;
+
+create trigger client_roles_version after insert or delete on client_roles
+    for each row execute function portcullis_client_roles_version();
+
 -- The admin listing's default order, walked by keyset.
 create index users_created_at_id on users (created_at, id);

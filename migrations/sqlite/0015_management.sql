@@ -56,5 +56,32 @@ begin
     update roles set version = version + 1 where name = old.role_name;
 end;
 
+-- Clients: a version for the admin API, and the roles a client holds when it acts for itself
+-- (client_credentials: a service account calling the admin API).
+alter table clients add column version integer not null default 1;
+create trigger clients_version after update on clients
+    for each row when new.version = old.version
+begin
+    update clients set version = old.version + 1 where id = old.id;
+end;
+
+create table client_roles (
+    client_id text not null references clients (id) on delete cascade,
+    role_name text not null references roles (name) on delete cascade,
+    created_at text not null,
+    primary key (client_id, role_name)
+);
+create index client_roles_role_name on client_roles (role_name);
+
+-- A client's roles are part of the client.
+create trigger client_roles_version_insert after insert on client_roles
+begin
+    update clients set version = version + 1 where id = new.client_id;
+end;
+create trigger client_roles_version_delete after delete on client_roles
+begin
+    update clients set version = version + 1 where id = old.client_id;
+end;
+
 -- The admin listing's default order, walked by keyset.
 create index users_created_at_id on users (created_at, id);

@@ -1,4 +1,6 @@
-//! Registering OAuth clients.
+//! OAuth clients: registered with the CLI or the admin API, then listed, changed, given a new
+//! secret, given roles as a service account, deleted. Every field is checked before anything
+//! is written; a secret is shown once and stored only hashed.
 
 use crate::config::Duration;
 use crate::crypto::token::{PlaintextToken, TokenHasher};
@@ -8,8 +10,8 @@ use crate::domain::{
 };
 use crate::store::Store;
 
-use super::AdminError;
-use crate::domain::FieldErrors;
+use super::{Admin, AdminError, Caller};
+use crate::domain::{FieldErrors, Permission};
 
 /// What an operator asks for; every field is checked by [`create_client`].
 #[derive(Debug, Default)]
@@ -48,11 +50,37 @@ pub async fn create_client(
     hasher: &TokenHasher,
     input: CreateClient,
 ) -> Result<CreatedClient, AdminError> {
+    let kind = if input.public {
+        ClientKind::Public
+    } else {
+        ClientKind::Confidential
+    };
+    let secret = (kind == ClientKind::Confidential).then(PlaintextToken::generate);
     let mut errors = FieldErrors::default();
     let id = match &input.client_id {
         Some(id) => errors.check(ClientId::parse(id)),
         None => Some(ClientId::generate()),
     };
+    let new_client = checked(
+        errors,
+        id.unwrap_or_else(ClientId::generate),
+        kind,
+        secret.as_ref().map(|s| hasher.hash(s).into_string()),
+        input,
+    )?;
+    let client = store.create_client(new_client).await?;
+    Ok(CreatedClient { client, secret })
+}
+
+/// The client `input` describes, every field checked (problems already noted in `errors` are
+/// answered with the rest).
+fn checked(
+    mut errors: FieldErrors,
+    id: ClientId,
+    kind: ClientKind,
+    secret_hash: Option<String>,
+    input: CreateClient,
+) -> Result<NewClient, AdminError> {
     let redirect_uris = errors.check_all(&input.redirect_uris, RedirectUri::parse);
     let post_logout_redirect_uris = errors.check_all(&input.post_logout_redirect_uris, |uri| {
         RedirectUri::parse_for("post_logout_redirect_uri", uri)
@@ -104,16 +132,10 @@ pub async fn create_client(
         ),
         None => None,
     };
-    let kind = if input.public {
-        ClientKind::Public
-    } else {
-        ClientKind::Confidential
-    };
-    let secret = (kind == ClientKind::Confidential).then(PlaintextToken::generate);
     let new_client = NewClient {
-        id: id.unwrap_or_else(ClientId::generate),
+        id,
         name: input.name.trim().to_owned(),
-        secret_hash: secret.as_ref().map(|s| hasher.hash(s).into_string()),
+        secret_hash,
         kind,
         first_party: input.first_party,
         redirect_uris,
@@ -129,6 +151,160 @@ pub async fn create_client(
     };
     errors.check(new_client.validate());
     errors.finish().map_err(AdminError::Invalid)?;
-    let client = store.create_client(new_client).await?;
-    Ok(CreatedClient { client, secret })
+    Ok(new_client)
+}
+
+impl Admin {
+    pub async fn clients(&self, caller: &Caller) -> Result<Vec<Client>, AdminError> {
+        caller.require(Permission::ClientsRead)?;
+        Ok(self.0.store.list_clients().await?)
+    }
+
+    pub async fn client(&self, caller: &Caller, id: &str) -> Result<Client, AdminError> {
+        caller.require(Permission::ClientsRead)?;
+        let id = ClientId::parse(id).map_err(|_| AdminError::NotFound)?;
+        self.0
+            .store
+            .find_client(&id)
+            .await?
+            .ok_or(AdminError::NotFound)
+    }
+
+    /// Registers a client as `portcullis client create` does.
+    pub async fn create_client(
+        &self,
+        caller: &Caller,
+        input: CreateClient,
+    ) -> Result<CreatedClient, AdminError> {
+        caller.require(Permission::ClientsWrite)?;
+        let created = create_client(self.0.store.as_ref(), &self.0.hasher, input).await?;
+        tracing::info!(client_id = %created.client.id.as_str(), "client registered");
+        Ok(created)
+    }
+
+    /// Replaces what may change of a client (not its id, kind or secret).
+    pub async fn update_client(
+        &self,
+        caller: &Caller,
+        id: &str,
+        input: CreateClient,
+        version: i64,
+    ) -> Result<Client, AdminError> {
+        caller.require(Permission::ClientsWrite)?;
+        let current = self.client_to_change(caller, id).await?;
+        let errors = FieldErrors::default();
+        let kind_asked = if input.public {
+            ClientKind::Public
+        } else {
+            ClientKind::Confidential
+        };
+        if kind_asked != current.kind {
+            return Err(AdminError::Invalid(vec![InvalidField::new(
+                "public",
+                "a client's kind cannot change; register a new client instead",
+            )]));
+        }
+        // The secret stays (validation checks the kind has what it needs); the store keeps it.
+        let secret_hash = current.secret_hash.clone();
+        let changed = checked(errors, current.id.clone(), current.kind, secret_hash, input)?;
+        let client = self
+            .0
+            .store
+            .update_client(&changed, version, self.0.clock.now())
+            .await?;
+        tracing::info!(client_id = %client.id.as_str(), "client changed");
+        Ok(client)
+    }
+
+    /// Gives a confidential client a new secret (shown once); the old one stops working at once.
+    pub async fn rotate_client_secret(
+        &self,
+        caller: &Caller,
+        id: &str,
+        version: Option<i64>,
+    ) -> Result<(Client, PlaintextToken), AdminError> {
+        caller.require(Permission::ClientsWrite)?;
+        let current = self.client_to_change(caller, id).await?;
+        if current.kind != ClientKind::Confidential {
+            return Err(AdminError::Invalid(vec![InvalidField::new(
+                "client_id",
+                "a public client has no secret",
+            )]));
+        }
+        let secret = PlaintextToken::generate();
+        let hash = self.0.hasher.hash(&secret).into_string();
+        let client = self
+            .0
+            .store
+            .replace_client_secret(&current.id, &hash, version, self.0.clock.now())
+            .await?;
+        tracing::info!(client_id = %client.id.as_str(), "client secret replaced");
+        Ok((client, secret))
+    }
+
+    /// Deletes a client with its grants, codes and consents; answers the grants that were live
+    /// (the caller makes their tokens stop working).
+    pub async fn delete_client(
+        &self,
+        caller: &Caller,
+        id: &str,
+        version: Option<i64>,
+    ) -> Result<Vec<uuid::Uuid>, AdminError> {
+        caller.require(Permission::ClientsWrite)?;
+        let current = self.client_to_change(caller, id).await?;
+        let grants = self
+            .0
+            .store
+            .delete_client(&current.id, version, self.0.clock.now())
+            .await?;
+        tracing::info!(client_id = %current.id.as_str(), "client deleted");
+        Ok(grants)
+    }
+
+    /// Replaces the roles a client holds as a service account. The caller must hold every
+    /// permission of the roles given (as for a user's roles).
+    pub async fn set_client_roles(
+        &self,
+        caller: &Caller,
+        id: &str,
+        roles: &[String],
+        version: i64,
+    ) -> Result<Client, AdminError> {
+        caller.require(Permission::ClientsWrite)?;
+        caller.require(Permission::UsersRoles)?;
+        let roles = self.grantable_roles(caller, roles).await?;
+        let current = self.client_to_change(caller, id).await?;
+        if current.kind != ClientKind::Confidential {
+            return Err(AdminError::Invalid(vec![InvalidField::new(
+                "roles",
+                "only a confidential client can act for itself",
+            )]));
+        }
+        let client = self
+            .0
+            .store
+            .replace_client_roles(&current.id, &roles, version, self.0.clock.now())
+            .await?;
+        tracing::info!(client_id = %client.id.as_str(), "client roles replaced");
+        Ok(client)
+    }
+
+    /// A client to change: existing, and holding no permission the caller lacks (whoever may
+    /// change a service account's secret may act as it).
+    async fn client_to_change(&self, caller: &Caller, id: &str) -> Result<Client, AdminError> {
+        let id = ClientId::parse(id).map_err(|_| AdminError::NotFound)?;
+        let client = self
+            .0
+            .store
+            .find_client(&id)
+            .await?
+            .ok_or(AdminError::NotFound)?;
+        let held = self.0.store.permissions_of(&client.service_roles).await?;
+        if !caller.permissions.covers(held) {
+            return Err(AdminError::Forbidden(
+                "the client holds permissions you lack".to_owned(),
+            ));
+        }
+        Ok(client)
+    }
 }

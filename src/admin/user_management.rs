@@ -155,7 +155,7 @@ impl Admin {
     }
 
     /// Roles parsed, without duplicates, that exist and that the caller may give.
-    async fn grantable_roles(
+    pub(super) async fn grantable_roles(
         &self,
         caller: &Caller,
         names: &[String],

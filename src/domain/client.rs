@@ -150,6 +150,11 @@ pub struct Client {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The roles the client holds when it acts for itself (client_credentials): what it may do
+    /// at the admin API as a service account.
+    pub service_roles: Vec<super::RoleName>,
+    /// Moves on with every change of the client or its roles (the admin API's `ETag`).
+    pub version: i64,
 }
 
 /// A client to insert, already checked by [`NewClient::validate`].

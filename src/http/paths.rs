@@ -70,6 +70,12 @@ pub const ADMIN_USER_EXPORT: &str = "/admin/v1/users/{id}/export";
 pub const ADMIN_ROLES: &str = "/admin/v1/roles";
 pub const ADMIN_ROLE: &str = "/admin/v1/roles/{name}";
 pub const ADMIN_PERMISSIONS: &str = "/admin/v1/permissions";
+pub const ADMIN_CLIENTS: &str = "/admin/v1/clients";
+pub const ADMIN_CLIENT: &str = "/admin/v1/clients/{client_id}";
+pub const ADMIN_CLIENT_SECRET: &str = "/admin/v1/clients/{client_id}/secret";
+pub const ADMIN_CLIENT_ROLES: &str = "/admin/v1/clients/{client_id}/roles";
+pub const ADMIN_KEYS: &str = "/admin/v1/keys";
+pub const ADMIN_KEY_ROTATION: &str = "/admin/v1/keys/rotate";
 
 /// The paths discovery advertises, taken from the constants the router mounts.
 pub const ENDPOINTS: crate::oauth::discovery::EndpointPaths =

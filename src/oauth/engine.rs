@@ -164,6 +164,11 @@ impl Engine {
         self.revocations.grant_revoked(id, now);
     }
 
+    /// A client changed here: the next read loads it again.
+    pub fn client_changed(&self, id: &ClientId) {
+        self.clients.forget(id);
+    }
+
     /// A user's row changed here (verified, reset): the next read loads it again.
     pub fn user_changed(&self, id: UserId) {
         self.users.forget(&id);

@@ -151,6 +151,10 @@ pub(super) struct ClientRow {
     pub access_token_ttl_seconds: Option<i64>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub version: i64,
+    /// Role names joined by spaces, when the statement aggregates them (`select_client!`).
+    #[sqlx(default)]
+    pub service_roles: Option<String>,
 }
 
 impl ClientRow {
@@ -184,6 +188,15 @@ impl ClientRow {
                 .map_err(|_| StoreError::Corrupt("access_token_ttl_seconds out of range".into()))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            service_roles: parse_all(
+                self.service_roles
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|r| !r.is_empty()),
+                RoleName::parse,
+            )?,
+            version: self.version,
         })
     }
 }

@@ -38,7 +38,10 @@ where
         let engine = Engine::from_ref(state);
         let (actor, roles): (Actor, Vec<RoleName>) = match engine.admin_subject(token).await {
             Ok(AdminSubject::User(user)) => (Actor::User(user.id), user.roles.clone()),
-            Ok(AdminSubject::Client(client)) => (Actor::Client(client.id.clone()), Vec::new()),
+            Ok(AdminSubject::Client(client)) => (
+                Actor::Client(client.id.clone()),
+                client.service_roles.clone(),
+            ),
             Err(EndpointError::OAuth(error)) if error.code == ErrorCode::InsufficientScope => {
                 return Err(challenged(
                     StatusCode::FORBIDDEN,

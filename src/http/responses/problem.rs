@@ -72,7 +72,13 @@ impl Problem {
     pub fn field_errors(mut self, fields: &[InvalidField]) -> Self {
         self.errors = fields
             .iter()
-            .map(|f| FieldProblem::new(f.field, f.message.clone()))
+            .map(|f| {
+                let mut problem = FieldProblem::new(f.field, f.message.clone());
+                if let Some(index) = f.index {
+                    problem.pointer = format!("{}/{index}", problem.pointer);
+                }
+                problem
+            })
             .collect();
         self
     }

@@ -31,3 +31,6 @@ pub const CUSTOM_ROLE_VERSION_FOR_WRITE: &str =
 /// A user's version and status; the row locked until the transaction ends.
 pub const USER_VERSION_FOR_WRITE: &str =
     "select version, status from users where id = $1 for update";
+
+/// A client's version; the row locked until the transaction ends.
+pub const CLIENT_VERSION_FOR_WRITE: &str = "select version from clients where id = $1 for update";

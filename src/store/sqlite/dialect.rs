@@ -31,3 +31,6 @@ pub const CUSTOM_ROLE_VERSION_FOR_WRITE: &str =
 
 /// A user's version and status; `begin immediate` already holds the write lock.
 pub const USER_VERSION_FOR_WRITE: &str = "select version, status from users where id = $1";
+
+/// A client's version; `begin immediate` already holds the write lock.
+pub const CLIENT_VERSION_FOR_WRITE: &str = "select version from clients where id = $1";
