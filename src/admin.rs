@@ -2,6 +2,7 @@
 //! with every rule checked before anything is written, and who may do what (`access`).
 
 pub mod access;
+pub mod audit_log;
 pub mod clients;
 mod cursor;
 pub mod keys;
@@ -11,6 +12,8 @@ pub mod users;
 
 use std::sync::Arc;
 
+use crate::config::AuditConfig;
+use crate::crypto::audit::AuditKeys;
 use crate::crypto::token::TokenHasher;
 use crate::domain::time::Clock;
 use crate::identity::accounts::{AccountError, Accounts};
@@ -31,6 +34,8 @@ struct Inner {
     /// Authenticates listing cursors and hashes client secrets.
     hasher: TokenHasher,
     rotation: Arc<KeyRotation>,
+    audit_keys: AuditKeys,
+    audit: AuditConfig,
 }
 
 /// What [`Admin::new`] needs.
@@ -40,6 +45,8 @@ pub struct AdminSetup {
     pub clock: Clock,
     pub hasher: TokenHasher,
     pub rotation: Arc<KeyRotation>,
+    pub audit_keys: AuditKeys,
+    pub audit: AuditConfig,
 }
 
 impl Admin {
@@ -50,6 +57,8 @@ impl Admin {
             clock: setup.clock,
             hasher: setup.hasher,
             rotation: setup.rotation,
+            audit_keys: setup.audit_keys,
+            audit: setup.audit,
         }))
     }
 }

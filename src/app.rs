@@ -3,7 +3,6 @@
 
 mod secrets;
 
-use crate::admin::{Admin, AdminSetup};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,7 +12,10 @@ use anyhow::{Context as _, bail};
 use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
+use crate::admin::{Admin, AdminSetup};
+use crate::audit::sealer::Sealer;
 use crate::config::{Backend, Config, DatabaseConfig};
+use crate::crypto::audit::AuditKeys;
 use crate::domain::time::Clock;
 use crate::email;
 use crate::http::{self, AppState};
@@ -23,7 +25,7 @@ use crate::jobs::{self, key_rotation::KeyRotation};
 use crate::oauth::Engine;
 use crate::store::{self, ChangeFeed, Store, StoreError};
 
-pub use secrets::{key_encryption_key, token_hasher};
+pub use secrets::{audit_keys, key_encryption_key, token_hasher};
 
 /// A server, built and bound, ready to [`run`](App::run).
 pub struct App {
@@ -35,6 +37,7 @@ pub struct App {
     rotation: Arc<KeyRotation>,
     changes: Option<Box<dyn ChangeFeed>>,
     mail: Arc<email::Sender>,
+    sealer: Arc<Sealer>,
 }
 
 impl App {
@@ -61,7 +64,7 @@ impl App {
             .await
             .context("creating the first signing keys")?;
         rotation
-            .rotate(now, false)
+            .rotate(now, false, &crate::domain::audit::AuditActor::System)
             .await
             .context("rotating signing keys")?;
         let ring = rotation.load(now).await.context("loading signing keys")?;
@@ -120,13 +123,22 @@ impl App {
             config: config.clone(),
             links,
         });
+        let audit_keys = secrets::audit_keys(&config)?;
         let admin = Admin::new(AdminSetup {
             store: store.clone(),
             accounts: accounts.clone(),
             clock: engine.clock(),
             hasher: hasher.clone(),
             rotation: rotation.clone(),
+            audit_keys: audit_keys.clone(),
+            audit: config.audit.clone(),
         });
+        let sealer = Arc::new(Sealer::new(
+            store.clone(),
+            audit_keys,
+            config.audit.clone(),
+            engine.clock(),
+        ));
         let router = http::router(AppState {
             config: config.clone(),
             store: store.clone(),
@@ -144,6 +156,7 @@ impl App {
             rotation,
             changes,
             mail,
+            sealer,
         })
     }
 
@@ -171,6 +184,7 @@ impl App {
             rotation,
             changes,
             mail,
+            sealer,
         } = self;
         announce(&config, listener.local_addr()?);
         let following =
@@ -179,6 +193,7 @@ impl App {
             mail,
             config.email.poll_interval.get(),
         ));
+        let sealing = tokio::spawn(crate::audit::sealer::run(sealer.clone()));
         let maintenance = tokio::spawn(jobs::maintenance::maintain(
             engine,
             rotation,
@@ -215,6 +230,12 @@ impl App {
             () = grace_expired => tracing::warn!("shutdown grace period over; dropping remaining connections"),
         }
         maintenance.abort();
+        sealing.abort();
+        // What the last requests recorded is chained before the store closes (what is left, the
+        // next instance to start seals).
+        if let Err(error) = sealer.seal().await {
+            tracing::warn!(%error, "sealing the last audit events failed");
+        }
         // A message in the middle of delivery keeps its lease and goes again when it runs out.
         delivery.abort();
         if let Some(following) = following {
@@ -253,7 +274,8 @@ fn announce(config: &Config, address: SocketAddr) {
 /// Connects, refuses a schema newer than this binary, and migrates (or, with migrations off,
 /// refuses a schema older than this binary).
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = connect_with_retry(&config.database).await?;
+    let audit = secrets::audit_keys(config)?;
+    let store = connect_with_retry(&config.database, audit).await?;
     let schema = store
         .schema_version()
         .await
@@ -286,11 +308,14 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// Keeps trying an unreachable database with exponential backoff until `startup_timeout`.
-async fn connect_with_retry(config: &DatabaseConfig) -> anyhow::Result<Arc<dyn Store>> {
+async fn connect_with_retry(
+    config: &DatabaseConfig,
+    audit: AuditKeys,
+) -> anyhow::Result<Arc<dyn Store>> {
     let deadline = Instant::now() + config.startup_timeout.get();
     let mut delay = Duration::from_millis(200);
     loop {
-        match store::connect(config).await {
+        match store::connect(config, audit.clone()).await {
             Ok(store) => return Ok(store),
             Err(error) if error.is_unavailable() && Instant::now() + delay < deadline => {
                 tracing::warn!(

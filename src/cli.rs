@@ -51,6 +51,17 @@ pub enum Command {
     /// Outgoing mail.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Checks every event's MAC, the hash chain and every signed checkpoint, reading only;
+    /// prints the report. Exits non-zero when anything was edited, deleted,
+    /// reordered or left unsealed too long.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

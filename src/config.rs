@@ -35,6 +35,24 @@ pub struct Config {
     pub registration: RegistrationConfig,
     pub account: AccountConfig,
     pub mfa: MfaConfig,
+    pub audit: AuditConfig,
+}
+
+/// The tamper-evident audit log: how soon events are chained, how often the head is signed,
+/// and how long events are kept.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// How often each instance chains the events committed since (one instance at a time).
+    pub seal_interval: Duration,
+    /// Events chained per transaction.
+    pub seal_batch: u32,
+    /// How often the chain's head is signed and written to the log, to be kept off the box.
+    pub checkpoint_interval: Duration,
+    /// Verification reports an event still unsealed after this long.
+    pub max_unsealed_age: Duration,
+    /// How long events are kept; older ones are deleted and the deletion is checkpointed.
+    pub retention: Duration,
 }
 
 /// Self-registration: whether it is open, to whom, and what a new account must do first.

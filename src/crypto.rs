@@ -2,6 +2,7 @@
 //! keyed hashes, constant-time comparison, signing keys, JWS, and sealing keys at rest. Everything
 //! else calls these and re-implements nothing.
 
+pub mod audit;
 pub mod constant_time;
 pub mod jwt;
 pub mod key_encryption;

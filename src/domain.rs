@@ -3,6 +3,7 @@
 //! time only.
 
 pub mod account_token;
+pub mod audit;
 pub mod client;
 pub mod grant;
 pub mod ids;

@@ -214,6 +214,10 @@ fn api_routes() -> Router<AppState> {
         )
         .route(paths::API_ACCOUNT_EXPORT, get(api::account_devices::export))
         .route(
+            paths::API_ACCOUNT_SECURITY_EVENTS,
+            get(api::admin_audit::own_events),
+        )
+        .route(
             paths::API_ACCOUNT_SECOND_FACTOR,
             get(api::account_second_factor::status)
                 .post(api::account_second_factor::start)
@@ -246,7 +250,7 @@ fn api_routes() -> Router<AppState> {
 
 /// The admin REST API (`/admin/v1`), for bearers of admin API access tokens.
 fn admin_routes() -> Router<AppState> {
-    use api::{admin_clients, admin_roles, admin_users};
+    use api::{admin_audit, admin_clients, admin_roles, admin_users};
     Router::new()
         .route(
             paths::ADMIN_USERS,
@@ -299,6 +303,11 @@ fn admin_routes() -> Router<AppState> {
         .route(paths::ADMIN_CLIENT_ROLES, put(admin_clients::set_roles))
         .route(paths::ADMIN_KEYS, get(admin_clients::keys))
         .route(paths::ADMIN_KEY_ROTATION, post(admin_clients::rotate_keys))
+        .route(paths::ADMIN_AUDIT_EVENTS, get(admin_audit::list))
+        .route(
+            paths::ADMIN_AUDIT_VERIFICATION,
+            get(admin_audit::verification),
+        )
 }
 
 /// Every route, and the layers every request passes through (outermost last).

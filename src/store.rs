@@ -4,6 +4,7 @@
 //! transaction, named for the domain step it performs. The only module that names sqlx.
 
 mod accounts;
+pub(crate) mod audit;
 mod browser_sessions;
 pub mod by_time;
 mod clients;
@@ -28,8 +29,10 @@ mod users;
 use std::sync::Arc;
 
 use crate::config::{Backend, DatabaseConfig};
+use crate::crypto::audit::AuditKeys;
 
 pub use accounts::AccountStore;
+pub use audit::{AuditQuery, AuditStore, ChainHead};
 pub use browser_sessions::{BrowserSessionStore, SessionOwner, UserBrowserSession};
 pub use clients::ClientStore;
 pub use consents::{ConnectedApp, ConsentStore};
@@ -63,6 +66,7 @@ pub trait Store:
     + PictureStore
     + SecondFactorStore
     + UserAdminStore
+    + AuditStore
 {
 }
 impl<T> Store for T where
@@ -80,14 +84,16 @@ impl<T> Store for T where
         + PictureStore
         + SecondFactorStore
         + UserAdminStore
+        + AuditStore
 {
 }
 
 /// Opens a pool to the configured database (one attempt; the caller decides about retrying).
-pub async fn connect(config: &DatabaseConfig) -> StoreResult<Arc<dyn Store>> {
+/// Every audit event written through it is MACed with `audit`.
+pub async fn connect(config: &DatabaseConfig, audit: AuditKeys) -> StoreResult<Arc<dyn Store>> {
     Ok(Arc::new(match config.url.backend() {
-        Backend::Postgres => postgres::connect(config).await?,
-        Backend::Sqlite => sqlite::connect(config).await?,
+        Backend::Postgres => postgres::connect(config, audit).await?,
+        Backend::Sqlite => sqlite::connect(config, audit).await?,
     }))
 }
 

@@ -7,6 +7,7 @@
 //! other.
 
 use super::{Admin, AdminError};
+use crate::domain::audit::{AuditActor, AuditEvent};
 use crate::domain::{ClientId, Permission, PermissionSet, RoleName, User, UserId};
 
 /// Who is calling.
@@ -54,6 +55,14 @@ impl Caller {
         }
     }
 
+    /// The caller as audit events name them.
+    pub fn audit_actor(&self) -> AuditActor {
+        match &self.actor {
+            Actor::User(id) => AuditActor::User(id.to_string()),
+            Actor::Client(id) => AuditActor::Client(id.as_str().to_owned()),
+        }
+    }
+
     pub fn user_id(&self) -> Option<UserId> {
         match self.actor {
             Actor::User(id) => Some(id),
@@ -67,6 +76,11 @@ impl Admin {
     pub async fn caller(&self, actor: Actor, roles: &[RoleName]) -> Result<Caller, AdminError> {
         let permissions = self.0.store.permissions_of(roles).await?;
         Ok(Caller { actor, permissions })
+    }
+
+    /// An event of `kind` by the caller, now.
+    pub(super) fn event(&self, caller: &Caller, kind: &str) -> AuditEvent {
+        crate::audit::event(kind, caller.audit_actor(), self.0.clock.now())
     }
 
     /// `Forbidden` unless the caller may act on `target` (see the module's rules).

@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::store::Store;
 
 use super::{Admin, AdminError, Caller};
+use crate::domain::audit::AuditActor;
 use crate::domain::{FieldErrors, Permission};
 
 /// What an operator asks for; every field is checked by [`create_client`].
@@ -49,6 +50,7 @@ pub async fn create_client(
     store: &dyn Store,
     hasher: &TokenHasher,
     input: CreateClient,
+    actor: AuditActor,
 ) -> Result<CreatedClient, AdminError> {
     let kind = if input.public {
         ClientKind::Public
@@ -68,8 +70,36 @@ pub async fn create_client(
         secret.as_ref().map(|s| hasher.hash(s).into_string()),
         input,
     )?;
-    let client = store.create_client(new_client).await?;
+    let event = crate::audit::event("client.created", actor, new_client.created_at)
+        .subject(new_client.id.as_str())
+        .details(client_settings(&new_client));
+    let client = store.create_client(new_client, &event).await?;
     Ok(CreatedClient { client, secret })
+}
+
+/// What an event about a client's settings records: which settings it has, not their values
+/// beyond the kind of client and its grant types and scopes.
+fn client_settings(client: &NewClient) -> Vec<String> {
+    let mut details = vec![format!(
+        "kind:{}",
+        match client.kind {
+            ClientKind::Public => "public",
+            ClientKind::Confidential => "confidential",
+        }
+    )];
+    details.extend(
+        client
+            .grant_types
+            .iter()
+            .map(|g| format!("grant_type:{}", g.as_str())),
+    );
+    details.extend(
+        client
+            .scopes
+            .iter()
+            .map(|s| format!("scope:{}", s.as_str())),
+    );
+    details
 }
 
 /// The client `input` describes, every field checked (problems already noted in `errors` are
@@ -177,7 +207,13 @@ impl Admin {
         input: CreateClient,
     ) -> Result<CreatedClient, AdminError> {
         caller.require(Permission::ClientsWrite)?;
-        let created = create_client(self.0.store.as_ref(), &self.0.hasher, input).await?;
+        let created = create_client(
+            self.0.store.as_ref(),
+            &self.0.hasher,
+            input,
+            caller.audit_actor(),
+        )
+        .await?;
         tracing::info!(client_id = %created.client.id.as_str(), "client registered");
         Ok(created)
     }
@@ -210,7 +246,15 @@ impl Admin {
         let client = self
             .0
             .store
-            .update_client(&changed, version, self.0.clock.now())
+            .update_client(
+                &changed,
+                version,
+                self.0.clock.now(),
+                &self
+                    .event(caller, "client.updated")
+                    .subject(current.id.as_str())
+                    .details(client_settings(&changed)),
+            )
             .await?;
         tracing::info!(client_id = %client.id.as_str(), "client changed");
         Ok(client)
@@ -236,7 +280,15 @@ impl Admin {
         let client = self
             .0
             .store
-            .replace_client_secret(&current.id, &hash, version, self.0.clock.now())
+            .replace_client_secret(
+                &current.id,
+                &hash,
+                version,
+                self.0.clock.now(),
+                &self
+                    .event(caller, "client.secret_rotated")
+                    .subject(current.id.as_str()),
+            )
             .await?;
         tracing::info!(client_id = %client.id.as_str(), "client secret replaced");
         Ok((client, secret))
@@ -255,7 +307,14 @@ impl Admin {
         let grants = self
             .0
             .store
-            .delete_client(&current.id, version, self.0.clock.now())
+            .delete_client(
+                &current.id,
+                version,
+                self.0.clock.now(),
+                &self
+                    .event(caller, "client.deleted")
+                    .subject(current.id.as_str()),
+            )
             .await?;
         tracing::info!(client_id = %current.id.as_str(), "client deleted");
         Ok(grants)
@@ -283,7 +342,16 @@ impl Admin {
         let client = self
             .0
             .store
-            .replace_client_roles(&current.id, &roles, version, self.0.clock.now())
+            .replace_client_roles(
+                &current.id,
+                &roles,
+                version,
+                self.0.clock.now(),
+                &self
+                    .event(caller, "client.roles_changed")
+                    .subject(current.id.as_str())
+                    .details(roles.iter().map(|r| format!("role:{r}"))),
+            )
             .await?;
         tracing::info!(client_id = %client.id.as_str(), "client roles replaced");
         Ok(client)

@@ -59,6 +59,35 @@ pub fn decode(hasher: &TokenHasher, cursor: &str) -> Result<(String, UserPositio
     ))
 }
 
+/// The cursor that continues an audit listing after the event at `at` with `id`.
+pub fn encode_audit(hasher: &TokenHasher, at: time::OffsetDateTime, id: uuid::Uuid) -> String {
+    let payload = URL_SAFE_NO_PAD.encode(format!("{}.{id}", at.unix_timestamp_nanos()));
+    let tag = mac(hasher, &format!("audit:{payload}"));
+    format!("{payload}.{tag}")
+}
+
+/// The position an audit cursor carries; refused unless we made it.
+pub fn decode_audit(
+    hasher: &TokenHasher,
+    cursor: &str,
+) -> Result<(time::OffsetDateTime, uuid::Uuid), InvalidField> {
+    let invalid = || InvalidField::new("cursor", "is not a cursor this server gave out");
+    let (payload, tag) = cursor.split_once('.').ok_or_else(invalid)?;
+    let expected = mac(hasher, &format!("audit:{payload}"));
+    if !crate::crypto::constant_time::equal(expected.as_bytes(), tag.as_bytes()) {
+        return Err(invalid());
+    }
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?)
+        .map_err(|_| invalid())?;
+    let (nanos, id) = text.split_once('.').ok_or_else(invalid)?;
+    let at = nanos
+        .parse()
+        .ok()
+        .and_then(|n| time::OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .ok_or_else(invalid)?;
+    Ok((at, uuid::Uuid::parse_str(id).map_err(|_| invalid())?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ impl Admin {
         let created = self
             .0
             .rotation
-            .rotate(self.0.clock.now(), true)
+            .rotate(self.0.clock.now(), true, &caller.audit_actor())
             .await
             .map_err(internal)?;
         tracing::info!(created = ?created, "signing keys rotated through the admin API");

@@ -62,7 +62,16 @@ impl Admin {
         let role = self
             .0
             .store
-            .create_role(&name, &description, permissions, self.0.clock.now())
+            .create_role(
+                &name,
+                &description,
+                permissions,
+                self.0.clock.now(),
+                &self
+                    .event(caller, "role.created")
+                    .subject(&name)
+                    .details(permission_names(permissions)),
+            )
             .await?;
         tracing::info!(role = %role.name, "role created");
         Ok(role)
@@ -89,7 +98,16 @@ impl Admin {
         let role = self
             .0
             .store
-            .update_role(&current.name, &description, permissions, version)
+            .update_role(
+                &current.name,
+                &description,
+                permissions,
+                version,
+                &self
+                    .event(caller, "role.updated")
+                    .subject(&current.name)
+                    .details(permission_names(permissions)),
+            )
             .await?;
         tracing::info!(role = %role.name, "role changed");
         Ok(role)
@@ -104,7 +122,11 @@ impl Admin {
     ) -> Result<(), AdminError> {
         caller.require(Permission::RolesWrite)?;
         let current = self.editable_role(caller, name).await?;
-        self.0.store.delete_role(&current.name, version).await?;
+        let event = self.event(caller, "role.deleted").subject(&current.name);
+        self.0
+            .store
+            .delete_role(&current.name, version, &event)
+            .await?;
         tracing::info!(role = %current.name, "role deleted");
         Ok(())
     }
@@ -124,6 +146,12 @@ impl Admin {
         caller.require_all(role.permissions)?;
         Ok(role)
     }
+}
+
+fn permission_names(permissions: PermissionSet) -> impl Iterator<Item = String> {
+    permissions
+        .iter()
+        .map(|p| format!("permission:{}", p.as_str()))
 }
 
 fn parse_input(errors: &mut FieldErrors, input: &RoleInput) -> (String, Option<PermissionSet>) {

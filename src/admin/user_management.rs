@@ -202,7 +202,7 @@ impl Admin {
         let roles = self.grantable_roles(caller, roles).await?;
         self.0
             .accounts
-            .invite(email, name, roles)
+            .invite(email, name, roles, caller.audit_actor())
             .await?
             .ok_or(AdminError::EmailTaken)
     }
@@ -220,7 +220,7 @@ impl Admin {
         Ok(self
             .0
             .accounts
-            .update_profile(id, changes, if_version)
+            .update_profile(id, changes, if_version, caller.audit_actor())
             .await?)
     }
 
@@ -256,7 +256,17 @@ impl Admin {
         let done = self
             .0
             .store
-            .change_user_status(id, status, reason, version, now)
+            .change_user_status(
+                id,
+                status,
+                reason,
+                version,
+                now,
+                &self
+                    .event(caller, "user.status_changed")
+                    .subject(id)
+                    .detail(format!("status:{}", status.as_str())),
+            )
             .await?;
         tracing::info!(user_id = %id, status = status.as_str(), "user status changed by an administrator");
         Ok((self.changed_user(id).await?, done))
@@ -276,7 +286,16 @@ impl Admin {
         self.target(caller, id).await?;
         self.0
             .store
-            .replace_user_roles(id, &roles, version, self.0.clock.now())
+            .replace_user_roles(
+                id,
+                &roles,
+                version,
+                self.0.clock.now(),
+                &self
+                    .event(caller, "user.roles_changed")
+                    .subject(id)
+                    .details(roles.iter().map(|r| format!("role:{r}"))),
+            )
             .await?;
         tracing::info!(user_id = %id, "user roles replaced by an administrator");
         self.changed_user(id).await
@@ -292,14 +311,22 @@ impl Admin {
     ) -> Result<SignOut, AdminError> {
         caller.require(Permission::UsersDelete)?;
         let user = self.target(caller, id).await?;
-        Ok(self.0.accounts.delete_account(&user, if_version).await?)
+        Ok(self
+            .0
+            .accounts
+            .delete_account(&user, if_version, caller.audit_actor())
+            .await?)
     }
 
     /// Mails the user a link to choose a new password.
     pub async fn send_password_reset(&self, caller: &Caller, id: UserId) -> Result<(), AdminError> {
         caller.require(Permission::UsersCredentials)?;
         let user = self.target(caller, id).await?;
-        Ok(self.0.accounts.send_password_reset(&user).await?)
+        Ok(self
+            .0
+            .accounts
+            .send_password_reset(&user, caller.audit_actor())
+            .await?)
     }
 
     /// Turns the user's second factor off (lost device and recovery codes). `NotFound` if the
@@ -311,7 +338,7 @@ impl Admin {
             .0
             .accounts
             .second_factors()
-            .reset_by_administrator(&user)
+            .reset_by_administrator(&user, caller.audit_actor())
             .await
             .map_err(|e| AdminError::Internal(Box::new(e)))?;
         if !removed {
@@ -339,7 +366,11 @@ impl Admin {
     ) -> Result<SignOut, AdminError> {
         caller.require(Permission::SessionsRevoke)?;
         self.target(caller, id).await?;
-        Ok(self.0.accounts.end_browser_session(id, sid).await?)
+        Ok(self
+            .0
+            .accounts
+            .end_browser_session(id, sid, caller.audit_actor())
+            .await?)
     }
 
     /// Everything stored about the user, as they could export it themselves (GDPR art. 15/20).

@@ -1,6 +1,7 @@
 //! Creating users.
 
 use crate::crypto::password;
+use crate::domain::audit::AuditActor;
 use crate::domain::user::parse_display_name;
 use crate::domain::{Email, NewUser, Password, RoleName, User, UserId, time};
 use crate::store::Store;
@@ -20,7 +21,11 @@ pub struct CreateUser {
 }
 
 /// Creates a user; the password (if any) is hashed with argon2id on the blocking pool.
-pub async fn create_user(store: &dyn Store, input: CreateUser) -> Result<User, AdminError> {
+pub async fn create_user(
+    store: &dyn Store,
+    input: CreateUser,
+    actor: AuditActor,
+) -> Result<User, AdminError> {
     let mut errors = FieldErrors::default();
     let email = errors.check(Email::parse(&input.email));
     let name = errors.check(parse_display_name(input.name.as_deref()));
@@ -47,5 +52,9 @@ pub async fn create_user(store: &dyn Store, input: CreateUser) -> Result<User, A
         roles,
         created_at: time::now(),
     };
-    Ok(store.create_user(user).await?)
+    let event = crate::audit::event("user.created", actor, user.created_at)
+        .subject(user.id)
+        .person(user.id.as_uuid(), user.email.as_str())
+        .details(user.roles.iter().map(|r| format!("role:{r}")));
+    Ok(store.create_user(user, &event).await?)
 }

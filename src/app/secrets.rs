@@ -10,6 +10,7 @@ use base64::Engine as _;
 use rand::RngExt as _;
 
 use crate::config::{Config, SecretString, decode_secret_key};
+use crate::crypto::audit::AuditKeys;
 use crate::crypto::key_encryption::KeyEncryptionKey;
 use crate::crypto::token::TokenHasher;
 
@@ -22,6 +23,17 @@ pub fn token_hasher(config: &Config) -> anyhow::Result<TokenHasher> {
         "hash.key",
     )?;
     Ok(TokenHasher::new(&key))
+}
+
+/// The audit log's keys, derived from the hash key (so they live outside the database too).
+pub fn audit_keys(config: &Config) -> anyhow::Result<AuditKeys> {
+    let key = configured_or_generated(
+        config,
+        "secrets.hash_key",
+        &config.secrets.hash_key,
+        "hash.key",
+    )?;
+    Ok(AuditKeys::derive(&key))
 }
 
 /// The key that seals private signing keys in the database.

@@ -1,12 +1,14 @@
 //! What each command does.
 
+use crate::domain::audit::AuditActor;
 use std::io::Read as _;
 use std::process::ExitCode;
 
 use serde_json::json;
 
 use super::{
-    ClientCommand, Command, CreateClientArgs, CreateUserArgs, KeysCommand, MailCommand, UserCommand,
+    AuditCommand, ClientCommand, Command, CreateClientArgs, CreateUserArgs, KeysCommand,
+    MailCommand, UserCommand,
 };
 use crate::admin::{self, AdminError};
 use crate::app::{self, App};
@@ -24,6 +26,7 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
         Command::Client(ClientCommand::Create(args)) => create_client(config, args).await,
         Command::Keys(command) => keys(config, command).await,
         Command::Mail(MailCommand::Test { to }) => mail_test(config, &to).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -79,7 +82,8 @@ async fn create_user(config: Config, args: CreateUserArgs) -> anyhow::Result<()>
         password,
         hash_cost: HashCost::configured(&config.password),
     };
-    let result = admin::users::create_user(store.as_ref(), input).await;
+    let operator = AuditActor::Operator("portcullis user create".to_owned());
+    let result = admin::users::create_user(store.as_ref(), input, operator).await;
     store.close().await;
     let user = result?;
     print_json(&json!({
@@ -108,7 +112,8 @@ async fn create_client(config: Config, args: CreateClientArgs) -> anyhow::Result
         id_token_alg: args.id_token_alg,
         access_token_ttl: args.access_token_ttl,
     };
-    let result = admin::clients::create_client(store.as_ref(), &hasher, input).await;
+    let operator = AuditActor::Operator("portcullis client create".to_owned());
+    let result = admin::clients::create_client(store.as_ref(), &hasher, input, operator).await;
     store.close().await;
     let created = result?;
     print_json(&json!({
@@ -135,7 +140,10 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
         rotation.ensure_initial_keys(now).await?;
         let created = match command {
             KeysCommand::List => Vec::new(),
-            KeysCommand::Rotate => rotation.rotate(now, true).await?,
+            KeysCommand::Rotate => {
+                let operator = AuditActor::Operator("portcullis keys rotate".to_owned());
+                rotation.rotate(now, true, &operator).await?
+            }
         };
         let ring = rotation.load(now).await?;
         anyhow::Ok((created, ring.statuses(now)))
@@ -181,6 +189,29 @@ async fn mail_test(config: Config, to: &str) -> anyhow::Result<()> {
             "{} of {} messages could not be delivered",
             round.failed,
             round.claimed
+        );
+    }
+    Ok(())
+}
+
+async fn audit_verify(config: Config) -> anyhow::Result<()> {
+    let store = app::open_store(&config).await?;
+    let keys = app::audit_keys(&config)?;
+    let result = async {
+        let clock = crate::domain::time::Clock::default();
+        let max_age = time::Duration::try_from(config.audit.max_unsealed_age.get())?;
+        anyhow::Ok(
+            crate::audit::verification::verify(store.as_ref(), &keys, clock.now(), max_age).await?,
+        )
+    }
+    .await;
+    store.close().await;
+    let report = result?;
+    print_json(&serde_json::to_value(&report)?)?;
+    if !report.intact {
+        anyhow::bail!(
+            "the audit log is not intact: {} findings",
+            report.findings.len()
         );
     }
     Ok(())

@@ -201,6 +201,22 @@ impl Config {
         if email.poll_interval.is_zero() {
             return Err(("email.poll_interval", "must be greater than zero".into()));
         }
+        let audit = &self.audit;
+        for (key, value) in [
+            ("audit.seal_interval", audit.seal_interval),
+            ("audit.checkpoint_interval", audit.checkpoint_interval),
+            ("audit.max_unsealed_age", audit.max_unsealed_age),
+        ] {
+            if value.is_zero() {
+                return Err((key, "must be greater than zero".into()));
+            }
+        }
+        if audit.seal_batch == 0 {
+            return Err(("audit.seal_batch", "must be at least 1".into()));
+        }
+        if audit.retention.get() < std::time::Duration::from_secs(86_400) {
+            return Err(("audit.retention", "must be at least 1d".into()));
+        }
         for (key, value) in [
             (
                 "registration.verification_ttl",

@@ -7,6 +7,7 @@ pub mod account_devices;
 pub mod account_picture;
 pub mod account_second_factor;
 pub mod accounts;
+pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_roles;
 pub mod admin_users;

@@ -75,6 +75,9 @@ pub const ADMIN_CLIENT: &str = "/admin/v1/clients/{client_id}";
 pub const ADMIN_CLIENT_SECRET: &str = "/admin/v1/clients/{client_id}/secret";
 pub const ADMIN_CLIENT_ROLES: &str = "/admin/v1/clients/{client_id}/roles";
 pub const ADMIN_KEYS: &str = "/admin/v1/keys";
+pub const ADMIN_AUDIT_EVENTS: &str = "/admin/v1/audit-events";
+pub const ADMIN_AUDIT_VERIFICATION: &str = "/admin/v1/audit-events/verification";
+pub const API_ACCOUNT_SECURITY_EVENTS: &str = "/api/v1/account/security-events";
 pub const ADMIN_KEY_ROTATION: &str = "/admin/v1/keys/rotate";
 
 /// The paths discovery advertises, taken from the constants the router mounts.

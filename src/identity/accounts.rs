@@ -20,6 +20,7 @@ mod recovery;
 mod registration;
 mod verification;
 
+use crate::domain::audit::AuditEvent;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -215,11 +216,13 @@ impl Accounts {
             return;
         };
         let running = Arc::clone(&self.0.running);
+        // The request's context goes with the step, so its audit events name the request.
+        let context = crate::audit::RequestContext::current().unwrap_or_default();
         tokio::spawn(async move {
             let Ok(_running) = running.acquire_owned().await else {
                 return;
             };
-            if let Err(error) = step.await {
+            if let Err(error) = context.scope(step).await {
                 tracing::warn!(%error, step = what, "an account step after its answer failed");
             }
             drop(accepted);
@@ -255,12 +258,13 @@ impl Accounts {
         token: NewAccountToken,
         mail: OutgoingMail,
         now: time::OffsetDateTime,
+        event: Option<&AuditEvent>,
     ) -> Result<(), AccountError> {
         let paced_since = Some(now - self.resend_interval());
         if self
             .0
             .store
-            .issue_account_token(token, mail, paced_since)
+            .issue_account_token(token, mail, paced_since, event)
             .await?
         {
             self.mail_queued();

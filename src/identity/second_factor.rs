@@ -8,6 +8,7 @@
 //! waiting sign-in allows `mfa.attempts_per_sign_in` codes. Each TOTP step is accepted at most
 //! once per user, so a code seen over someone's shoulder is worthless once used.
 
+use crate::domain::audit::{AuditActor, AuditEvent};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -352,7 +353,17 @@ impl SecondFactors {
         // Everything that can fail is made before the code is spent.
         let mail = self.notice(user, SecondFactorChange::Removed, self.0.clock.now())?;
         self.verify_code(user.id, proof).await?;
-        if !self.0.store.remove_second_factor(user.id, mail).await? {
+        let event = self.event(
+            "user.second_factor.removed",
+            user,
+            AuditActor::User(user.id.to_string()),
+        );
+        if !self
+            .0
+            .store
+            .remove_second_factor(user.id, mail, &event)
+            .await?
+        {
             return Err(SecondFactorError::NotEnrolled);
         }
         self.0.sender.wake();
@@ -363,9 +374,19 @@ impl SecondFactors {
     /// Turns `user`'s second factor off at an administrator's request (a lost phone and lost
     /// recovery codes); the owner is told by mail. False if there was none. Under a policy that
     /// requires one, the next sign-in asks to set one up again.
-    pub async fn reset_by_administrator(&self, user: &User) -> Result<bool, SecondFactorError> {
+    pub async fn reset_by_administrator(
+        &self,
+        user: &User,
+        actor: AuditActor,
+    ) -> Result<bool, SecondFactorError> {
         let mail = self.notice(user, SecondFactorChange::Removed, self.0.clock.now())?;
-        if !self.0.store.remove_second_factor(user.id, mail).await? {
+        let event = self.event("user.second_factor.removed", user, actor);
+        if !self
+            .0
+            .store
+            .remove_second_factor(user.id, mail, &event)
+            .await?
+        {
             return Ok(false);
         }
         self.0.sender.wake();
@@ -569,6 +590,11 @@ impl SecondFactors {
                 (code.display(), code.hash(&self.0.hasher))
             })
             .unzip()
+    }
+
+    /// An event of `kind` about `user`'s factor, by `actor`, now.
+    fn event(&self, kind: &str, user: &User, actor: AuditActor) -> AuditEvent {
+        crate::audit::event(kind, actor, self.0.clock.now()).subject(user.id)
     }
 
     fn notice(

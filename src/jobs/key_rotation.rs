@@ -2,6 +2,7 @@
 //! `keys.rotation_interval` (the successor is published `jwks_max_age + reload_interval` before it
 //! signs), load and unseal keys into the ring, and delete keys no token can need.
 
+use crate::domain::audit::AuditActor;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -52,8 +53,14 @@ impl KeyRotation {
     pub async fn ensure_initial_keys(&self, now: OffsetDateTime) -> Result<(), KeyRotationError> {
         for alg in SigningAlgorithm::ALL {
             if self.store.newest_signing_key(alg).await?.is_none() {
-                self.create_key(alg, now, now, OffsetDateTime::UNIX_EPOCH)
-                    .await?;
+                self.create_key(
+                    alg,
+                    now,
+                    now,
+                    OffsetDateTime::UNIX_EPOCH,
+                    &AuditActor::System,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -65,6 +72,7 @@ impl KeyRotation {
         &self,
         now: OffsetDateTime,
         force: bool,
+        actor: &AuditActor,
     ) -> Result<Vec<String>, KeyRotationError> {
         let interval = time::Duration::try_from(self.config.keys.rotation_interval.get())
             .unwrap_or(time::Duration::days(30));
@@ -78,7 +86,7 @@ impl KeyRotation {
             };
             if due
                 && let Some(kid) = self
-                    .create_key(alg, now, now + self.publication_lead(), now)
+                    .create_key(alg, now, now + self.publication_lead(), now, actor)
                     .await?
             {
                 tracing::info!(%kid, alg = alg.as_str(), "new signing key published");
@@ -94,6 +102,7 @@ impl KeyRotation {
         now: OffsetDateTime,
         activates_at: OffsetDateTime,
         unless_activating_after: OffsetDateTime,
+        actor: &AuditActor,
     ) -> Result<Option<String>, KeyRotationError> {
         // RSA generation takes tens of milliseconds: not on the executor.
         let key = spawn_blocking_in_span(move || SigningKey::generate(alg)).await??;
@@ -102,6 +111,9 @@ impl KeyRotation {
             .kek
             .seal(&key.pkcs8()?, &kid)
             .map_err(KeyRotationError::Seal)?;
+        let event = crate::audit::event("key.created", actor.clone(), now)
+            .subject(&kid)
+            .detail(format!("alg:{}", alg.as_str()));
         let stored = StoredSigningKey {
             kid: kid.clone(),
             alg,
@@ -111,7 +123,7 @@ impl KeyRotation {
         };
         let inserted = self
             .store
-            .insert_signing_key_unless_newer(stored, unless_activating_after)
+            .insert_signing_key_unless_newer(stored, unless_activating_after, &event)
             .await?;
         Ok(inserted.then_some(kid))
     }

@@ -22,7 +22,9 @@ pub async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Dura
             tracing::warn!(%error, "reloading revocations failed; will retry");
         }
         let round = async {
-            rotation.rotate(now, false).await?;
+            rotation
+                .rotate(now, false, &crate::domain::audit::AuditActor::System)
+                .await?;
             let ring = rotation.load(now).await?;
             rotation.purge(&ring, now).await?;
             engine.replace_keys(ring);

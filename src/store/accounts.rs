@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::insert_audit;
 use super::error::classify_conflict;
 use super::outbox::insert_mail;
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, with_pool};
@@ -11,6 +12,7 @@ use super::rows::AccountTokenRow;
 use super::timestamp::Ts;
 use super::users::{INSERT_ROLE, INSERT_USER_ROLE, insert_user, inserted};
 use super::{Conflict, StoreResult, UserStore as _, by_time};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{
     AccountToken, NewAccountToken, NewUser, OutgoingMail, SignOut, TokenHash, TokenPurpose, User,
     UserId,
@@ -39,6 +41,7 @@ pub trait AccountStore: Send + Sync {
         user: NewUser,
         token: NewAccountToken,
         mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<User>;
     /// Stores a code and link with the mail that carries them; the user's earlier tokens for the
     /// same purpose stop working (the newest mail is the one that counts). With `paced_since`,
@@ -49,6 +52,7 @@ pub trait AccountStore: Send + Sync {
         token: NewAccountToken,
         mail: OutgoingMail,
         paced_since: Option<OffsetDateTime>,
+        event: Option<&AuditEvent>,
     ) -> StoreResult<bool>;
     /// The user's newest token for `purpose`, whether or not it is still live.
     async fn latest_account_token(
@@ -96,6 +100,7 @@ pub trait AccountStore: Send + Sync {
         purpose: TokenPurpose,
         now: OffsetDateTime,
         mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<()>;
     /// Consumes an address-change token and makes its address the user's, verified. In the same
     /// transaction the user's other live codes and links die (a recovery mailed to the old
@@ -113,15 +118,15 @@ pub trait AccountStore: Send + Sync {
     /// guess counter (`counter_keys`) is deleted, and the row keeps only its id, renamed to
     /// `tombstone_email`, with status `deleted`; `notice` is queued. `Conflict::LastAdmin` when
     /// the user is the last active administrator, `Conflict::Version` when `expected_version`
-    /// is given and the row moved on (then nothing changes).
+    /// is given and the row moved on (then nothing changes). It happens at `event`'s time.
     async fn delete_account(
         &self,
         user: UserId,
         expected_version: Option<i64>,
         tombstone_email: &str,
         counter_keys: &[String],
-        now: OffsetDateTime,
         notice: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut>;
     /// Forgets tokens that expired before `before`; returns how many.
     async fn purge_expired_account_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
@@ -182,7 +187,9 @@ pub(super) use sign_out_everywhere;
 
 /// What an account's deletion erases outright, by user `$1` (grants stay, revoked, so that their
 /// tokens stay inactive everywhere until they expire).
-const ERASED_WITH_ACCOUNT: [&str; 8] = [
+const ERASED_WITH_ACCOUNT: [&str; 9] = [
+    // The audit log keeps the events, committed to by hashes; the personal data beside them goes.
+    "delete from audit_personal_data where person = $1",
     "delete from pictures where user_id = $1",
     "delete from second_factors where user_id = $1",
     "delete from recovery_codes where user_id = $1",
@@ -226,12 +233,14 @@ impl AccountStore for SqlStore {
         user: NewUser,
         token: NewAccountToken,
         mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<User> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             insert_user!(tx, &user);
             insert_account_token!(tx, &token);
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(inserted(user))
@@ -242,6 +251,7 @@ impl AccountStore for SqlStore {
         token: NewAccountToken,
         mail: OutgoingMail,
         paced_since: Option<OffsetDateTime>,
+        event: Option<&AuditEvent>,
     ) -> StoreResult<bool> {
         let lock_user = dialect!(self, USER_EXISTS_FOR_WRITE);
         let recent = "select count(*) from account_tokens
@@ -262,6 +272,7 @@ impl AccountStore for SqlStore {
             }
             insert_account_token!(tx, &token);
             insert_mail!(&mut *tx, &mail)?;
+            if let Some(event) = event { insert_audit!(self, tx, event); }
             tx.commit().await?;
         });
         Ok(true)
@@ -391,11 +402,13 @@ impl AccountStore for SqlStore {
         purpose: TokenPurpose,
         now: OffsetDateTime,
         mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             execute!(in &mut *tx, END_LIVE_TOKENS, user.as_uuid(), purpose.as_str(), Ts(now))?;
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok(())
         })
@@ -449,9 +462,11 @@ impl AccountStore for SqlStore {
         expected_version: Option<i64>,
         tombstone_email: &str,
         counter_keys: &[String],
-        now: OffsetDateTime,
         notice: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut> {
+        // The deletion happens when its event says.
+        let now = event.occurred_at;
         let user_id = user.as_uuid();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -504,6 +519,7 @@ impl AccountStore for SqlStore {
                 return Err(super::StoreError::NotFound);
             }
             insert_mail!(&mut *tx, &notice)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok(SignOut { revoked_grants, ended_sessions })
         })

@@ -4,9 +4,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreResult;
+use super::audit::insert_audit;
 use super::by_time;
 use super::pool::{BeginWrite as _, SqlStore, execute, fetch, scalar, with_pool};
 use super::timestamp::Ts;
+use crate::domain::audit::AuditEvent;
 use crate::domain::{SignOut, TokenHash, UserId};
 
 /// Who is signed in to a session, and how: stored beside the session's data so that a person
@@ -72,6 +74,7 @@ pub trait BrowserSessionStore: Send + Sync {
         user: UserId,
         sessions: &[UserBrowserSession],
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut>;
 }
 
@@ -192,6 +195,7 @@ impl BrowserSessionStore for SqlStore {
         user: UserId,
         sessions: &[UserBrowserSession],
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -216,6 +220,7 @@ impl BrowserSessionStore for SqlStore {
                     )?;
                 }
             }
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok(done)
         })

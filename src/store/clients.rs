@@ -4,17 +4,19 @@ use async_trait::async_trait;
 
 use time::OffsetDateTime;
 
+use super::audit::insert_audit;
 use super::error::classify_conflict;
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, with_pool};
 use super::rows::{ClientRow, kind_name, string_list};
 use super::timestamp::Ts;
 use super::{Conflict, StoreError, StoreResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{Client, ClientId, NewClient, RoleName};
 
 #[async_trait]
 pub trait ClientStore: Send + Sync {
     /// `Conflict::ClientId` if the id is taken.
-    async fn create_client(&self, client: NewClient) -> StoreResult<Client>;
+    async fn create_client(&self, client: NewClient, event: &AuditEvent) -> StoreResult<Client>;
     async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
     async fn list_clients(&self) -> StoreResult<Vec<Client>>;
     /// Whether some client lists `origin` among its web origins (answers CORS preflights, which
@@ -28,6 +30,7 @@ pub trait ClientStore: Send + Sync {
         client: &NewClient,
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Client>;
     /// Sets a new secret hash (the old secret stops working at once), with the version check
     /// when `expected_version` is given.
@@ -37,6 +40,7 @@ pub trait ClientStore: Send + Sync {
         secret_hash: &str,
         expected_version: Option<i64>,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Client>;
     /// Deletes a client with its grants, codes and consents, with the version check when
     /// `expected_version` is given; answers the grants that were live (their access tokens must
@@ -46,6 +50,7 @@ pub trait ClientStore: Send + Sync {
         id: &ClientId,
         expected_version: Option<i64>,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Vec<uuid::Uuid>>;
     /// Replaces the roles the client holds as a service account (`roles` without duplicates).
     /// `Conflict::UnknownRole` when a role does not exist.
@@ -55,6 +60,7 @@ pub trait ClientStore: Send + Sync {
         roles: &[RoleName],
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Client>;
 }
 
@@ -88,34 +94,39 @@ macro_rules! lock_client {
 
 #[async_trait]
 impl ClientStore for SqlStore {
-    async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
-        let row = fetch!(
-            self,
-            fetch_one,
-            ClientRow,
-            "insert into clients (id, name, secret_hash, kind, first_party, redirect_uris,
-                 post_logout_redirect_uris, grant_types, scopes, audience, access_token_alg,
-                 id_token_alg, access_token_ttl_seconds, created_at, updated_at, web_origins)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
-             returning *",
-            client.id.as_str(),
-            &client.name,
-            &client.secret_hash,
-            kind_name(client.kind),
-            client.first_party,
-            string_list(&client.redirect_uris, |u| u.as_str()),
-            string_list(&client.post_logout_redirect_uris, |u| u.as_str()),
-            string_list(&client.grant_types, |g| g.as_str()),
-            string_list(&client.scopes, |s| s.as_str()),
-            &client.audience,
-            client.access_token_alg.as_str(),
-            client.id_token_alg.as_str(),
-            client.access_token_ttl_seconds.map(i64::from),
-            Ts(client.created_at),
-            string_list(&client.web_origins, |o| o.as_str()),
-        )
-        .map_err(|e| classify_conflict(e, Conflict::ClientId))?;
-        row.into_client()
+    async fn create_client(&self, client: NewClient, event: &AuditEvent) -> StoreResult<Client> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row = fetch!(
+                in &mut *tx,
+                fetch_one,
+                ClientRow,
+                "insert into clients (id, name, secret_hash, kind, first_party, redirect_uris,
+                     post_logout_redirect_uris, grant_types, scopes, audience, access_token_alg,
+                     id_token_alg, access_token_ttl_seconds, created_at, updated_at, web_origins)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
+                 returning *",
+                client.id.as_str(),
+                &client.name,
+                &client.secret_hash,
+                kind_name(client.kind),
+                client.first_party,
+                string_list(&client.redirect_uris, |u| u.as_str()),
+                string_list(&client.post_logout_redirect_uris, |u| u.as_str()),
+                string_list(&client.grant_types, |g| g.as_str()),
+                string_list(&client.scopes, |s| s.as_str()),
+                &client.audience,
+                client.access_token_alg.as_str(),
+                client.id_token_alg.as_str(),
+                client.access_token_ttl_seconds.map(i64::from),
+                Ts(client.created_at),
+                string_list(&client.web_origins, |o| o.as_str()),
+            )
+            .map_err(|e| classify_conflict(e, Conflict::ClientId))?;
+            insert_audit!(self, tx, event);
+            tx.commit().await?;
+            row.into_client()
+        })
     }
 
     async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>> {
@@ -140,6 +151,7 @@ impl ClientStore for SqlStore {
         client: &NewClient,
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Client> {
         let id = client.id.as_str();
         with_pool!(self, pool => {
@@ -166,6 +178,7 @@ impl ClientStore for SqlStore {
                 string_list(&client.web_origins, |o| o.as_str()),
                 Ts(now),
             )?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         self.find_client(&client.id)
@@ -179,6 +192,7 @@ impl ClientStore for SqlStore {
         secret_hash: &str,
         expected_version: Option<i64>,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Client> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -188,6 +202,7 @@ impl ClientStore for SqlStore {
                 "update clients set secret_hash = $2, updated_at = $3 where id = $1",
                 id.as_str(), secret_hash, Ts(now),
             )?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         self.find_client(id).await?.ok_or(StoreError::NotFound)
@@ -198,6 +213,7 @@ impl ClientStore for SqlStore {
         id: &ClientId,
         expected_version: Option<i64>,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Vec<uuid::Uuid>> {
         let live = "select id from grants
              where client_id = $1 and revoked_at is null and expires_at > $2";
@@ -206,6 +222,7 @@ impl ClientStore for SqlStore {
             lock_client!(self, tx, id.as_str(), expected_version);
             let grants = scalar!(in &mut *tx, fetch_all, uuid::Uuid, live, id.as_str(), Ts(now))?;
             execute!(in &mut *tx, "delete from clients where id = $1", id.as_str())?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok(grants)
         })
@@ -217,6 +234,7 @@ impl ClientStore for SqlStore {
         roles: &[RoleName],
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Client> {
         let give = "insert into client_roles (client_id, role_name, created_at)
              select $1, name, $3 from roles where name = $2";
@@ -229,6 +247,7 @@ impl ClientStore for SqlStore {
                     return Err(StoreError::Conflict(Conflict::UnknownRole));
                 }
             }
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         self.find_client(id).await?.ok_or(StoreError::NotFound)

@@ -285,7 +285,7 @@ impl GrantStore for SqlStore {
             SqlStore::Postgres { pool, .. } => {
                 postgres::rotation::rotate_refresh_token(pool, token, now, next, retry_since).await
             }
-            SqlStore::Sqlite { pool } => {
+            SqlStore::Sqlite { pool, .. } => {
                 sqlite::rotation::rotate_refresh_token(pool, token, now, next, retry_since).await
             }
         }

@@ -3,10 +3,12 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::audit::insert_audit;
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, with_pool};
 use super::rows::SigningKeyRow;
 use super::timestamp::Ts;
 use super::{StoreError, StoreResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{SigningAlgorithm, StoredSigningKey};
 
 #[async_trait]
@@ -17,6 +19,7 @@ pub trait KeyStore: Send + Sync {
         &self,
         key: StoredSigningKey,
         unless_activating_after: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<bool>;
     async fn list_signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>>;
     async fn delete_signing_key(&self, kid: &str) -> StoreResult<()>;
@@ -40,6 +43,7 @@ impl KeyStore for SqlStore {
         &self,
         key: StoredSigningKey,
         unless_activating_after: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<bool> {
         // "Unless newer" reads before it writes: instances rotating at the same instant take turns,
         // or each would see no newer key and insert its own.
@@ -57,6 +61,9 @@ impl KeyStore for SqlStore {
                 Ts(key.activates_at),
                 Ts(unless_activating_after),
             )?;
+            if inserted == 1 {
+                insert_audit!(self, tx, event);
+            }
             tx.commit().await?;
             inserted
         });

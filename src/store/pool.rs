@@ -9,6 +9,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::SqlitePool;
 
+use crate::crypto::audit::AuditKeys;
+
 /// The store: every concern (`store/<concern>.rs`) is implemented once for it.
 pub(super) enum SqlStore {
     Postgres {
@@ -16,10 +18,21 @@ pub(super) enum SqlStore {
         /// For connections outside the pool (the change feed's LISTEN).
         options: Box<PgConnectOptions>,
         acquire_timeout: Duration,
+        audit: AuditKeys,
     },
     Sqlite {
         pool: SqlitePool,
+        audit: AuditKeys,
     },
+}
+
+impl SqlStore {
+    /// The keys every audit event is MACed with as it is written.
+    pub(super) fn audit_keys(&self) -> &AuditKeys {
+        match self {
+            Self::Postgres { audit, .. } | Self::Sqlite { audit, .. } => audit,
+        }
+    }
 }
 
 /// A write transaction: PostgreSQL's `begin`; SQLite's `begin immediate`, which takes the write
@@ -58,7 +71,7 @@ macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
             $crate::store::pool::SqlStore::Postgres { pool: $pool, .. } => $body,
-            $crate::store::pool::SqlStore::Sqlite { pool: $pool } => $body,
+            $crate::store::pool::SqlStore::Sqlite { pool: $pool, .. } => $body,
         }
     };
 }

@@ -16,10 +16,11 @@ pub(super) use changes::PgChangeFeed;
 use super::pool::SqlStore;
 use super::{StoreError, StoreResult};
 use crate::config::DatabaseConfig;
+use crate::crypto::audit::AuditKeys;
 
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 
-pub(super) async fn connect(config: &DatabaseConfig) -> StoreResult<SqlStore> {
+pub(super) async fn connect(config: &DatabaseConfig, audit: AuditKeys) -> StoreResult<SqlStore> {
     let options = PgConnectOptions::from_str(config.url.expose())
         .map_err(StoreError::Other)?
         .application_name("portcullis")
@@ -40,5 +41,6 @@ pub(super) async fn connect(config: &DatabaseConfig) -> StoreResult<SqlStore> {
         pool,
         options: Box::new(options),
         acquire_timeout: config.acquire_timeout.get(),
+        audit,
     })
 }

@@ -4,12 +4,14 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::audit::insert_audit;
 use super::error::classify_conflict;
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, with_pool};
 use super::rows::{RoleRow, parse_all};
 use super::timestamp::Ts;
 use super::users::{INSERT_ROLE, INSERT_USER_ROLE};
 use super::{Conflict, StoreError, StoreResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{Permission, PermissionSet, Role, RoleName, UserId};
 
 #[async_trait]
@@ -35,6 +37,7 @@ pub trait RoleStore: Send + Sync {
         description: &str,
         permissions: PermissionSet,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Role>;
     /// Replaces a custom role's description and permissions if it is still at
     /// `expected_version`: `Conflict::Version` if not, `NotFound` if there is no such custom role.
@@ -44,9 +47,15 @@ pub trait RoleStore: Send + Sync {
         description: &str,
         permissions: PermissionSet,
         expected_version: i64,
+        event: &AuditEvent,
     ) -> StoreResult<Role>;
     /// Deletes a custom role (and its assignments) if it is still at `expected_version`.
-    async fn delete_role(&self, name: &RoleName, expected_version: i64) -> StoreResult<()>;
+    async fn delete_role(
+        &self,
+        name: &RoleName,
+        expected_version: i64,
+        event: &AuditEvent,
+    ) -> StoreResult<()>;
     /// The permissions the roles give together, as stored now.
     async fn permissions_of(&self, roles: &[RoleName]) -> StoreResult<PermissionSet>;
 }
@@ -120,6 +129,7 @@ impl RoleStore for SqlStore {
         description: &str,
         permissions: PermissionSet,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Role> {
         let insert = "insert into roles (name, description, created_at) values ($1, $2, $3)";
         with_pool!(self, pool => {
@@ -129,6 +139,7 @@ impl RoleStore for SqlStore {
             for permission in permissions.iter() {
                 execute!(in &mut *tx, INSERT_PERMISSION, name.as_str(), permission.as_str())?;
             }
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         self.find_role(name).await?.ok_or(StoreError::NotFound)
@@ -140,6 +151,7 @@ impl RoleStore for SqlStore {
         description: &str,
         permissions: PermissionSet,
         expected_version: i64,
+        event: &AuditEvent,
     ) -> StoreResult<Role> {
         let lock = dialect!(self, CUSTOM_ROLE_VERSION_FOR_WRITE);
         with_pool!(self, pool => {
@@ -159,12 +171,18 @@ impl RoleStore for SqlStore {
             for permission in permissions.iter() {
                 execute!(in &mut *tx, INSERT_PERMISSION, name.as_str(), permission.as_str())?;
             }
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         self.find_role(name).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn delete_role(&self, name: &RoleName, expected_version: i64) -> StoreResult<()> {
+    async fn delete_role(
+        &self,
+        name: &RoleName,
+        expected_version: i64,
+        event: &AuditEvent,
+    ) -> StoreResult<()> {
         let lock = dialect!(self, CUSTOM_ROLE_VERSION_FOR_WRITE);
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -176,6 +194,7 @@ impl RoleStore for SqlStore {
                 Some(_) => {}
             }
             execute!(in &mut *tx, "delete from roles where name = $1", name.as_str())?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(())

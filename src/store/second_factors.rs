@@ -10,10 +10,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::insert_audit;
 use super::outbox::insert_mail;
 use super::pool::{BeginWrite as _, SqlStore, execute, fetch, with_pool};
 use super::timestamp::Ts;
 use super::{StoreError, StoreResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{
     ChallengeFor, ClientId, FailureBudget, OutgoingMail, SecondFactor, SecondFactorChallenge,
     TokenHash, UserId,
@@ -43,7 +45,12 @@ pub trait SecondFactorStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Removes the user's factor, recovery codes and waiting sign-ins and queues `mail`, in one
     /// transaction. False when the user had no factor.
-    async fn remove_second_factor(&self, user: UserId, mail: OutgoingMail) -> StoreResult<bool>;
+    async fn remove_second_factor(
+        &self,
+        user: UserId,
+        mail: OutgoingMail,
+        event: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// Replaces the recovery codes of a confirmed factor and queues `mail`. False when the user
     /// has no confirmed factor.
     async fn replace_recovery_codes(
@@ -238,7 +245,12 @@ impl SecondFactorStore for SqlStore {
         Ok(true)
     }
 
-    async fn remove_second_factor(&self, user: UserId, mail: OutgoingMail) -> StoreResult<bool> {
+    async fn remove_second_factor(
+        &self,
+        user: UserId,
+        mail: OutgoingMail,
+        event: &AuditEvent,
+    ) -> StoreResult<bool> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let user = user.as_uuid();
@@ -249,6 +261,7 @@ impl SecondFactorStore for SqlStore {
             execute!(in &mut *tx, "delete from recovery_codes where user_id = $1", user)?;
             execute!(in &mut *tx, "delete from second_factor_challenges where user_id = $1", user)?;
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(true)

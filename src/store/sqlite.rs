@@ -14,10 +14,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use super::pool::SqlStore;
 use super::{StoreError, StoreResult};
 use crate::config::DatabaseConfig;
+use crate::crypto::audit::AuditKeys;
 
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 
-pub(super) async fn connect(config: &DatabaseConfig) -> StoreResult<SqlStore> {
+pub(super) async fn connect(config: &DatabaseConfig, audit: AuditKeys) -> StoreResult<SqlStore> {
     let options = SqliteConnectOptions::from_str(config.url.expose())
         .map_err(StoreError::Other)?
         .create_if_missing(true)
@@ -39,5 +40,5 @@ pub(super) async fn connect(config: &DatabaseConfig) -> StoreResult<SqlStore> {
         .test_before_acquire(false)
         .connect_with(options)
         .await?;
-    Ok(SqlStore::Sqlite { pool })
+    Ok(SqlStore::Sqlite { pool, audit })
 }

@@ -7,11 +7,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::accounts::sign_out_everywhere;
+use super::audit::insert_audit;
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, scalar, with_pool};
 use super::rows::UserRow;
 use super::timestamp::Ts;
 use super::users::select_user;
 use super::{Conflict, StoreError, StoreResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{RoleName, SignOut, TokenPurpose, User, UserId, UserStatus};
 
 /// The orders a user listing can walk.
@@ -61,6 +63,7 @@ pub trait UserAdminStore: Send + Sync {
         reason: Option<&str>,
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut>;
     /// Replaces the user's roles (`roles` without duplicates) if the user is still at
     /// `expected_version`. `NotFound`,
@@ -72,6 +75,7 @@ pub trait UserAdminStore: Send + Sync {
         roles: &[RoleName],
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<()>;
 }
 
@@ -167,6 +171,7 @@ impl UserAdminStore for SqlStore {
         reason: Option<&str>,
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut> {
         let user_id = user.as_uuid();
         with_pool!(self, pool => {
@@ -185,6 +190,7 @@ impl UserAdminStore for SqlStore {
             } else {
                 sign_out_everywhere!(tx, user_id, now)
             };
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok(done)
         })
@@ -196,6 +202,7 @@ impl UserAdminStore for SqlStore {
         roles: &[RoleName],
         expected_version: i64,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<()> {
         let user_id = user.as_uuid();
         let keeps_admin = roles.iter().any(|r| r.as_str() == "admin");
@@ -216,6 +223,7 @@ impl UserAdminStore for SqlStore {
                 }
             }
             execute!(in &mut *tx, "update users set updated_at = $2 where id = $1", user_id, Ts(now))?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(())
@@ -223,7 +231,7 @@ impl UserAdminStore for SqlStore {
 }
 
 /// `value` with LIKE's wildcards (and the escape character) escaped, to match literally.
-fn escape_like(value: &str) -> String {
+pub(super) fn escape_like(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
     for c in value.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -3,17 +3,19 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::audit::insert_audit;
 use super::error::classify_conflict;
 use super::pool::{BeginWrite as _, SqlStore, execute, fetch, with_pool};
 use super::rows::{CredentialsRow, UserRow};
 use super::timestamp::Ts;
 use super::{Conflict, StoreError, StoreResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::{Email, NewUser, Profile, User, UserId, UserStatus};
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Inserts a user with its roles (creating missing roles). `Conflict::Email` if the email is taken.
-    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn create_user(&self, user: NewUser, event: &AuditEvent) -> StoreResult<User>;
     async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     /// The user and their password hash (PHC string), for checking a sign-in.
@@ -28,6 +30,7 @@ pub trait UserStore: Send + Sync {
         profile: &Profile,
         expected_version: Option<i64>,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Option<User>>;
     /// Replaces the password hash with `new` if it is still `old` (an upgrade at a higher cost
     /// never overwrites a password changed meanwhile); whether it did.
@@ -148,10 +151,11 @@ fn roles_len(roles: &[crate::domain::RoleName]) -> i64 {
 
 #[async_trait]
 impl UserStore for SqlStore {
-    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+    async fn create_user(&self, user: NewUser, event: &AuditEvent) -> StoreResult<User> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             insert_user!(tx, &user);
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(inserted(user))
@@ -183,28 +187,37 @@ impl UserStore for SqlStore {
         profile: &Profile,
         expected_version: Option<i64>,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Option<User>> {
         let sql = "update users set name = $2, given_name = $3, family_name = $4, picture = $5,
                  gender = $6, phone_number = $7, phone_number_verified = $8, locale = $9,
                  zoneinfo = $10, updated_at = $11
              where id = $1 and ($12 is null or version = $12) and status <> 'deleted'";
         let p = profile;
-        let changed = execute!(
-            self,
-            sql,
-            id.as_uuid(),
-            name,
-            &p.given_name,
-            &p.family_name,
-            &p.picture,
-            &p.gender,
-            &p.phone_number,
-            p.phone_number_verified,
-            &p.locale,
-            &p.zoneinfo,
-            Ts(now),
-            expected_version,
-        )?;
+        let changed = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let changed = execute!(
+                in &mut *tx,
+                sql,
+                id.as_uuid(),
+                name,
+                &p.given_name,
+                &p.family_name,
+                &p.picture,
+                &p.gender,
+                &p.phone_number,
+                p.phone_number_verified,
+                &p.locale,
+                &p.zoneinfo,
+                Ts(now),
+                expected_version,
+            )?;
+            if changed == 1 {
+                insert_audit!(self, tx, event);
+            }
+            tx.commit().await?;
+            changed
+        });
         let user = self.find_user(id).await?.ok_or(StoreError::NotFound)?;
         Ok((changed == 1).then_some(user))
     }

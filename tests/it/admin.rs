@@ -3,6 +3,7 @@
 //! guards against raising anyone above the caller.
 
 mod access;
+mod audit;
 mod clients;
 mod roles;
 mod users;

@@ -29,7 +29,7 @@ async fn user_create_prints_json_and_stores_the_user(backend: Backend) {
     assert_eq!(json["email"], "ada@example.com");
     let id: uuid::Uuid = json["id"].as_str().unwrap().parse().unwrap();
 
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     let user = store
         .find_user_by_email(&Email::parse("ADA@example.com").unwrap())
         .await
@@ -94,7 +94,7 @@ async fn user_create_refuses_bad_input_with_the_field_named(backend: Backend) {
         assert!(run.stderr.contains(why), "{password}: {}", run.stderr);
     }
 
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     let user = store
         .find_user_by_email(&Email::parse("a@example.com").unwrap())
         .await
@@ -133,7 +133,7 @@ async fn client_create_prints_a_secret_once_and_stores_only_its_hash(backend: Ba
     let secret = json["client_secret"].as_str().unwrap();
     assert_eq!(secret.len(), 43, "256 random bits, base64url");
 
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     let client = store
         .find_client(&ClientId::parse("example-app").unwrap())
         .await
@@ -215,7 +215,7 @@ async fn client_create_refuses_bad_redirect_uris_and_unsafe_grants(backend: Back
         run.assert_clean_failure();
         assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
     }
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     assert!(
         store.list_clients().await.unwrap().is_empty(),
         "nothing was written"

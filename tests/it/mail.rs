@@ -32,7 +32,7 @@ fn queued(to: &str) -> OutgoingMail {
 }
 
 async fn store_of(db: &TestDatabase) -> Arc<dyn Store> {
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     store.migrate().await.unwrap();
     store
 }

@@ -3,6 +3,7 @@
 //! the path. The profile carries an `ETag`; a `PATCH` (JSON merge patch, RFC 7396) may name it in
 //! `If-Match` to refuse to overwrite a change it has not seen (412).
 
+use crate::domain::audit::AuditActor;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -95,7 +96,14 @@ pub async fn update(
 ) -> ApiResult {
     let changes = profile_patch(&headers, body)?;
     let base = versions::if_match(&headers)?;
-    let user = accounts.update_profile(holder.id, &changes, base).await?;
+    let user = accounts
+        .update_profile(
+            holder.id,
+            &changes,
+            base,
+            AuditActor::User(holder.id.to_string()),
+        )
+        .await?;
     engine.user_changed(user.id);
     Ok(shown(&user, StatusCode::OK))
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::answer;
+use crate::domain::audit::AuditActor;
 use crate::http::extract::account_bearer::{AccountHolder, RecentAccountHolder};
 use crate::http::extract::api_json::ApiJson;
 use crate::http::responses::Problem;
@@ -71,7 +72,9 @@ pub async fn delete_account(
     State(engine): State<Engine>,
     RecentAccountHolder(holder): RecentAccountHolder,
 ) -> ApiResult {
-    let done = accounts.delete_account(&holder, None).await?;
+    let done = accounts
+        .delete_account(&holder, None, AuditActor::User(holder.id.to_string()))
+        .await?;
     engine.signed_out(holder.id, &done);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -3,6 +3,7 @@
 //! session or an application takes effect at once here, and on other instances through the
 //! change feed.
 
+use crate::domain::audit::AuditActor;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -90,7 +91,7 @@ pub async fn end_session(
     Path(sid): Path<String>,
 ) -> ApiResult {
     let done = accounts
-        .end_browser_session(holder.id, &sid)
+        .end_browser_session(holder.id, &sid, AuditActor::User(holder.id.to_string()))
         .await
         .map_err(not_found("No such session"))?;
     engine.signed_out(holder.id, &done);

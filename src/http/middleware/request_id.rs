@@ -2,10 +2,14 @@
 //! id carries through) or generated, echoed in the response, recorded in the log span and readable
 //! anywhere in the request's task through [`RequestId::current`].
 
-use axum::extract::Request;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::audit::RequestContext;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -48,11 +52,31 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
         request.headers_mut().insert(HEADER, header.clone());
     }
     request.extensions_mut().insert(id.clone());
-    let mut response = CURRENT.scope(id, next.run(request)).await;
+    let context = audit_context(&request, &id);
+    let mut response = CURRENT.scope(id, context.scope(next.run(request))).await;
     if let Some(header) = header {
         response.headers_mut().insert(HEADER, header);
     }
     response
+}
+
+/// What the audit events of this request record about it: its id, the connection's address
+/// (forwarded headers are not trusted, as everywhere) and a shortened user agent.
+fn audit_context(request: &Request, id: &RequestId) -> RequestContext {
+    let source_address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    let user_agent = request
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(200).collect());
+    RequestContext {
+        request_id: id.as_str().to_owned(),
+        source_address,
+        user_agent,
+    }
 }
 
 /// The log span of a request: method, path (never the query, which may carry codes) and id.

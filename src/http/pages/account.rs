@@ -3,6 +3,7 @@
 //! (password, signed-in browsers, connected apps, a copy of one's data). Sign-in comes first,
 //! and brings the browser back here.
 
+use crate::domain::audit::AuditActor;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -295,7 +296,10 @@ pub async fn submit(
         .filter(|field| form.0.contains_key(field.name()))
         .map(|field| (field, Some(form.get(field.name()).to_owned())))
         .collect();
-    match accounts.update_profile(id, &changes, None).await {
+    match accounts
+        .update_profile(id, &changes, None, AuditActor::User(id.to_string()))
+        .await
+    {
         Ok(user) => {
             engine.user_changed(user.id);
             let notice = Some("Your profile is saved.");

@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use super::account::{Shown, page, signed_in_user};
 use super::logout::MessagePage;
 use super::{FieldMessages, PageError, PageResult, check_csrf, render, session};
+use crate::domain::audit::AuditActor;
 use crate::domain::{InvalidField, User};
 use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
@@ -214,7 +215,10 @@ pub async fn delete_account(
         "delete_current_password",
     )
     .await?;
-    match accounts.delete_account(&user, None).await {
+    match accounts
+        .delete_account(&user, None, AuditActor::User(user.id.to_string()))
+        .await
+    {
         Ok(done) => {
             engine.signed_out(user.id, &done);
             session.flush().await?;

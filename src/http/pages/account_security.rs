@@ -3,6 +3,7 @@
 //! with the account page again, saying what happened, through the same use-cases as
 //! `/api/v1/account`.
 
+use crate::domain::audit::AuditActor;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -87,7 +88,10 @@ pub async fn end_sessions(
             .end_other_browser_sessions(user.id, Some(&sign_in.sid))
             .await?
     } else {
-        match accounts.end_browser_session(user.id, sid).await {
+        match accounts
+            .end_browser_session(user.id, sid, AuditActor::User(user.id.to_string()))
+            .await
+        {
             Ok(done) => done,
             // Signed out meanwhile (another tab, another device): nothing left to do.
             Err(AccountError::NotFound) => Default::default(),

@@ -6,6 +6,7 @@
 
 use super::codes::code_budget_key;
 use super::{AccountError, Accounts};
+use crate::domain::audit::AuditActor;
 use crate::domain::{SignOut, User};
 use crate::email::messages;
 use crate::identity::login::account_counter_key;
@@ -19,6 +20,7 @@ impl Accounts {
         &self,
         user: &User,
         if_version: Option<i64>,
+        actor: AuditActor,
     ) -> Result<SignOut, AccountError> {
         let now = self.0.clock.now();
         let notice = messages::account_deleted(user.email.clone(), &self.0.issuer, now)?;
@@ -31,7 +33,14 @@ impl Accounts {
         let done = match self
             .0
             .store
-            .delete_account(user.id, if_version, &tombstone, &counters, now, notice)
+            .delete_account(
+                user.id,
+                if_version,
+                &tombstone,
+                &counters,
+                notice,
+                &crate::audit::event("user.deleted", actor, now).subject(user.id),
+            )
             .await
         {
             Ok(done) => done,

@@ -3,6 +3,7 @@
 //! through it (they carry its `sid`), as a person who signs a lost laptop out expects; ending an
 //! application forgets its consent and revokes every grant it holds for the person.
 
+use crate::domain::audit::AuditActor;
 use time::OffsetDateTime;
 
 use super::{AccountError, Accounts};
@@ -49,6 +50,7 @@ impl Accounts {
         &self,
         user: UserId,
         sid: &str,
+        actor: AuditActor,
     ) -> Result<SignOut, AccountError> {
         let ending: Vec<_> = self
             .live_sessions(user)
@@ -56,7 +58,7 @@ impl Accounts {
             .into_iter()
             .filter(|s| s.sid.as_deref() == Some(sid))
             .collect();
-        let done = self.end_sessions(user, &ending).await?;
+        let done = self.end_sessions(user, &ending, actor).await?;
         if done.ended_sessions == 0 {
             return Err(AccountError::NotFound);
         }
@@ -76,7 +78,8 @@ impl Accounts {
             .into_iter()
             .filter(|s| keep.is_none() || s.sid.as_deref() != keep)
             .collect();
-        self.end_sessions(user, &ending).await
+        self.end_sessions(user, &ending, AuditActor::User(user.to_string()))
+            .await
     }
 
     /// The applications `user` has let in.
@@ -118,11 +121,20 @@ impl Accounts {
         &self,
         user: UserId,
         sessions: &[UserBrowserSession],
+        actor: AuditActor,
     ) -> Result<SignOut, AccountError> {
+        let now = self.0.clock.now();
+        let event = crate::audit::event("user.sessions_ended", actor, now)
+            .subject(user)
+            .details(
+                sessions
+                    .iter()
+                    .filter_map(|s| s.sid.as_ref().map(|sid| format!("sid:{sid}"))),
+            );
         let done = self
             .0
             .store
-            .end_browser_sessions(user, sessions, self.0.clock.now())
+            .end_browser_sessions(user, sessions, now, &event)
             .await?;
         tracing::info!(
             user_id = %user,

@@ -5,6 +5,7 @@
 
 use super::codes::{code_budget_key, parse_code};
 use super::{AccountError, Accounts, Proof};
+use crate::domain::audit::{AuditActor, AuditEvent};
 use crate::domain::{Email, InvalidField, TokenPurpose, User};
 use crate::email::messages;
 use crate::store::{Conflict, StoreError};
@@ -31,10 +32,19 @@ impl Accounts {
                 "addresses of this domain cannot be used here",
             )]));
         }
+        // Made here, in the request: the step after the answer runs outside it. The same event
+        // whether or not the new address has an account.
+        let event = crate::audit::event(
+            "user.email_change_requested",
+            AuditActor::User(user.id.to_string()),
+            self.0.clock.now(),
+        )
+        .subject(user.id)
+        .person(user.id.as_uuid(), user.email.as_str());
         let this = self.clone();
         let user = user.clone();
         self.in_background("start email change", async move {
-            this.send_email_change(&user, email).await
+            this.send_email_change(&user, email, &event).await
         });
         Ok(())
     }
@@ -43,7 +53,12 @@ impl Accounts {
     /// mistyped address corrected at once leaves nothing behind, and an old link cannot tell
     /// whether a later address had an account. Not paced: only a recently signed-in owner gets
     /// here.
-    async fn send_email_change(&self, user: &User, email: Email) -> Result<(), AccountError> {
+    async fn send_email_change(
+        &self,
+        user: &User,
+        email: Email,
+        event: &AuditEvent,
+    ) -> Result<(), AccountError> {
         let now = self.0.clock.now();
         let purpose = TokenPurpose::ChangeEmail;
         let taken = self.0.store.find_user_by_email(&email).await?.is_some();
@@ -53,7 +68,7 @@ impl Accounts {
                 messages::email_in_use(email, &self.0.issuer, &links.sign_in, &links.recover, now)?;
             self.0
                 .store
-                .end_account_tokens(user.id, purpose, now, notice)
+                .end_account_tokens(user.id, purpose, now, notice, event)
                 .await?;
         } else {
             let ttl = self.0.registration.verification_ttl.get();
@@ -68,7 +83,7 @@ impl Accounts {
             )?;
             self.0
                 .store
-                .issue_account_token(issued.token, mail, None)
+                .issue_account_token(issued.token, mail, None, Some(event))
                 .await?;
         }
         self.mail_queued();

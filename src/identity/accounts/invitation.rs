@@ -3,6 +3,7 @@
 //! token, so the reset page serves it), which also proves the address.
 
 use super::{AccountError, Accounts};
+use crate::domain::audit::AuditActor;
 use crate::domain::{Email, NewUser, RoleName, TokenPurpose, User, UserId};
 use crate::email::messages;
 use crate::store::{Conflict, StoreError};
@@ -15,6 +16,7 @@ impl Accounts {
         email: Email,
         name: Option<String>,
         roles: Vec<RoleName>,
+        actor: AuditActor,
     ) -> Result<Option<User>, AccountError> {
         let now = self.0.clock.now();
         let user = NewUser {
@@ -42,7 +44,16 @@ impl Accounts {
             &messages::lifetime(ttl),
             now,
         )?;
-        match self.0.store.invite_user(user, issued.token, mail).await {
+        let event = crate::audit::event("user.invited", actor, now)
+            .subject(user.id)
+            .person(user.id.as_uuid(), user.email.as_str())
+            .details(user.roles.iter().map(|r| format!("role:{r}")));
+        match self
+            .0
+            .store
+            .invite_user(user, issued.token, mail, &event)
+            .await
+        {
             Ok(user) => {
                 self.mail_queued();
                 tracing::info!(user_id = %user.id, "account made by an administrator");
@@ -55,7 +66,11 @@ impl Accounts {
 
     /// Mails `user` a link to choose a new password, at an administrator's request (not paced:
     /// the administrator asked for this one mail). Earlier recovery codes and links stop working.
-    pub async fn send_password_reset(&self, user: &User) -> Result<(), AccountError> {
+    pub async fn send_password_reset(
+        &self,
+        user: &User,
+        actor: AuditActor,
+    ) -> Result<(), AccountError> {
         let now = self.0.clock.now();
         let ttl = self.0.account.recovery_ttl.get();
         let issued = self.issue(
@@ -77,7 +92,16 @@ impl Accounts {
         if !self
             .0
             .store
-            .issue_account_token(issued.token, mail, None)
+            .issue_account_token(
+                issued.token,
+                mail,
+                None,
+                Some(
+                    &crate::audit::event("user.password_reset_sent", actor, now)
+                        .subject(user.id)
+                        .person(user.id.as_uuid(), user.email.as_str()),
+                ),
+            )
             .await?
         {
             return Err(AccountError::NotFound);

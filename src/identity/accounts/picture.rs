@@ -43,7 +43,8 @@ impl Accounts {
 
     /// Takes the picture off `user`'s profile (an upload is forgotten with it).
     pub async fn remove_picture(&self, user: &User) -> Result<User, AccountError> {
-        self.update_profile(user.id, &[(ProfileField::Picture, None)], None)
+        let actor = crate::domain::audit::AuditActor::User(user.id.to_string());
+        self.update_profile(user.id, &[(ProfileField::Picture, None)], None, actor)
             .await
     }
 

@@ -1,6 +1,7 @@
 //! A person's own profile: read it, change some of its claims (a JSON merge patch's worth).
 
 use super::{AccountError, Accounts};
+use crate::domain::audit::AuditActor;
 use crate::domain::{FieldErrors, ProfileField, User, UserId};
 
 /// One change: a field and its new value (`None` removes it).
@@ -28,6 +29,7 @@ impl Accounts {
         id: UserId,
         changes: &[ProfileChange],
         if_version: Option<i64>,
+        actor: AuditActor,
     ) -> Result<User, AccountError> {
         let mut problems = FieldErrors::default();
         let checked: Vec<(ProfileField, Option<String>)> = changes
@@ -46,10 +48,13 @@ impl Accounts {
             let base = if_version.unwrap_or(current.version);
             let (name, profile) = merged(&current, &checked);
             let now = self.0.clock.now();
+            let event = crate::audit::event("user.profile_updated", actor.clone(), now)
+                .subject(id)
+                .details(checked.iter().map(|(field, _)| field.name()));
             let stored = self
                 .0
                 .store
-                .update_profile(id, name.as_deref(), &profile, Some(base), now)
+                .update_profile(id, name.as_deref(), &profile, Some(base), now, &event)
                 .await?;
             match stored {
                 Some(user) => {

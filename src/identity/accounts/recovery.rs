@@ -3,6 +3,7 @@
 
 use super::{AccountError, Accounts, Proof};
 use crate::crypto::password;
+use crate::domain::audit::AuditActor;
 use crate::domain::{Email, SignOut, TokenPurpose, User, UserStatus};
 use crate::email::messages;
 
@@ -80,7 +81,15 @@ impl Accounts {
             &messages::lifetime(ttl),
             now,
         )?;
-        self.send_paced(issued.token, mail, now).await
+        // Asked by whoever knew the address: no actor; the account is the subject.
+        let event = crate::audit::event("user.recovery_requested", AuditActor::Anonymous, now)
+            .subject(user.id)
+            .person(user.id.as_uuid(), user.email.as_str())
+            .detail(match method {
+                RecoveryMethod::Code => "method:code",
+                RecoveryMethod::Link => "method:link",
+            });
+        self.send_paced(issued.token, mail, now, Some(&event)).await
     }
 
     /// Sets a new password with a recovery code or link. Of two requests with one code, one wins.

@@ -129,6 +129,6 @@ impl Accounts {
             &messages::lifetime(ttl),
             now,
         )?;
-        self.send_paced(issued.token, mail, now).await
+        self.send_paced(issued.token, mail, now, None).await
     }
 }

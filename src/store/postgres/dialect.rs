@@ -34,3 +34,7 @@ pub const USER_VERSION_FOR_WRITE: &str =
 
 /// A client's version; the row locked until the transaction ends.
 pub const CLIENT_VERSION_FOR_WRITE: &str = "select version from clients where id = $1 for update";
+
+/// The audit chain's head, for sealing; one sealer at a time: a second skips the locked row (and seals nothing) instead of waiting.
+pub const AUDIT_CHAIN_HEAD_FOR_SEALING: &str =
+    "select seq, chain_hash from audit_chain where id = 1 for update skip locked";

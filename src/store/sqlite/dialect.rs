@@ -34,3 +34,7 @@ pub const USER_VERSION_FOR_WRITE: &str = "select version, status from users wher
 
 /// A client's version; `begin immediate` already holds the write lock.
 pub const CLIENT_VERSION_FOR_WRITE: &str = "select version from clients where id = $1";
+
+/// The audit chain's head, for sealing; `begin immediate` already holds the write lock.
+pub const AUDIT_CHAIN_HEAD_FOR_SEALING: &str =
+    "select seq, chain_hash from audit_chain where id = 1";

@@ -218,7 +218,9 @@ async fn a_suspended_account_gets_the_same_answer_as_a_wrong_password(backend: B
     let app = TestApp::spawn(backend).await;
     let user_id = app.create_user("suspended@example.com", &[]);
     app.create_user("active@example.com", &[]);
-    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
+    let store = crate::support::connect_store(&app.db.config())
+        .await
+        .unwrap();
     let id = portcullis::domain::UserId::from_uuid(user_id.parse().unwrap());
     store
         .set_user_status(

@@ -24,7 +24,9 @@ async fn sibling_without_reload(first: &TestApp) -> TestApp {
 
 /// Suspends a user straight in the database, as an admin tool or another process would.
 async fn suspend_elsewhere(app: &TestApp, user_id: &str) {
-    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
+    let store = crate::support::connect_store(&app.db.config())
+        .await
+        .unwrap();
     store
         .set_user_status(
             UserId::from_uuid(user_id.parse().unwrap()),
@@ -156,7 +158,9 @@ async fn revocations_from_elsewhere_arrive_with_the_periodic_reload(backend: Bac
     let token = token["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&machine, token).await["active"], true);
     let (jti, expires_at) = jti_and_expiry(token);
-    let store = portcullis::store::connect(&app.db.config()).await.unwrap();
+    let store = crate::support::connect_store(&app.db.config())
+        .await
+        .unwrap();
     store.revoke_access_token(&jti, expires_at).await.unwrap();
     store.close().await;
     eventually(Duration::from_secs(4), "revocation by reload", || async {
@@ -190,7 +194,7 @@ async fn after_the_feed_is_cut_revocations_made_meanwhile_are_reloaded_at_once()
     let refused_before = proxy.refused();
     proxy.go_down();
     let (jti, expires_at) = jti_and_expiry(token);
-    let store = portcullis::store::connect(&direct).await.unwrap();
+    let store = crate::support::connect_store(&direct).await.unwrap();
     store.revoke_access_token(&jti, expires_at).await.unwrap();
     store.close().await;
     // The outage lasts until the feed has noticed it: it tries to reconnect and is refused (it

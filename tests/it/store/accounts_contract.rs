@@ -92,7 +92,10 @@ async fn a_newer_token_ends_the_older_and_each_is_consumed_once(backend: Backend
     let (_db, store) = open(backend).await;
     let now = clock::now();
     let user = store
-        .create_user(unverified("twice@example.com"))
+        .create_user(
+            unverified("twice@example.com"),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     let first = token(user.id, "twice@example.com", TokenPurpose::VerifyEmail, now);
@@ -109,15 +112,15 @@ async fn a_newer_token_ends_the_older_and_each_is_consumed_once(backend: Backend
         now,
     );
     store
-        .issue_account_token(first.clone(), mail("twice@example.com", now), None)
+        .issue_account_token(first.clone(), mail("twice@example.com", now), None, None)
         .await
         .unwrap();
     store
-        .issue_account_token(recovery.clone(), mail("twice@example.com", now), None)
+        .issue_account_token(recovery.clone(), mail("twice@example.com", now), None, None)
         .await
         .unwrap();
     store
-        .issue_account_token(second.clone(), mail("twice@example.com", now), None)
+        .issue_account_token(second.clone(), mail("twice@example.com", now), None, None)
         .await
         .unwrap();
     // Paced: nothing newer than a second ago may be issued again.
@@ -129,7 +132,7 @@ async fn a_newer_token_ends_the_older_and_each_is_consumed_once(backend: Backend
     );
     assert!(
         !store
-            .issue_account_token(paced, mail("twice@example.com", now), Some(now))
+            .issue_account_token(paced, mail("twice@example.com", now), Some(now), None)
             .await
             .unwrap(),
         "a token made after the pacing point stops another"
@@ -196,11 +199,17 @@ async fn a_reset_sets_the_password_and_ends_grants_sessions_and_recoveries(backe
     let (db, store) = open(backend).await;
     let now = clock::now();
     let user = store
-        .create_user(unverified("reset@example.com"))
+        .create_user(
+            unverified("reset@example.com"),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     let other = store
-        .create_user(new_user("bystander@example.com", &[]))
+        .create_user(
+            new_user("bystander@example.com", &[]),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     for (id, owner) in [
@@ -231,7 +240,7 @@ async fn a_reset_sets_the_password_and_ends_grants_sessions_and_recoveries(backe
         now,
     );
     store
-        .issue_account_token(recovery.clone(), mail("reset@example.com", now), None)
+        .issue_account_token(recovery.clone(), mail("reset@example.com", now), None, None)
         .await
         .unwrap();
     let reset = store

@@ -17,7 +17,11 @@ async fn writes_abandoned_mid_transaction_leave_no_transaction_open(backend: Bac
         // Polled once, then dropped: the write is abandoned wherever it had got to, BEGIN
         // included.
         let user = new_user(&format!("abandoned{round}@example.com"), &[]);
-        let _ = tokio::time::timeout(Duration::ZERO, store.create_user(user)).await;
+        let _ = tokio::time::timeout(
+            Duration::ZERO,
+            store.create_user(user, &crate::support::test_event()),
+        )
+        .await;
     }
     if backend == Backend::Postgres {
         let open_transactions = "select count(*) from pg_stat_activity

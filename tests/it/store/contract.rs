@@ -12,7 +12,7 @@ use crate::support::{Backend, TestDatabase};
 
 pub(super) async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>) {
     let db = TestDatabase::new(backend).await;
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     store.migrate().await.unwrap();
     (db, store)
 }
@@ -52,7 +52,10 @@ fn new_client(id: &str) -> NewClient {
 async fn a_created_user_reads_back_equal_by_id_and_by_email(backend: Backend) {
     let (_db, store) = open(backend).await;
     let created = store
-        .create_user(new_user("reader@example.com", &["b", "a"]))
+        .create_user(
+            new_user("reader@example.com", &["b", "a"]),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     let by_id = store.find_user(created.id).await.unwrap().unwrap();
@@ -76,11 +79,17 @@ async fn a_created_user_reads_back_equal_by_id_and_by_email(backend: Backend) {
 async fn emails_are_unique_and_a_conflict_writes_nothing(backend: Backend) {
     let (_db, store) = open(backend).await;
     store
-        .create_user(new_user("twin@example.com", &[]))
+        .create_user(
+            new_user("twin@example.com", &[]),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     let duplicate = new_user("TWIN@example.com", &["should-not-exist"]);
-    let error = store.create_user(duplicate).await.unwrap_err();
+    let error = store
+        .create_user(duplicate, &crate::support::test_event())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, StoreError::Conflict(Conflict::Email)),
         "{error:?}"
@@ -97,7 +106,10 @@ async fn emails_are_unique_and_a_conflict_writes_nothing(backend: Backend) {
 async fn roles_can_be_assigned_idempotently_and_removed(backend: Backend) {
     let (_db, store) = open(backend).await;
     let user = store
-        .create_user(new_user("roles@example.com", &[]))
+        .create_user(
+            new_user("roles@example.com", &[]),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     let admin = RoleName::parse("billing").unwrap();
@@ -137,7 +149,10 @@ async fn roles_can_be_assigned_idempotently_and_removed(backend: Backend) {
 async fn a_user_status_change_is_stored_and_a_missing_user_is_not_found(backend: Backend) {
     let (_db, store) = open(backend).await;
     let user = store
-        .create_user(new_user("status@example.com", &[]))
+        .create_user(
+            new_user("status@example.com", &[]),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     store
@@ -158,7 +173,7 @@ async fn a_user_status_change_is_stored_and_a_missing_user_is_not_found(backend:
 async fn clients_round_trip_and_ids_are_unique(backend: Backend) {
     let (_db, store) = open(backend).await;
     let created = store
-        .create_client(new_client("contract-client"))
+        .create_client(new_client("contract-client"), &crate::support::test_event())
         .await
         .unwrap();
     let found = store.find_client(&created.id).await.unwrap().unwrap();
@@ -168,7 +183,7 @@ async fn clients_round_trip_and_ids_are_unique(backend: Backend) {
         vec![GrantType::AuthorizationCode, GrantType::ClientCredentials]
     );
     let duplicate = store
-        .create_client(new_client("contract-client"))
+        .create_client(new_client("contract-client"), &crate::support::test_event())
         .await
         .unwrap_err();
     assert!(
@@ -176,7 +191,7 @@ async fn clients_round_trip_and_ids_are_unique(backend: Backend) {
         "{duplicate:?}"
     );
     store
-        .create_client(new_client("second-client"))
+        .create_client(new_client("second-client"), &crate::support::test_event())
         .await
         .unwrap();
     assert_eq!(store.list_clients().await.unwrap().len(), 2);
@@ -203,7 +218,10 @@ async fn the_store_refuses_a_public_client_with_a_secret(backend: Backend) {
     let (_db, store) = open(backend).await;
     let mut client = new_client("inconsistent");
     client.kind = ClientKind::Public;
-    let error = store.create_client(client).await.unwrap_err();
+    let error = store
+        .create_client(client, &crate::support::test_event())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, StoreError::Other(_)),
         "the schema's check constraint holds: {error:?}"

@@ -13,18 +13,21 @@ use crate::support::{Backend, TestDatabase};
 
 async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>, UserId, ClientId) {
     let db = TestDatabase::new(backend).await;
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     store.migrate().await.unwrap();
     let user = store
-        .create_user(NewUser {
-            id: UserId::new(),
-            email: Email::parse("contract@example.com").unwrap(),
-            name: None,
-            password_hash: None,
-            email_verified: true,
-            roles: vec![],
-            created_at: clock::now(),
-        })
+        .create_user(
+            NewUser {
+                id: UserId::new(),
+                email: Email::parse("contract@example.com").unwrap(),
+                name: None,
+                password_hash: None,
+                email_verified: true,
+                roles: vec![],
+                created_at: clock::now(),
+            },
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     let hasher = portcullis::crypto::token::TokenHasher::new(&[1; 32]);
@@ -34,9 +37,14 @@ async fn open(backend: Backend) -> (TestDatabase, Arc<dyn Store>, UserId, Client
         redirect_uris: vec!["https://app.example.com/cb".into()],
         ..Default::default()
     };
-    let client = portcullis::admin::clients::create_client(store.as_ref(), &hasher, input)
-        .await
-        .unwrap();
+    let client = portcullis::admin::clients::create_client(
+        store.as_ref(),
+        &hasher,
+        input,
+        portcullis::domain::audit::AuditActor::System,
+    )
+    .await
+    .unwrap();
     (db, store, user.id, client.client.id)
 }
 

@@ -30,7 +30,7 @@ fn both_dialects_carry_the_same_migration_names() {
 #[tokio::test]
 async fn sqlite_timestamps_from_before_0007_become_sortable_and_read_back_the_same() {
     let db = TestDatabase::new(Backend::Sqlite).await;
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     store.migrate().await.unwrap();
     let mut connection = sqlx::sqlite::SqliteConnection::connect(&db.url)
         .await

@@ -53,7 +53,7 @@ async fn plan(db: &TestDatabase, statement: &str) -> String {
 
 async fn queries_by_time_use_their_indexes(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let store = portcullis::store::connect(&db.config()).await.unwrap();
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
     store.migrate().await.unwrap();
     for IndexedByTime { statement, index } in INDEXED {
         let plan = plan(&db, statement).await;

@@ -156,25 +156,41 @@ async fn one_pending_signing_key_per_algorithm(backend: Backend) {
     let key = |kid: &str, activates_at| signing_key(kid, now, activates_at);
     assert!(
         store
-            .insert_signing_key_unless_newer(key("a", now), OffsetDateTime::UNIX_EPOCH)
+            .insert_signing_key_unless_newer(
+                key("a", now),
+                OffsetDateTime::UNIX_EPOCH,
+                &crate::support::test_event()
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .insert_signing_key_unless_newer(key("b", now), OffsetDateTime::UNIX_EPOCH)
+            .insert_signing_key_unless_newer(
+                key("b", now),
+                OffsetDateTime::UNIX_EPOCH,
+                &crate::support::test_event()
+            )
             .await
             .unwrap()
     );
     assert!(
         store
-            .insert_signing_key_unless_newer(key("c", now + Duration::minutes(10)), now)
+            .insert_signing_key_unless_newer(
+                key("c", now + Duration::minutes(10)),
+                now,
+                &crate::support::test_event()
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .insert_signing_key_unless_newer(key("d", now + Duration::minutes(10)), now)
+            .insert_signing_key_unless_newer(
+                key("d", now + Duration::minutes(10)),
+                now,
+                &crate::support::test_event()
+            )
             .await
             .unwrap(),
         "one pending key at a time"
@@ -224,7 +240,9 @@ async fn racing_rotations_add_one_pending_key(backend: Backend) {
             let key = signing_key(&format!("r{round}-{i}"), now, since + Duration::seconds(30));
             tokio::spawn(async move {
                 barrier.wait().await;
-                store.insert_signing_key_unless_newer(key, since).await
+                store
+                    .insert_signing_key_unless_newer(key, since, &crate::support::test_event())
+                    .await
             })
         });
         let mut inserted = 0;

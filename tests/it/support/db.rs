@@ -86,6 +86,30 @@ impl TestDatabase {
         &self.dir
     }
 
+    /// Runs SQL behind the server's back (a test playing an intruder with database access).
+    pub async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Postgres => {
+                let mut connection = PgConnection::connect(&self.url).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut connection)
+                    .await
+                    .unwrap();
+                connection.close().await.ok();
+            }
+            Backend::Sqlite => {
+                let mut connection = sqlx::sqlite::SqliteConnection::connect(&self.url)
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut connection)
+                    .await
+                    .unwrap();
+                connection.close().await.ok();
+            }
+        }
+    }
+
     /// Runs a query returning one integer (or no row) with one text parameter, to check an
     /// invariant in the database itself.
     pub async fn scalar(&self, sql: &str, param: &str) -> Option<i64> {
@@ -197,7 +221,7 @@ async fn ensure_template(admin: &mut PgConnection) -> String {
             startup_timeout: Duration::from_secs(5),
             migrate: true,
         };
-        let store = portcullis::store::connect(&config).await.unwrap();
+        let store = crate::support::connect_store(&config).await.unwrap();
         store.migrate().await.unwrap();
         store.close().await;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(

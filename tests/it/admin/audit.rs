@@ -1,0 +1,300 @@
+//! The audit log over HTTP and in the database: admin and operator actions recorded with their
+//! actor, chained by the sealer, and every edit, deletion and reordering made behind the
+//! server's back found by verification (the admin API's and `portcullis audit verify`).
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{call, console, get, token_for};
+use crate::accounts::spawn_with;
+use crate::support::binary::{self, command_for};
+use crate::support::{Backend, TestApp};
+
+/// A server that seals every 50 ms and checkpoints every 200 ms.
+async fn spawn(backend: Backend) -> TestApp {
+    let (app, _smtp) = spawn_with(backend, |config| {
+        config.audit.seal_interval = portcullis::config::Duration::from_millis(50);
+        config.audit.checkpoint_interval = portcullis::config::Duration::from_millis(200);
+    })
+    .await;
+    app
+}
+
+async fn verification(app: &TestApp, token: &str) -> Value {
+    let answer = get(app, token, "/admin/v1/audit-events/verification").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+/// Waits until everything recorded so far is chained and a checkpoint covers it; the report.
+async fn settled(app: &TestApp, token: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let unsealed = app
+            .db
+            .scalar("select count(*) from audit_events where seq is null", "")
+            .await;
+        let checkpointed = app
+            .db
+            .scalar(
+                "select count(*) from audit_checkpoints c join audit_chain h on h.seq = c.seq",
+                "",
+            )
+            .await;
+        if unsealed == Some(0) && checkpointed.unwrap_or(0) > 0 {
+            return verification(app, token).await;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log was not sealed and checkpointed within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn events_of<'a>(page: &'a Value, kind: &str) -> Vec<&'a Value> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .collect()
+}
+
+async fn admin_and_operator_actions_are_recorded_and_verify(backend: Backend) {
+    let mut app = spawn(backend).await;
+    let root = app.create_user("root@example.com", &["--role", "admin"]);
+    app.create_user("boss@example.com", &["--role", "manager"]);
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    let boss = token_for(&mut app, &console, "boss@example.com").await;
+
+    let invited = call(
+        &app,
+        &token,
+        Method::POST,
+        "/admin/v1/users",
+        Some(json!({"email": "new@example.com", "roles": ["manager"]})),
+        None,
+    )
+    .await;
+    let new_id = invited.body["id"].as_str().unwrap().to_owned();
+    let suspended = call(
+        &app,
+        &token,
+        Method::PUT,
+        &format!("/admin/v1/users/{new_id}/status"),
+        Some(json!({"status": "suspended", "reason": "not yet"})),
+        invited.etag.as_deref(),
+    )
+    .await;
+    assert_eq!(suspended.status, 200);
+
+    let page = get(&app, &token, "/admin/v1/audit-events?type=user.").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let invitation = events_of(&page.body, "user.invited");
+    assert_eq!(invitation.len(), 1);
+    assert_eq!(invitation[0]["actor"], json!({"kind": "user", "id": root}));
+    assert_eq!(invitation[0]["subject"], new_id.as_str());
+    assert_eq!(invitation[0]["details"], json!(["role:manager"]));
+    assert_eq!(invitation[0]["personal"]["email"], "new@example.com");
+    assert!(invitation[0]["request_id"].as_str().unwrap().len() > 10);
+    let status = events_of(&page.body, "user.status_changed");
+    assert_eq!(status[0]["details"], json!(["status:suspended"]));
+    assert!(
+        !page.body.to_string().contains("not yet"),
+        "a reason is not recorded"
+    );
+    let created = events_of(&page.body, "user.created");
+    assert_eq!(created.len(), 2, "the operator's `user create`");
+    assert_eq!(
+        created[0]["actor"],
+        json!({"kind": "operator", "id": "portcullis user create"})
+    );
+    let clients = get(&app, &token, "/admin/v1/audit-events?type=client.created").await;
+    assert_eq!(
+        events_of(&clients.body, "client.created")[0]["actor"]["kind"],
+        "operator"
+    );
+    let keys = get(&app, &token, "/admin/v1/audit-events?type=key.&actor=").await;
+    assert_eq!(keys.status, 200);
+    let by_subject = get(
+        &app,
+        &token,
+        &format!("/admin/v1/audit-events?subject={new_id}&limit=1"),
+    )
+    .await;
+    assert_eq!(by_subject.body["events"].as_array().unwrap().len(), 1);
+    let next = by_subject.body["next_cursor"].as_str().unwrap();
+    let second = get(
+        &app,
+        &token,
+        &format!("/admin/v1/audit-events?subject={new_id}&limit=1&cursor={next}"),
+    )
+    .await;
+    assert_eq!(second.status, 200);
+    assert_ne!(
+        second.body["events"][0]["id"],
+        by_subject.body["events"][0]["id"]
+    );
+    assert_eq!(
+        get(&app, &token, "/admin/v1/audit-events?cursor=forged.cursor")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        get(&app, &token, "/admin/v1/audit-events?outcome=maybe")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(get(&app, &boss, "/admin/v1/audit-events").await.status, 403);
+
+    let report = settled(&app, &token).await;
+    assert_eq!(report["intact"], true, "{report}");
+    assert!(report["events_checked"].as_u64().unwrap() >= 7, "{report}");
+    assert!(report["checkpoints_checked"].as_u64().unwrap() >= 1);
+    let cli = binary::run(
+        {
+            let mut command = command_for(&app.db);
+            command.args(["audit", "verify"]);
+            command
+        },
+        None,
+    );
+    cli.assert_success();
+    assert_eq!(cli.json()["intact"], true);
+}
+
+async fn tampering_behind_the_servers_back_is_found(backend: Backend) {
+    let mut app = spawn(backend).await;
+    app.create_user("root@example.com", &["--role", "admin"]);
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    for n in 0..6 {
+        let answer = call(
+            &app,
+            &token,
+            Method::POST,
+            "/admin/v1/users",
+            Some(json!({ "email": format!("person{n}@example.com") })),
+            None,
+        )
+        .await;
+        assert_eq!(answer.status, 201);
+    }
+    let report = settled(&app, &token).await;
+    assert_eq!(report["intact"], true, "{report}");
+    let head = report["head_seq"].as_i64().unwrap();
+    assert!(head >= 10, "{report}");
+    let with_personal = app
+        .db
+        .scalar(
+            "select cast(min(e.seq) as bigint) from audit_events e
+             join audit_personal_data p on p.event_id = e.id
+             where e.seq > 7 and p.email is not null and e.seq < cast($1 as bigint)",
+            &head.to_string(),
+        )
+        .await
+        .unwrap();
+
+    // Edited, deleted, reordered, personal data changed, the newest event deleted.
+    app.db
+        .execute("update audit_events set outcome = 'failure' where seq = 2")
+        .await;
+    app.db
+        .execute("delete from audit_events where seq = 3")
+        .await;
+    app.db
+        .execute(
+            "update audit_events set seq = -5 where seq = 5;
+             update audit_events set seq = 5 where seq = 6;
+             update audit_events set seq = 6 where seq = -5;",
+        )
+        .await;
+    app.db
+        .execute(&format!(
+            "update audit_personal_data set email = 'someone.else@example.com'
+             where event_id = (select id from audit_events where seq = {with_personal})"
+        ))
+        .await;
+    app.db
+        .execute(&format!("delete from audit_events where seq = {head}"))
+        .await;
+
+    let report = verification(&app, &token).await;
+    assert_eq!(report["intact"], false);
+    let found = |problem: &str, seq: i64| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["problem"] == problem && f["seq"] == seq)
+    };
+    assert!(found("edited", 2), "{report}");
+    assert!(found("missing", 3), "{report}");
+    assert!(found("chain_broken", 5), "{report}");
+    assert!(found("personal_data_altered", with_personal), "{report}");
+    assert!(found("missing", head), "{report}");
+    assert!(found("checkpoint_mismatch", head), "{report}");
+    let cli = binary::run(
+        {
+            let mut command = command_for(&app.db);
+            command.args(["audit", "verify"]);
+            command
+        },
+        None,
+    );
+    assert!(!cli.status.success(), "the CLI fails on a tampered log");
+    assert_eq!(cli.json()["intact"], false);
+}
+
+async fn erasing_a_person_keeps_the_log_verifiable(backend: Backend) {
+    let mut app = spawn(backend).await;
+    app.create_user("root@example.com", &["--role", "admin"]);
+    let leaving = app.create_user("leaving@example.com", &[]);
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    let held = app
+        .db
+        .scalar(
+            "select count(*) from audit_events where subject = $1",
+            &leaving,
+        )
+        .await;
+    assert_eq!(held, Some(1), "the operator's `user create`");
+    let deleted = call(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("/admin/v1/users/{leaving}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    let page = get(
+        &app,
+        &token,
+        &format!("/admin/v1/audit-events?subject={leaving}"),
+    )
+    .await;
+    let created = events_of(&page.body, "user.created");
+    assert!(
+        created[0].get("personal").is_none(),
+        "erased: {}",
+        page.body
+    );
+    assert_eq!(events_of(&page.body, "user.deleted").len(), 1);
+    let report = settled(&app, &token).await;
+    assert_eq!(report["intact"], true, "{report}");
+}
+
+on_both_backends!(
+    admin_and_operator_actions_are_recorded_and_verify,
+    tampering_behind_the_servers_back_is_found,
+    erasing_a_person_keeps_the_log_verifiable,
+);
