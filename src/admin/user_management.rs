@@ -381,7 +381,7 @@ impl Admin {
     ) -> Result<AccountExport, AdminError> {
         caller.require(Permission::UsersExport)?;
         self.target(caller, id).await?;
-        Ok(self.0.accounts.export(id).await?)
+        Ok(self.0.accounts.export(id, caller.audit_actor()).await?)
     }
 
     async fn changed_user(&self, id: UserId) -> Result<User, AdminError> {

@@ -3,6 +3,7 @@
 //! argon2 check runs when there is no hash), and a temporary, exponential lockout per account and
 //! per source address.
 
+use crate::domain::audit::{AuditActor, AuditEvent};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -85,20 +86,51 @@ impl PasswordLogins {
     /// place), then are refused as locked out. The check runs to its end even when the request
     /// is abandoned (the client left, the request timed out): an admitted attempt is always
     /// decided.
+    ///
+    /// Every decided attempt is recorded in the audit log (`user.sign_in.password`), with the
+    /// client it came through (`client`) when there is one.
     pub async fn verify(
         &self,
         email: &str,
         password: String,
         address: Option<IpAddr>,
         now: OffsetDateTime,
+        client: Option<&str>,
     ) -> Result<User, LoginError> {
         let this = self.clone();
-        let email = email.to_owned();
-        let attempt =
-            tokio::spawn(async move { this.attempt(&email, password, address, now).await });
-        attempt
+        let typed = email.to_owned();
+        // The request's context goes along, so the lockout event names the request.
+        let context = crate::audit::RequestContext::current().unwrap_or_default();
+        let attempt = tokio::spawn(
+            context.scope(async move { this.attempt(&typed, password, address, now).await }),
+        );
+        let result = attempt
             .await
-            .unwrap_or_else(|failed| Err(LoginError::Internal(Box::new(failed))))
+            .unwrap_or_else(|failed| Err(LoginError::Internal(Box::new(failed))));
+        // A refused attempt names the account it was against, so its owner sees it among
+        // their security events: looked up after every refusal alike, known address or not.
+        let target = match &result {
+            Err(LoginError::InvalidCredentials | LoginError::LockedOut) => {
+                match Email::parse(email) {
+                    Ok(parsed) => self
+                        .0
+                        .store
+                        .find_user_by_email(&parsed)
+                        .await
+                        .ok()
+                        .flatten(),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(event) = sign_in_event(email, &result, target.as_ref(), now, client)
+            && let Err(error) = self.0.store.record_audit_event(&event).await
+        {
+            // The answer does not wait on the log being reachable (the attempt was counted).
+            tracing::warn!(%error, "recording a sign-in in the audit log failed");
+        }
+        result
     }
 
     async fn attempt(
@@ -184,12 +216,16 @@ impl PasswordLogins {
                 Ok(user)
             }
             _ => {
-                if let Err(error) = account.fail(store, policy, now).await {
-                    release(&[Some(&account), address.as_ref()]).await;
-                    return Err(error);
+                match account.fail(store, policy, now).await {
+                    Ok(Some(lockout)) => self.lockout_started(email, lockout, now).await,
+                    Ok(None) => {}
+                    Err(error) => {
+                        release(&[Some(&account), address.as_ref()]).await;
+                        return Err(error);
+                    }
                 }
                 if let Some(address) = &address
-                    && let Err(error) = address.fail(store, policy, now).await
+                    && let Err(error) = address.fail(store, policy, now).await.map(drop)
                 {
                     release(&[Some(address)]).await;
                     return Err(error);
@@ -198,6 +234,51 @@ impl PasswordLogins {
             }
         }
     }
+}
+
+/// The audit event of a decided password attempt (none when the store failed: nothing was
+/// decided).
+fn sign_in_event(
+    email: &str,
+    result: &Result<User, LoginError>,
+    target: Option<&User>,
+    now: OffsetDateTime,
+    client: Option<&str>,
+) -> Option<AuditEvent> {
+    const KIND: &str = "user.sign_in.password";
+    let event = match result {
+        Ok(user) => crate::audit::event(KIND, AuditActor::User(user.id.to_string()), now)
+            .subject(user.id)
+            .person(user.id.as_uuid(), user.email.as_str()),
+        Err(LoginError::EmailNotVerified(user)) => {
+            crate::audit::event(KIND, AuditActor::Anonymous, now)
+                .failed()
+                .subject(user.id)
+                .person(user.id.as_uuid(), user.email.as_str())
+                .detail("email_not_verified")
+        }
+        Err(LoginError::InvalidCredentials) => {
+            crate::audit::event(KIND, AuditActor::Anonymous, now)
+                .failed()
+                .typed_email(email)
+                .detail("invalid_credentials")
+        }
+        Err(LoginError::LockedOut) => crate::audit::event(KIND, AuditActor::Anonymous, now)
+            .failed()
+            .typed_email(email)
+            .detail("locked_out"),
+        Err(LoginError::Unavailable(_) | LoginError::Internal(_)) => return None,
+    };
+    let event = match target {
+        Some(user) => event
+            .subject(user.id)
+            .person(user.id.as_uuid(), user.email.as_str()),
+        None => event,
+    };
+    Some(match client {
+        Some(client) => event.client(client),
+        None => event,
+    })
 }
 
 /// The user whose password this is, with its stored hash, if any (`None` for a wrong password
@@ -224,6 +305,17 @@ async fn check(
 }
 
 impl PasswordLogins {
+    /// Records that `email`'s account is locked for `lockout` (its end is that time: the next
+    /// admitted attempt after it is recorded as usual).
+    async fn lockout_started(&self, email: &str, lockout: time::Duration, now: OffsetDateTime) {
+        let event = crate::audit::event("user.lockout_started", AuditActor::System, now)
+            .typed_email(email)
+            .detail(format!("until:{}", (now + lockout).unix_timestamp()));
+        if let Err(error) = self.0.store.record_audit_event(&event).await {
+            tracing::warn!(%error, "recording a lockout in the audit log failed");
+        }
+    }
+
     /// After a right password whose stored hash is cheaper than `password.argon2_*` asks: hashes
     /// it again at today's cost, in the background (the sign-in does not wait), replacing the
     /// stored hash only if it is still the one checked (a reset meanwhile wins).
@@ -290,13 +382,14 @@ impl Counter {
         }
     }
 
-    /// Records a wrong guess; the one that reaches the threshold locks the key.
+    /// Records a wrong guess; the one that reaches the threshold locks the key. The lockout
+    /// this guess started, if it is the first over the threshold.
     async fn fail(
         &self,
         store: &dyn Store,
         policy: &LoginConfig,
         now: OffsetDateTime,
-    ) -> Result<(), LoginError> {
+    ) -> Result<Option<time::Duration>, LoginError> {
         let longest = duration(policy.max_lockout.get());
         let failures = store
             .record_login_failure(&self.key, now, self.threshold, now + longest)
@@ -307,7 +400,7 @@ impl Counter {
             // The failure is recorded and the key held at the longest lockout: safe as it is.
             tracing::warn!(%error, "setting the exact lockout failed; the longest one holds");
         }
-        Ok(())
+        Ok(lockout_for(policy, failures, self.threshold).filter(|_| failures == self.threshold))
     }
 }
 

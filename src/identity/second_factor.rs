@@ -333,7 +333,17 @@ impl SecondFactors {
         if !self
             .0
             .store
-            .confirm_second_factor(user.id, confirmation, mail, now)
+            .confirm_second_factor(
+                user.id,
+                confirmation,
+                mail,
+                now,
+                &self.event(
+                    "user.second_factor.enrolled",
+                    user,
+                    AuditActor::User(user.id.to_string()),
+                ),
+            )
             .await?
         {
             // Confirmed, or replaced by a new start, by a request that raced this one.
@@ -407,7 +417,17 @@ impl SecondFactors {
         if !self
             .0
             .store
-            .replace_recovery_codes(user.id, &hashes, mail, now)
+            .replace_recovery_codes(
+                user.id,
+                &hashes,
+                mail,
+                now,
+                &self.event(
+                    "user.second_factor.recovery_codes_replaced",
+                    user,
+                    AuditActor::User(user.id.to_string()),
+                ),
+            )
             .await?
         {
             return Err(SecondFactorError::NotEnrolled);
@@ -465,13 +485,41 @@ impl SecondFactors {
                 None => false,
             },
         };
-        if accepted {
-            return Ok(());
-        }
-        if store.record_second_factor_failure(user, budget).await? {
+        let result = if accepted {
+            Ok(())
+        } else if store.record_second_factor_failure(user, budget).await? {
             Err(SecondFactorError::InvalidCode)
         } else {
             Err(SecondFactorError::Locked)
+        };
+        self.record_check(user, code, &result, budget.now).await;
+        result
+    }
+
+    /// Records a decided code in the audit log (`user.second_factor.checked`, with the method:
+    /// a recovery code accepted is one used up).
+    async fn record_check(
+        &self,
+        user: UserId,
+        code: &FactorCode,
+        result: &Result<(), SecondFactorError>,
+        now: OffsetDateTime,
+    ) {
+        let method = match code {
+            FactorCode::Totp(_) => "method:totp",
+            FactorCode::Recovery(_) => "method:recovery_code",
+        };
+        let actor = AuditActor::User(user.to_string());
+        let event = crate::audit::event("user.second_factor.checked", actor, now)
+            .subject(user)
+            .detail(method);
+        let event = match result {
+            Ok(()) => event,
+            Err(SecondFactorError::Locked) => event.failed().detail("locked"),
+            Err(_) => event.failed(),
+        };
+        if let Err(error) = self.0.store.record_audit_event(&event).await {
+            tracing::warn!(%error, "recording a second-factor check in the audit log failed");
         }
     }
 

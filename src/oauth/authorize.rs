@@ -400,7 +400,20 @@ impl Engine {
             scope = Scope::from_tokens(scope.iter().chain(earlier.iter()));
         }
         self.store
-            .save_consent(user, client, &scope.to_string(), now)
+            .save_consent(
+                user,
+                client,
+                &scope.to_string(),
+                now,
+                &crate::audit::event(
+                    "consent.granted",
+                    crate::domain::audit::AuditActor::User(user.to_string()),
+                    now,
+                )
+                .subject(user)
+                .client(client.as_str())
+                .details(scope.iter().map(|s| format!("scope:{s}"))),
+            )
             .await?;
         Ok(())
     }

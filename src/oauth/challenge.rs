@@ -113,7 +113,13 @@ impl Engine {
         let now = self.now();
         let user = self
             .logins
-            .verify(username, password.to_owned(), address, now)
+            .verify(
+                username,
+                password.to_owned(),
+                address,
+                now,
+                Some(client.id.as_str()),
+            )
             .await
             .map_err(|error| match error {
                 LoginError::InvalidCredentials => {

@@ -129,3 +129,19 @@ impl Engine {
         })
     }
 }
+
+impl Engine {
+    /// Records that `user` signed out of this browser (`user.sign_out`), and which way:
+    /// `rp_initiated` (an app's logout request naming them) or `confirmed` (on our page).
+    pub async fn record_sign_out(
+        &self,
+        user: crate::domain::UserId,
+        how: &str,
+    ) -> crate::store::StoreResult<()> {
+        let actor = crate::domain::audit::AuditActor::User(user.to_string());
+        let event = crate::audit::event("user.sign_out", actor, self.now())
+            .subject(user)
+            .detail(format!("path:{how}"));
+        self.store.record_audit_event(&event).await
+    }
+}

@@ -35,6 +35,8 @@ impl Engine {
             let expires_at =
                 OffsetDateTime::from_unix_timestamp(claims.exp).map_err(EndpointError::internal)?;
             self.revoke_access_token(&claims.jti, expires_at).await?;
+            self.record_revocation(&client, &claims.sub, "access_token", now)
+                .await?;
             return Ok(());
         }
         let hash = self.hasher.hash(&PlaintextToken::from_presented(token));
@@ -43,7 +45,26 @@ impl Engine {
                 return Err(not_yours());
             }
             self.revoke_grant(record.grant.id, now).await?;
+            let user = record.grant.user_id.to_string();
+            self.record_revocation(&client, &user, "refresh_token", now)
+                .await?;
         }
         Ok(())
+    }
+
+    /// Records a revocation a client asked for (`token.revoked`).
+    async fn record_revocation(
+        &self,
+        client: &crate::domain::Client,
+        subject: &str,
+        what: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), EndpointError> {
+        let actor = crate::domain::audit::AuditActor::Client(client.id.as_str().to_owned());
+        let event = crate::audit::event("token.revoked", actor, now)
+            .subject(subject)
+            .client(client.id.as_str())
+            .detail(format!("token:{what}"));
+        Ok(self.store.record_audit_event(&event).await?)
     }
 }

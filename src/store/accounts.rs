@@ -32,6 +32,7 @@ pub trait AccountStore: Send + Sync {
         token: NewAccountToken,
         mail: OutgoingMail,
         taken_mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<Option<User>>;
     /// Inserts a user an administrator invited, with the link (a recovery token) that lets them
     /// choose a password, and the invitation that carries it. `Conflict::Email` if the address
@@ -71,7 +72,12 @@ pub trait AccountStore: Send + Sync {
     async fn count_code_attempt(&self, id: Uuid, max_attempts: u32) -> StoreResult<bool>;
     /// Consumes a verification token and marks its address verified while it is still the
     /// user's. False when the token was consumed before or has expired.
-    async fn verify_email(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn verify_email(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+        event: AuditEvent,
+    ) -> StoreResult<bool>;
     /// Consumes a recovery token and sets the user's password. In the same transaction: every
     /// recovery token of the user dies, every grant of theirs is revoked, every browser session
     /// of theirs ends, the address counts as verified (the mail reached its owner), and `mail`
@@ -82,6 +88,7 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
+        event: AuditEvent,
     ) -> StoreResult<Option<SignOut>>;
     /// Sets a new password the user chose knowing the old one. In the same transaction, as for
     /// a reset: every recovery token dies, every grant is revoked, every browser session ends
@@ -92,6 +99,7 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut>;
     /// Ends the user's live tokens for `purpose` and queues `mail`, in one transaction.
     async fn end_account_tokens(
@@ -112,6 +120,7 @@ pub trait AccountStore: Send + Sync {
         id: Uuid,
         now: OffsetDateTime,
         notice: OutgoingMail,
+        event: AuditEvent,
     ) -> StoreResult<Option<User>>;
     /// Deletes an account at its owner's request, in one transaction: every grant is revoked,
     /// every browser session, consent, code and link, pending authorization code, role and
@@ -187,9 +196,11 @@ pub(super) use sign_out_everywhere;
 
 /// What an account's deletion erases outright, by user `$1` (grants stay, revoked, so that their
 /// tokens stay inactive everywhere until they expire).
-const ERASED_WITH_ACCOUNT: [&str; 9] = [
+const ERASED_WITH_ACCOUNT: [&str; 10] = [
     // The audit log keeps the events, committed to by hashes; the personal data beside them goes.
     "delete from audit_personal_data where person = $1",
+    // Addresses typed at failed sign-ins, which could not name a person.
+    "delete from audit_personal_data where email = (select email from users where id = $1)",
     "delete from pictures where user_id = $1",
     "delete from second_factors where user_id = $1",
     "delete from recovery_codes where user_id = $1",
@@ -213,6 +224,7 @@ impl AccountStore for SqlStore {
         token: NewAccountToken,
         mail: OutgoingMail,
         taken_mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<Option<User>> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -223,6 +235,7 @@ impl AccountStore for SqlStore {
             }
             insert_account_token!(tx, &token);
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(Some(inserted(user)))
@@ -324,7 +337,12 @@ impl AccountStore for SqlStore {
         Ok(execute!(self, sql, id, max)? == 1)
     }
 
-    async fn verify_email(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
+    async fn verify_email(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+        event: AuditEvent,
+    ) -> StoreResult<bool> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let consumed =
@@ -338,6 +356,7 @@ impl AccountStore for SqlStore {
                  where id = $1 and email = $3 and email_verified_at is null",
                 user_id, Ts(now), &email,
             )?;
+            insert_audit!(self, tx, &event.subject(user_id).person(user_id, &email));
             tx.commit().await?;
         });
         Ok(true)
@@ -349,6 +368,7 @@ impl AccountStore for SqlStore {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
+        event: AuditEvent,
     ) -> StoreResult<Option<SignOut>> {
         let reset = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -367,6 +387,7 @@ impl AccountStore for SqlStore {
             )?;
             let reset = sign_out_everywhere!(tx, user_id, now);
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, &event.subject(user_id).person(user_id, &email));
             tx.commit().await?;
             reset
         });
@@ -379,6 +400,7 @@ impl AccountStore for SqlStore {
         password_hash: &str,
         now: OffsetDateTime,
         mail: OutgoingMail,
+        event: &AuditEvent,
     ) -> StoreResult<SignOut> {
         let user_id = user.as_uuid();
         let reset = with_pool!(self, pool => {
@@ -390,6 +412,7 @@ impl AccountStore for SqlStore {
             }
             let reset = sign_out_everywhere!(tx, user_id, now);
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             reset
         });
@@ -419,6 +442,7 @@ impl AccountStore for SqlStore {
         id: Uuid,
         now: OffsetDateTime,
         notice: OutgoingMail,
+        event: AuditEvent,
     ) -> StoreResult<Option<User>> {
         let changed = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -450,6 +474,7 @@ impl AccountStore for SqlStore {
                 user_id, Ts(now),
             )?;
             insert_mail!(&mut *tx, &notice)?;
+            insert_audit!(self, tx, &event.subject(user_id).person(user_id, &email));
             tx.commit().await?;
             user_id
         });

@@ -4,9 +4,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreResult;
+use super::audit::insert_audit;
 use super::pool::{BeginWrite as _, SqlStore, execute, fetch, scalar, with_pool};
 use super::rows::ConnectedAppRow;
 use super::timestamp::Ts;
+use crate::domain::audit::AuditEvent;
 use crate::domain::{ClientId, SignOut, UserId};
 
 /// An application a user has let in: a consent remembered, or grants still live, or both.
@@ -30,6 +32,7 @@ pub trait ConsentStore: Send + Sync {
         client: &ClientId,
         scope: &str,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<()>;
     /// The applications the user has let in, by name: each with a remembered consent or a
     /// grant live at `now`.
@@ -45,6 +48,7 @@ pub trait ConsentStore: Send + Sync {
         user: UserId,
         client: &ClientId,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Option<SignOut>>;
 }
 
@@ -79,12 +83,18 @@ impl ConsentStore for SqlStore {
         client: &ClientId,
         scope: &str,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<()> {
         let sql = "insert into consents (user_id, client_id, scope, granted_at)
              values ($1, $2, $3, $4)
              on conflict (user_id, client_id)
              do update set scope = excluded.scope, granted_at = excluded.granted_at";
-        execute!(self, sql, user.as_uuid(), client.as_str(), scope, Ts(now))?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            execute!(in &mut *tx, sql, user.as_uuid(), client.as_str(), scope, Ts(now))?;
+            insert_audit!(self, tx, event);
+            tx.commit().await?;
+        });
         Ok(())
     }
 
@@ -111,6 +121,7 @@ impl ConsentStore for SqlStore {
         user: UserId,
         client: &ClientId,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<Option<SignOut>> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -131,6 +142,7 @@ impl ConsentStore for SqlStore {
                 "delete from authorization_codes where user_id = $1 and client_id = $2",
                 user.as_uuid(), client.as_str(),
             )?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok((forgotten > 0 || !revoked_grants.is_empty()).then_some(SignOut {
                 revoked_grants,

@@ -42,6 +42,7 @@ pub trait SecondFactorStore: Send + Sync {
         confirmation: PendingConfirmation<'_>,
         mail: OutgoingMail,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<bool>;
     /// Removes the user's factor, recovery codes and waiting sign-ins and queues `mail`, in one
     /// transaction. False when the user had no factor.
@@ -59,6 +60,7 @@ pub trait SecondFactorStore: Send + Sync {
         codes: &[TokenHash],
         mail: OutgoingMail,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<bool>;
     /// Accepts TOTP time step `step` for the user, in one statement: only if it is newer than
     /// every step accepted before and the failure budget is not spent. A success does not give
@@ -225,6 +227,7 @@ impl SecondFactorStore for SqlStore {
         confirmation: PendingConfirmation<'_>,
         mail: OutgoingMail,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<bool> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -240,6 +243,7 @@ impl SecondFactorStore for SqlStore {
             }
             insert_recovery_codes!(tx, user, confirmation.codes, now);
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(true)
@@ -273,6 +277,7 @@ impl SecondFactorStore for SqlStore {
         codes: &[TokenHash],
         mail: OutgoingMail,
         now: OffsetDateTime,
+        event: &AuditEvent,
     ) -> StoreResult<bool> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -288,6 +293,7 @@ impl SecondFactorStore for SqlStore {
             }
             insert_recovery_codes!(tx, user, codes, now);
             insert_mail!(&mut *tx, &mail)?;
+            insert_audit!(self, tx, event);
             tx.commit().await?;
         });
         Ok(true)

@@ -155,7 +155,9 @@ pub async fn export(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
 ) -> ApiResult {
-    let export = accounts.export(holder.id).await?;
+    let export = accounts
+        .export(holder.id, AuditActor::User(holder.id.to_string()))
+        .await?;
     Ok(download(&export))
 }
 

@@ -141,7 +141,9 @@ pub async fn export(
     session: Session,
 ) -> PageResult {
     let (_, user) = signed_in_user(&engine, &accounts, &session).await?;
-    let export = accounts.export(user.id).await?;
+    let export = accounts
+        .export(user.id, AuditActor::User(user.id.to_string()))
+        .await?;
     Ok(crate::http::api::account_devices::download(&export))
 }
 

@@ -120,7 +120,7 @@ pub async fn submit(
     let now = engine.now();
     let result = engine
         .logins
-        .verify(&email, form.get("password").to_owned(), address, now)
+        .verify(&email, form.get("password").to_owned(), address, now, None)
         .await;
     let (message, status) = match result {
         Ok(user) => {

@@ -78,6 +78,9 @@ pub async fn end_session(
     let hint_matches = logout.hinted_sub.as_deref() == Some(sign_in.user_id.to_string().as_str());
     if hint_matches {
         session::end(&session).await?;
+        engine
+            .record_sign_out(sign_in.user_id, "rp_initiated")
+            .await?;
         tracing::info!(user_id = %sign_in.user_id, "signed out by the relying party");
         return Ok(signed_out(logout.redirect));
     }
@@ -97,9 +100,13 @@ pub async fn end_session(
     })
 }
 
-pub async fn confirm(session: Session, form: PageForm) -> PageResult {
+pub async fn confirm(State(engine): State<Engine>, session: Session, form: PageForm) -> PageResult {
     check_csrf(&session, form.get("csrf_token")).await?;
     let redirect = session::logout_redirect(&session).await?;
+    let signed_in = session::sign_in(&session, &engine.config.sessions, engine.now()).await?;
     session::end(&session).await?;
+    if let Some(sign_in) = signed_in {
+        engine.record_sign_out(sign_in.user_id, "confirmed").await?;
+    }
     Ok(signed_out(redirect))
 }

@@ -102,7 +102,18 @@ impl Accounts {
         let done = self
             .0
             .store
-            .disconnect_app(user, &client, self.0.clock.now())
+            .disconnect_app(
+                user,
+                &client,
+                self.0.clock.now(),
+                &crate::audit::event(
+                    "consent.revoked",
+                    AuditActor::User(user.to_string()),
+                    self.0.clock.now(),
+                )
+                .subject(user)
+                .client(client.as_str()),
+            )
             .await?
             .ok_or(AccountError::NotFound)?;
         tracing::info!(user_id = %user, client_id = %client.as_str(), "application disconnected");

@@ -126,7 +126,17 @@ impl Accounts {
             &self.0.links.recover,
             now,
         )?;
-        let changed = match self.0.store.change_email(token.id, now, notice).await {
+        let changed = match self
+            .0
+            .store
+            .change_email(
+                token.id,
+                now,
+                notice,
+                crate::audit::event("user.email_changed", AuditActor::Anonymous, now),
+            )
+            .await
+        {
             Ok(Some(changed)) => changed,
             Ok(None) => return Err(AccountError::InvalidCode),
             Err(StoreError::Conflict(Conflict::Email)) => {

@@ -3,6 +3,7 @@
 //! links and session ids, are credentials rather than information about the person, and a copy
 //! of them would only weaken them.
 
+use crate::domain::audit::AuditActor;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
@@ -148,8 +149,15 @@ const WITHHELD: [&str; 3] = [
 
 impl Accounts {
     /// Everything stored about `id`, read now.
-    pub async fn export(&self, id: UserId) -> Result<AccountExport, AccountError> {
+    /// Recorded in the audit log (`user.exported`, by `actor`) before anything is read.
+    pub async fn export(
+        &self,
+        id: UserId,
+        actor: AuditActor,
+    ) -> Result<AccountExport, AccountError> {
         let store = self.0.store.as_ref();
+        let event = crate::audit::event("user.exported", actor, self.0.clock.now()).subject(id);
+        store.record_audit_event(&event).await?;
         let user = self.account(id).await?;
         let browsers = self.signed_in_browsers(id).await?;
         let apps = self.connected_apps(id).await?;

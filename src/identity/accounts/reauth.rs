@@ -39,7 +39,7 @@ impl Accounts {
         let checked = self
             .0
             .logins
-            .verify(user.email.as_str(), password, address, now)
+            .verify(user.email.as_str(), password, address, now, None)
             .await;
         let confirmed = match checked {
             Ok(found) => found,

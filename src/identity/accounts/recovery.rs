@@ -113,7 +113,13 @@ impl Accounts {
         let Some(reset) = self
             .0
             .store
-            .reset_password(token.id, &hash, now, notice)
+            .reset_password(
+                token.id,
+                &hash,
+                now,
+                notice,
+                crate::audit::event("user.password_reset", AuditActor::Anonymous, now),
+            )
             .await?
         else {
             return Err(AccountError::InvalidCode);
@@ -148,7 +154,18 @@ impl Accounts {
         let reset = match self
             .0
             .store
-            .change_password(user.id, &hash, now, notice)
+            .change_password(
+                user.id,
+                &hash,
+                now,
+                notice,
+                &crate::audit::event(
+                    "user.password_changed",
+                    AuditActor::User(user.id.to_string()),
+                    now,
+                )
+                .subject(user.id),
+            )
             .await
         {
             Ok(reset) => reset,

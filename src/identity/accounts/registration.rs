@@ -3,6 +3,7 @@
 
 use super::{AccountError, Accounts};
 use crate::crypto::password;
+use crate::domain::audit::AuditActor;
 use crate::domain::user::parse_display_name;
 use crate::domain::{Email, FieldErrors, InvalidField, NewUser, TokenPurpose, UserId};
 use crate::email::messages;
@@ -80,10 +81,13 @@ impl Accounts {
             &links.recover,
             now,
         )?;
+        let event = crate::audit::event("user.registered", AuditActor::Anonymous, now)
+            .subject(user.id)
+            .person(user.id.as_uuid(), user.email.as_str());
         let registered = self
             .0
             .store
-            .register_user(user, issued.token, mail, taken_mail)
+            .register_user(user, issued.token, mail, taken_mail, &event)
             .await?;
         if let Some(user) = registered {
             tracing::info!(user_id = %user.id, "account registered");

@@ -8,7 +8,12 @@ impl Accounts {
     pub async fn verify_email(&self, proof: &Proof) -> Result<User, AccountError> {
         let (token, user) = self.redeemable(proof, TokenPurpose::VerifyEmail).await?;
         let now = self.0.clock.now();
-        if !self.0.store.verify_email(token.id, now).await? {
+        let event = crate::audit::event(
+            "user.email_verified",
+            crate::domain::audit::AuditActor::Anonymous,
+            now,
+        );
+        if !self.0.store.verify_email(token.id, now, event).await? {
             // Used by a request that raced this one, or expired meanwhile.
             return Err(AccountError::InvalidCode);
         }

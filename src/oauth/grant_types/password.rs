@@ -34,7 +34,13 @@ pub async fn exchange(
     let now = engine.now();
     let user = engine
         .logins
-        .verify(username, password.to_owned(), address, now)
+        .verify(
+            username,
+            password.to_owned(),
+            address,
+            now,
+            Some(client.id.as_str()),
+        )
         .await
         .map_err(|error| match error {
             LoginError::InvalidCredentials => {

@@ -68,6 +68,15 @@ pub async fn exchange(
         }
         Rotation::Reused => {
             engine.grant_revoked(record.grant.id, now);
+            let event = crate::audit::event(
+                "token.refresh_reuse_detected",
+                crate::domain::audit::AuditActor::Client(client.id.as_str().to_owned()),
+                now,
+            )
+            .subject(record.grant.user_id)
+            .client(client.id.as_str())
+            .detail(format!("grant_revoked:{}", record.grant.id));
+            engine.store.record_audit_event(&event).await?;
             tracing::warn!(client_id = %client.id, "refresh token reused: grant revoked");
             return Err(invalid_grant(
                 "the refresh token was already used; the grant is revoked",

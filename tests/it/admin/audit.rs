@@ -293,8 +293,181 @@ async fn erasing_a_person_keeps_the_log_verifiable(backend: Backend) {
     assert_eq!(report["intact"], true, "{report}");
 }
 
+async fn sign_ins_and_account_changes_are_recorded_for_their_owner(backend: Backend) {
+    let mut app = spawn(backend).await;
+    app.create_user("root@example.com", &["--role", "admin"]);
+    let person = app.create_user("person@example.com", &[]);
+    let console = console(&app);
+
+    for _ in 0..5 {
+        assert_eq!(
+            app.page_sign_in("person@example.com", "not the password")
+                .await,
+            401
+        );
+    }
+    app.clock.advance(time::Duration::hours(2));
+    let root = token_for(&mut app, &console, "root@example.com").await;
+    app.fresh_browser("person's browser");
+    let tokens = app
+        .code_flow(
+            &console,
+            "person@example.com",
+            "openid account offline_access",
+        )
+        .await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let renamed = app
+        .http
+        .patch(app.url("/api/v1/account"))
+        .bearer_auth(access)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"name": "Person"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+
+    let own = app
+        .http
+        .get(app.url("/api/v1/account/security-events"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    let own: Value = own.json().await.unwrap();
+    let kinds: Vec<(&str, &str)> = own["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == ("user.sign_in.password", "failure"))
+            .count(),
+        5,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("user.sign_in.password", "success")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("user.profile_updated", "success")),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&("user.created", "success")), "{kinds:?}");
+    assert!(
+        own["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["subject"] == person.as_str())
+    );
+    let updated = own["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "user.profile_updated")
+        .unwrap();
+    assert_eq!(
+        updated["details"],
+        json!(["name"]),
+        "field names, never values"
+    );
+
+    let lockouts = get(
+        &app,
+        &root,
+        "/admin/v1/audit-events?type=user.lockout_started",
+    )
+    .await;
+    let lockout = &lockouts.body["events"][0];
+    assert_eq!(
+        lockout["personal"]["email"], "person@example.com",
+        "{}",
+        lockouts.body
+    );
+
+    // A refresh token used again after its successor was used: the reuse is recorded.
+    let refreshed = |token: String| {
+        let app = &app;
+        let console = &console;
+        async move {
+            app.post_form_basic(
+                "/token",
+                console,
+                &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+            )
+            .await
+        }
+    };
+    let second: Value = refreshed(refresh.to_owned()).await.json().await.unwrap();
+    let second = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refreshed(second).await.status(), 200);
+    assert_eq!(refreshed(refresh.to_owned()).await.status(), 400);
+    let reuse = get(
+        &app,
+        &root,
+        "/admin/v1/audit-events?type=token.refresh_reuse_detected",
+    )
+    .await;
+    assert_eq!(reuse.body["events"][0]["client_id"], console.id.as_str());
+    assert_eq!(reuse.body["events"][0]["subject"], person.as_str());
+    let report = settled(&app, &root).await;
+    assert_eq!(report["intact"], true, "{report}");
+}
+
 on_both_backends!(
+    sign_ins_and_account_changes_are_recorded_for_their_owner,
     admin_and_operator_actions_are_recorded_and_verify,
     tampering_behind_the_servers_back_is_found,
     erasing_a_person_keeps_the_log_verifiable,
 );
+
+/// Two instances on one PostgreSQL both seal every 50 ms: every event gets exactly one place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_seal_one_chain() {
+    let mut first = spawn(Backend::Postgres).await;
+    let second = first
+        .sibling_with(|config| {
+            config.audit.seal_interval = portcullis::config::Duration::from_millis(50);
+        })
+        .await;
+    first.create_user("root@example.com", &["--role", "admin"]);
+    let console = console(&first);
+    let token = token_for(&mut first, &console, "root@example.com").await;
+    for round in 0..3 {
+        let invites = (0..20).map(|n| {
+            let app = if n % 2 == 0 { &first } else { &second };
+            let token = token.clone();
+            async move {
+                call(
+                    app,
+                    &token,
+                    Method::POST,
+                    "/admin/v1/users",
+                    Some(json!({ "email": format!("r{round}-p{n}@example.com") })),
+                    None,
+                )
+                .await
+                .status
+            }
+        });
+        let statuses = futures_util::future::join_all(invites).await;
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    }
+    let report = settled(&first, &token).await;
+    assert_eq!(report["intact"], true, "{report}");
+    let events = first
+        .db
+        .scalar("select count(*) from audit_events", "")
+        .await
+        .unwrap();
+    assert_eq!(report["head_seq"].as_i64(), Some(events), "{report}");
+    assert_eq!(report["events_checked"].as_i64(), Some(events));
+}

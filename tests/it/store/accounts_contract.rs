@@ -56,6 +56,7 @@ async fn a_registration_commits_with_its_token_and_mail_or_not_at_all(backend: B
             token(id, "new@example.com", TokenPurpose::VerifyEmail, now),
             mail("new@example.com", now),
             mail("new@example.com", now),
+            &crate::support::test_event(),
         )
         .await
         .unwrap()
@@ -72,6 +73,7 @@ async fn a_registration_commits_with_its_token_and_mail_or_not_at_all(backend: B
             token(again_id, "new@example.com", TokenPurpose::VerifyEmail, now),
             mail("new@example.com", now),
             mail("new@example.com", now),
+            &crate::support::test_event(),
         )
         .await
         .unwrap();
@@ -156,7 +158,12 @@ async fn a_newer_token_ends_the_older_and_each_is_consumed_once(backend: Backend
         .unwrap()
         .unwrap();
     assert!(other.is_live(now), "a token of another purpose lives on");
-    assert!(!store.verify_email(first.id, now).await.unwrap());
+    assert!(
+        !store
+            .verify_email(first.id, now, crate::support::test_event())
+            .await
+            .unwrap()
+    );
     // Guesses are counted up to the limit.
     for _ in 0..3 {
         assert!(store.count_code_attempt(second.id, 3).await.unwrap());
@@ -171,12 +178,26 @@ async fn a_newer_token_ends_the_older_and_each_is_consumed_once(backend: Backend
     // Expired tokens cannot be consumed; a live one once.
     assert!(
         !store
-            .verify_email(second.id, now + Duration::minutes(31))
+            .verify_email(
+                second.id,
+                now + Duration::minutes(31),
+                crate::support::test_event()
+            )
             .await
             .unwrap()
     );
-    assert!(store.verify_email(second.id, now).await.unwrap());
-    assert!(!store.verify_email(second.id, now).await.unwrap());
+    assert!(
+        store
+            .verify_email(second.id, now, crate::support::test_event())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .verify_email(second.id, now, crate::support::test_event())
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .find_user(user.id)
@@ -249,6 +270,7 @@ async fn a_reset_sets_the_password_and_ends_grants_sessions_and_recoveries(backe
             "$argon2id$new",
             now,
             mail("reset@example.com", now),
+            crate::support::test_event(),
         )
         .await
         .unwrap()
@@ -292,7 +314,8 @@ async fn a_reset_sets_the_password_and_ends_grants_sessions_and_recoveries(backe
                 recovery.id,
                 "$argon2id$again",
                 now,
-                mail("reset@example.com", now)
+                mail("reset@example.com", now),
+                crate::support::test_event(),
             )
             .await
             .unwrap()

@@ -455,11 +455,23 @@ async fn consent_is_remembered_and_replaced(backend: Backend) {
     let (_db, store, user, client) = open(backend).await;
     assert!(store.find_consent(user, &client).await.unwrap().is_none());
     store
-        .save_consent(user, &client, "openid", clock::now())
+        .save_consent(
+            user,
+            &client,
+            "openid",
+            clock::now(),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     store
-        .save_consent(user, &client, "email openid", clock::now())
+        .save_consent(
+            user,
+            &client,
+            "email openid",
+            clock::now(),
+            &crate::support::test_event(),
+        )
         .await
         .unwrap();
     assert_eq!(
