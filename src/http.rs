@@ -7,6 +7,7 @@ mod fallback;
 mod health;
 pub mod middleware;
 mod oauth;
+pub mod openapi;
 mod pages;
 pub mod paths;
 mod pictures;
@@ -18,10 +19,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::crypto::token::TokenHasher;
@@ -178,141 +183,98 @@ fn browser_app_routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
-/// The JSON API for first-party apps (`/api/v1`).
-fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            paths::API_ACCOUNT,
-            get(api::account::show)
-                .patch(api::account::update)
-                .delete(api::account_changes::delete_account),
-        )
-        .route(
-            paths::API_ACCOUNT_EMAIL,
-            post(api::account_changes::start_email_change),
-        )
-        .route(
-            paths::API_ACCOUNT_EMAIL_CONFIRMATION,
-            post(api::account_changes::confirm_email_change),
-        )
-        .route(
-            paths::API_ACCOUNT_PASSWORD,
-            post(api::account::change_password),
-        )
-        .route(
-            paths::API_ACCOUNT_SESSIONS,
-            get(api::account_devices::sessions).delete(api::account_devices::end_all_sessions),
-        )
-        .route(
-            paths::API_ACCOUNT_SESSION,
-            delete(api::account_devices::end_session),
-        )
-        .route(paths::API_ACCOUNT_APPS, get(api::account_devices::apps))
-        .route(
-            paths::API_ACCOUNT_APP,
-            delete(api::account_devices::disconnect_app),
-        )
-        .route(paths::API_ACCOUNT_EXPORT, get(api::account_devices::export))
-        .route(
-            paths::API_ACCOUNT_SECURITY_EVENTS,
-            get(api::admin_audit::own_events),
-        )
-        .route(
-            paths::API_ACCOUNT_SECOND_FACTOR,
-            get(api::account_second_factor::status)
-                .post(api::account_second_factor::start)
-                .delete(api::account_second_factor::remove),
-        )
-        .route(
-            paths::API_ACCOUNT_SECOND_FACTOR_CONFIRMATION,
-            post(api::account_second_factor::confirm),
-        )
-        .route(
-            paths::API_ACCOUNT_RECOVERY_CODES,
-            post(api::account_second_factor::regenerate),
-        )
-        .route(
-            paths::API_ACCOUNT_PICTURE,
-            put(api::account_picture::upload)
-                .delete(api::account_picture::remove)
+/// The JSON API for first-party apps (`/api/v1`) and the first-party sign-in endpoint, each
+/// route registered with its documentation.
+fn api_routes() -> OpenApiRouter<AppState> {
+    use api::{account, account_changes, account_devices, account_second_factor, accounts};
+    OpenApiRouter::new()
+        .routes(routes!(
+            account::show,
+            account::update,
+            account_changes::delete_account
+        ))
+        .routes(routes!(account_changes::start_email_change))
+        .routes(routes!(account_changes::confirm_email_change))
+        .routes(routes!(account::change_password))
+        .routes(routes!(
+            account_devices::sessions,
+            account_devices::end_all_sessions
+        ))
+        .routes(routes!(account_devices::end_session))
+        .routes(routes!(account_devices::apps))
+        .routes(routes!(account_devices::disconnect_app))
+        .routes(routes!(account_devices::export))
+        .routes(routes!(api::admin_audit::own_events))
+        .routes(routes!(
+            account_second_factor::status,
+            account_second_factor::start,
+            account_second_factor::remove
+        ))
+        .routes(routes!(account_second_factor::confirm))
+        .routes(routes!(account_second_factor::regenerate))
+        .routes(
+            routes!(api::account_picture::upload, api::account_picture::remove)
                 // A picture may be larger than other bodies (`server.body_limit`).
                 .layer(DefaultBodyLimit::max(MAX_PICTURE_BYTES)),
         )
-        .route(paths::API_REGISTRATIONS, post(api::accounts::register))
-        .route(paths::API_VERIFICATIONS, post(api::accounts::verify))
-        .route(paths::API_VERIFICATION_RESEND, post(api::accounts::resend))
-        .route(paths::API_RECOVERIES, post(api::accounts::start_recovery))
-        .route(
-            paths::API_RECOVERY_COMPLETION,
-            post(api::accounts::complete_recovery),
-        )
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::verify))
+        .routes(routes!(accounts::resend))
+        .routes(routes!(accounts::start_recovery))
+        .routes(routes!(accounts::complete_recovery))
+        .routes(routes!(oauth::challenge::challenge))
 }
 
 /// The admin REST API (`/admin/v1`), for bearers of admin API access tokens.
-fn admin_routes() -> Router<AppState> {
+fn admin_routes() -> OpenApiRouter<AppState> {
     use api::{admin_audit, admin_clients, admin_roles, admin_users};
-    Router::new()
-        .route(
-            paths::ADMIN_USERS,
-            get(admin_users::list).post(admin_users::create),
-        )
-        .route(
-            paths::ADMIN_USER,
-            get(admin_users::show)
-                .patch(admin_users::update)
-                .delete(admin_users::delete),
-        )
-        .route(paths::ADMIN_USER_STATUS, put(admin_users::set_status))
-        .route(paths::ADMIN_USER_ROLES, put(admin_users::set_roles))
-        .route(
-            paths::ADMIN_USER_PASSWORD_RESET,
-            post(admin_users::send_password_reset),
-        )
-        .route(
-            paths::ADMIN_USER_SECOND_FACTOR,
-            delete(admin_users::reset_second_factor),
-        )
-        .route(paths::ADMIN_USER_SESSIONS, get(admin_users::sessions))
-        .route(paths::ADMIN_USER_SESSION, delete(admin_users::end_session))
-        .route(paths::ADMIN_USER_EXPORT, get(admin_users::export))
-        .route(
-            paths::ADMIN_ROLES,
-            get(admin_roles::list).post(admin_roles::create),
-        )
-        .route(
-            paths::ADMIN_ROLE,
-            get(admin_roles::show)
-                .put(admin_roles::update)
-                .delete(admin_roles::delete),
-        )
-        .route(paths::ADMIN_PERMISSIONS, get(admin_roles::permissions))
-        .route(
-            paths::ADMIN_CLIENTS,
-            get(admin_clients::list).post(admin_clients::create),
-        )
-        .route(
-            paths::ADMIN_CLIENT,
-            get(admin_clients::show)
-                .put(admin_clients::update)
-                .delete(admin_clients::delete),
-        )
-        .route(
-            paths::ADMIN_CLIENT_SECRET,
-            post(admin_clients::rotate_secret),
-        )
-        .route(paths::ADMIN_CLIENT_ROLES, put(admin_clients::set_roles))
-        .route(paths::ADMIN_KEYS, get(admin_clients::keys))
-        .route(paths::ADMIN_KEY_ROTATION, post(admin_clients::rotate_keys))
-        .route(paths::ADMIN_AUDIT_EVENTS, get(admin_audit::list))
-        .route(
-            paths::ADMIN_AUDIT_VERIFICATION,
-            get(admin_audit::verification),
-        )
+    OpenApiRouter::new()
+        .routes(routes!(admin_users::list, admin_users::create))
+        .routes(routes!(
+            admin_users::show,
+            admin_users::update,
+            admin_users::delete
+        ))
+        .routes(routes!(admin_users::set_status))
+        .routes(routes!(admin_users::set_roles))
+        .routes(routes!(admin_users::send_password_reset))
+        .routes(routes!(admin_users::reset_second_factor))
+        .routes(routes!(admin_users::sessions))
+        .routes(routes!(admin_users::end_session))
+        .routes(routes!(admin_users::export))
+        .routes(routes!(admin_roles::list, admin_roles::create))
+        .routes(routes!(
+            admin_roles::show,
+            admin_roles::update,
+            admin_roles::delete
+        ))
+        .routes(routes!(admin_roles::permissions))
+        .routes(routes!(admin_clients::list, admin_clients::create))
+        .routes(routes!(
+            admin_clients::show,
+            admin_clients::update,
+            admin_clients::delete
+        ))
+        .routes(routes!(admin_clients::rotate_secret))
+        .routes(routes!(admin_clients::set_roles))
+        .routes(routes!(admin_clients::keys))
+        .routes(routes!(admin_clients::rotate_keys))
+        .routes(routes!(admin_audit::list))
+        .routes(routes!(admin_audit::verification))
+}
+
+/// The documented routes (the JSON APIs) as a router, and the OpenAPI document they make.
+pub fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(api_routes())
+        .merge(admin_routes())
+        .split_for_parts()
 }
 
 /// Every route, and the layers every request passes through (outermost last).
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
+    let (documented, document) = documented_routes();
     Router::new()
         .route(paths::HEALTH_LIVE, get(health::live))
         .route(paths::HEALTH_READY, get(health::ready))
@@ -331,12 +293,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::JWKS, get(oauth::discovery::jwks))
         .route(paths::INTROSPECT, post(oauth::introspect::introspect))
-        .route(
-            paths::AUTHORIZATION_CHALLENGE,
-            post(oauth::challenge::challenge),
+        .merge(documented)
+        .merge(
+            Router::from(SwaggerUi::new(paths::DOCS).url(paths::OPENAPI, document))
+                .layer(axum::middleware::from_fn(openapi::docs_headers)),
         )
-        .merge(api_routes())
-        .merge(admin_routes())
         .merge(browser_app_routes(&state))
         .merge(browser_routes(&state))
         .fallback(fallback::not_found)

@@ -1,6 +1,8 @@
 //! Every endpoint path, in one place: the router mounts these and discovery advertises them.
 
 pub const HEALTH_LIVE: &str = "/health/live";
+pub const OPENAPI: &str = "/openapi.json";
+pub const DOCS: &str = "/docs";
 pub const HEALTH_READY: &str = "/health/ready";
 pub const STYLESHEET: &str = "/static/css/portcullis.css";
 pub const HOME: &str = "/";

@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod clients;
+mod openapi;
 mod roles;
 mod users;
 

@@ -24,13 +24,14 @@ use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Serialize)]
-struct AccountView<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountView<'a> {
     sub: String,
     email: &'a str,
     email_verified: bool,
     name: Option<&'a str>,
     #[serde(flatten)]
+    #[schema(inline, value_type = crate::http::openapi::ProfileFields)]
     profile: &'a Profile,
     roles: Vec<&'a str>,
     #[serde(with = "time::serde::rfc3339")]
@@ -55,6 +56,14 @@ pub fn shown(user: &User, status: StatusCode) -> Response {
 }
 
 /// `GET /api/v1/account`: the profile, with its `ETag` (`If-None-Match` with it answers 304).
+#[utoipa::path(
+    get,
+    operation_id = "account_show",
+    path = crate::http::paths::API_ACCOUNT,
+    tag = "account",
+    responses((status = 200, description = "The account, with its `ETag`", body = AccountView), (status = 304, description = "Unchanged since the `If-None-Match` version"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn show(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
@@ -87,6 +96,15 @@ fn not_changeable(name: &str) -> Option<&'static str> {
 
 /// `PATCH /api/v1/account`: a JSON merge patch of the profile. Each named field is set (a
 /// string) or removed (`null`); a field that is not the profile's is a 422 naming it.
+#[utoipa::path(
+    patch,
+    operation_id = "account_update",
+    path = crate::http::paths::API_ACCOUNT,
+    tag = "account",
+    request_body(content = Object, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The changed account", body = AccountView), (status = 412, description = "The account changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 415, description = "Not a JSON merge patch", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is not the profile's, or its value is refused", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn update(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -168,14 +186,14 @@ pub fn profile_patch(
     Ok(changes)
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PasswordChanged {
     status: &'static str,
     ended_sessions: u64,
@@ -185,6 +203,15 @@ struct PasswordChanged {
 /// `POST /api/v1/account/password`: `{current_password, new_password}`. The current password is
 /// checked like a sign-in (the same lockout); then every session and grant of the account ends,
 /// the token used here included, and the owner is told by mail.
+#[utoipa::path(
+    post,
+    operation_id = "account_change_password",
+    path = crate::http::paths::API_ACCOUNT_PASSWORD,
+    tag = "account",
+    request_body(content = PasswordChange),
+    responses((status = 200, description = "Changed; every session and grant ended", body = PasswordChanged), (status = 403, description = "The current password is wrong", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The new password is refused", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn change_password(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,

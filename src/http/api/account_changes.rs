@@ -17,19 +17,28 @@ use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEmail {
     email: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Accepted {
     status: &'static str,
 }
 
 /// `POST /api/v1/account/email {email}`: mails a code and a link to the new address. The answer
 /// is the same whether or not the address has an account (its owner is told instead).
+#[utoipa::path(
+    post,
+    operation_id = "account_changes_start_email_change",
+    path = crate::http::paths::API_ACCOUNT_EMAIL,
+    tag = "account",
+    request_body(content = NewEmail),
+    responses((status = 202, description = "A code and link go to the new address", body = Accepted), (status = 401, description = "A more recent sign-in is needed (`insufficient_user_authentication`)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Not an address that can be used", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn start_email_change(
     State(accounts): State<Accounts>,
     RecentAccountHolder(holder): RecentAccountHolder,
@@ -42,7 +51,7 @@ pub async fn start_email_change(
     Ok(answer(StatusCode::ACCEPTED, accepted))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Confirmation {
     code: String,
@@ -50,6 +59,15 @@ pub struct Confirmation {
 
 /// `POST /api/v1/account/email/confirm {code}`: the code from the mail to the new address makes
 /// it the account's, verified; the old address is told. The account as it now is.
+#[utoipa::path(
+    post,
+    operation_id = "account_changes_confirm_email_change",
+    path = crate::http::paths::API_ACCOUNT_EMAIL_CONFIRMATION,
+    tag = "account",
+    request_body(content = Confirmation),
+    responses((status = 200, description = "The account at its new address", body = crate::http::api::account::AccountView), (status = 400, description = "The code is wrong, used or expired", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn confirm_email_change(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -67,6 +85,14 @@ pub async fn confirm_email_change(
 
 /// `DELETE /api/v1/account`: deletes the account. Every session, grant and token ends at once
 /// (the one used here too), the personal data is erased and the address is told.
+#[utoipa::path(
+    delete,
+    operation_id = "account_changes_delete_account",
+    path = crate::http::paths::API_ACCOUNT,
+    tag = "account",
+    responses((status = 204, description = "Deleted; every session and grant ended"), (status = 401, description = "A more recent sign-in is needed", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The last active administrator cannot be deleted", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn delete_account(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,

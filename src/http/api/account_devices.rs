@@ -18,7 +18,7 @@ use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct BrowserView {
     sid: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -28,7 +28,7 @@ pub(super) struct BrowserView {
     device: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AppView {
     client_id: String,
     name: String,
@@ -49,12 +49,12 @@ impl From<SignedInBrowser> for BrowserView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Listed<T> {
     pub items: Vec<T>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Ended {
     ended_sessions: u64,
     revoked_grants: usize,
@@ -69,6 +69,14 @@ fn not_found(what: &'static str) -> impl FnOnce(AccountError) -> Problem {
 }
 
 /// `GET /api/v1/account/sessions`: the browsers signed in, the most recently active first.
+#[utoipa::path(
+    get,
+    operation_id = "account_devices_sessions",
+    path = crate::http::paths::API_ACCOUNT_SESSIONS,
+    tag = "account",
+    responses((status = 200, description = "The browsers signed in", body = Listed<BrowserView>), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn sessions(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
@@ -84,6 +92,15 @@ pub async fn sessions(
 
 /// `DELETE /api/v1/account/sessions/{sid}`: signs that browser out, with the grants made
 /// through its sign-in.
+#[utoipa::path(
+    delete,
+    operation_id = "account_devices_end_session",
+    path = crate::http::paths::API_ACCOUNT_SESSION,
+    tag = "account",
+    params(("sid" = String, Path, description = "The sign-in's id")),
+    responses((status = 204, description = "Signed out, with the grants made through it"), (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn end_session(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -100,6 +117,14 @@ pub async fn end_session(
 
 /// `DELETE /api/v1/account/sessions`: signs every browser out (an app's own tokens are not a
 /// browser session; revoke those at `/revoke`, or disconnect the app).
+#[utoipa::path(
+    delete,
+    operation_id = "account_devices_end_all_sessions",
+    path = crate::http::paths::API_ACCOUNT_SESSIONS,
+    tag = "account",
+    responses((status = 200, description = "Every browser signed out", body = Ended), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn end_all_sessions(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -115,6 +140,14 @@ pub async fn end_all_sessions(
 }
 
 /// `GET /api/v1/account/apps`: the applications let in, by name.
+#[utoipa::path(
+    get,
+    operation_id = "account_devices_apps",
+    path = crate::http::paths::API_ACCOUNT_APPS,
+    tag = "account",
+    responses((status = 200, description = "The applications let in", body = Listed<AppView>), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn apps(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
@@ -136,6 +169,15 @@ pub async fn apps(
 
 /// `DELETE /api/v1/account/apps/{client_id}`: forgets the consent and revokes the app's grants
 /// (the calling app may disconnect itself; its own token then stops working).
+#[utoipa::path(
+    delete,
+    operation_id = "account_devices_disconnect_app",
+    path = crate::http::paths::API_ACCOUNT_APP,
+    tag = "account",
+    params(("client_id" = String, Path, description = "The application's client id")),
+    responses((status = 204, description = "Consent forgotten and grants revoked"), (status = 404, description = "No such connected application", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn disconnect_app(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -151,6 +193,14 @@ pub async fn disconnect_app(
 }
 
 /// `GET /api/v1/account/export`: everything we hold about the user, as a JSON download.
+#[utoipa::path(
+    get,
+    operation_id = "account_devices_export",
+    path = crate::http::paths::API_ACCOUNT_EXPORT,
+    tag = "account",
+    responses((status = 200, description = "Everything held about the account, as a JSON download", body = Object), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn export(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,

@@ -16,6 +16,15 @@ use crate::oauth::Engine;
 type ApiResult = Result<Response, Problem>;
 
 /// `PUT /api/v1/account/picture`: the body is the image. The account as it now is.
+#[utoipa::path(
+    put,
+    operation_id = "account_picture_upload",
+    path = crate::http::paths::API_ACCOUNT_PICTURE,
+    tag = "account",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 200, description = "The account with its new picture", body = crate::http::api::account::AccountView), (status = 413, description = "Larger than 1 MB", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Not a PNG, JPEG or WebP image", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn upload(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -32,6 +41,14 @@ pub async fn upload(
 }
 
 /// `DELETE /api/v1/account/picture`: forgets the uploaded picture. The account as it now is.
+#[utoipa::path(
+    delete,
+    operation_id = "account_picture_remove",
+    path = crate::http::paths::API_ACCOUNT_PICTURE,
+    tag = "account",
+    responses((status = 200, description = "The account without a picture", body = crate::http::api::account::AccountView), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn remove(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,

@@ -17,7 +17,7 @@ use crate::identity::second_factor::FactorCode;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Status {
     enabled: bool,
     pending: bool,
@@ -28,6 +28,14 @@ struct Status {
 }
 
 /// `GET`: whether the factor is on, since when, and how many recovery codes are left.
+#[utoipa::path(
+    get,
+    operation_id = "account_second_factor_status",
+    path = crate::http::paths::API_ACCOUNT_SECOND_FACTOR,
+    tag = "account",
+    responses((status = 200, description = "Whether two-step verification is on", body = Status), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn status(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
@@ -45,7 +53,7 @@ pub async fn status(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct NewSecret {
     secret: String,
     otpauth_uri: String,
@@ -53,6 +61,14 @@ struct NewSecret {
 }
 
 /// `POST`: a new secret (replacing a pending one), shown once; 409 if the factor is on.
+#[utoipa::path(
+    post,
+    operation_id = "account_second_factor_start",
+    path = crate::http::paths::API_ACCOUNT_SECOND_FACTOR,
+    tag = "account",
+    responses((status = 201, description = "A new secret to confirm with a code", body = NewSecret), (status = 409, description = "Already enrolled", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn start(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
@@ -68,19 +84,28 @@ pub async fn start(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Code {
     code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RecoveryCodes {
     recovery_codes: Vec<String>,
 }
 
 /// `POST /confirm {code}`: a code from the new secret turns the factor on; the recovery codes,
 /// shown once.
+#[utoipa::path(
+    post,
+    operation_id = "account_second_factor_confirm",
+    path = crate::http::paths::API_ACCOUNT_SECOND_FACTOR_CONFIRMATION,
+    tag = "account",
+    request_body(content = Code),
+    responses((status = 200, description = "On; the recovery codes, shown once", body = RecoveryCodes), (status = 422, description = "The code is wrong", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many wrong codes", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn confirm(
     State(accounts): State<Accounts>,
     AccountHolder(holder): AccountHolder,
@@ -92,6 +117,15 @@ pub async fn confirm(
 }
 
 /// `POST /recovery-codes {code}`: new recovery codes (the old ones stop working), shown once.
+#[utoipa::path(
+    post,
+    operation_id = "account_second_factor_regenerate",
+    path = crate::http::paths::API_ACCOUNT_RECOVERY_CODES,
+    tag = "account",
+    request_body(content = Code),
+    responses((status = 200, description = "New recovery codes, shown once", body = RecoveryCodes), (status = 422, description = "The code is wrong", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn regenerate(
     State(accounts): State<Accounts>,
     RecentAccountHolder(holder): RecentAccountHolder,
@@ -104,6 +138,15 @@ pub async fn regenerate(
 }
 
 /// `DELETE {code}`: turns the factor off (the body carries a code of it, or a recovery code).
+#[utoipa::path(
+    delete,
+    operation_id = "account_second_factor_remove",
+    path = crate::http::paths::API_ACCOUNT_SECOND_FACTOR,
+    tag = "account",
+    request_body(content = Code),
+    responses((status = 204, description = "Turned off"), (status = 409, description = "Required for this account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The code is wrong", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn remove(
     State(accounts): State<Accounts>,
     RecentAccountHolder(holder): RecentAccountHolder,

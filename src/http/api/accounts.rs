@@ -15,7 +15,7 @@ use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Accepted {
     status: &'static str,
     detail: &'static str,
@@ -32,7 +32,7 @@ fn accepted() -> Response {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     email: String,
@@ -42,6 +42,14 @@ pub struct Registration {
 }
 
 /// `POST /api/v1/registrations`
+#[utoipa::path(
+    post,
+    operation_id = "accounts_register",
+    path = crate::http::paths::API_REGISTRATIONS,
+    tag = "sign-up and recovery",
+    request_body(content = Registration),
+    responses((status = 202, description = "The same answer for every address; a code and link go to it", body = Accepted), (status = 403, description = "Registration is closed", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is refused", body = Problem, content_type = "application/problem+json")),
+)]
 pub async fn register(
     State(accounts): State<Accounts>,
     ApiJson(body): ApiJson<Registration>,
@@ -53,7 +61,7 @@ pub async fn register(
 }
 
 /// A code with its address, or a link's token; exactly one of the two.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProofBody {
     #[serde(default)]
@@ -93,7 +101,7 @@ impl ProofBody {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Verified {
     status: &'static str,
     email: String,
@@ -101,6 +109,14 @@ struct Verified {
 }
 
 /// `POST /api/v1/verifications`: `{email, code}` or `{token}`.
+#[utoipa::path(
+    post,
+    operation_id = "accounts_verify",
+    path = crate::http::paths::API_VERIFICATIONS,
+    tag = "sign-up and recovery",
+    request_body(content = ProofBody),
+    responses((status = 200, description = "Verified", body = Verified), (status = 400, description = "The code or link is wrong, used or expired", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many wrong codes", body = Problem, content_type = "application/problem+json")),
+)]
 pub async fn verify(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
@@ -118,13 +134,21 @@ pub async fn verify(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailOnly {
     email: String,
 }
 
 /// `POST /api/v1/verifications/resend`
+#[utoipa::path(
+    post,
+    operation_id = "accounts_resend",
+    path = crate::http::paths::API_VERIFICATION_RESEND,
+    tag = "sign-up and recovery",
+    request_body(content = EmailOnly),
+    responses((status = 202, description = "The same answer for every address", body = Accepted)),
+)]
 pub async fn resend(
     State(accounts): State<Accounts>,
     ApiJson(body): ApiJson<EmailOnly>,
@@ -133,7 +157,7 @@ pub async fn resend(
     Ok(accepted())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecoveryStart {
     email: String,
@@ -142,6 +166,14 @@ pub struct RecoveryStart {
 }
 
 /// `POST /api/v1/recoveries`: `{email, method: "code" | "link"}` (a code when left out).
+#[utoipa::path(
+    post,
+    operation_id = "accounts_start_recovery",
+    path = crate::http::paths::API_RECOVERIES,
+    tag = "sign-up and recovery",
+    request_body(content = RecoveryStart),
+    responses((status = 202, description = "The same answer for every address", body = Accepted)),
+)]
 pub async fn start_recovery(
     State(accounts): State<Accounts>,
     ApiJson(body): ApiJson<RecoveryStart>,
@@ -155,7 +187,7 @@ pub async fn start_recovery(
     Ok(accepted())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecoveryCompletion {
     #[serde(default)]
@@ -167,7 +199,7 @@ pub struct RecoveryCompletion {
     new_password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PasswordChanged {
     status: &'static str,
     /// Browser sessions that were signed out.
@@ -177,6 +209,14 @@ struct PasswordChanged {
 }
 
 /// `POST /api/v1/recoveries/complete`: `{email, code, new_password}` or `{token, new_password}`.
+#[utoipa::path(
+    post,
+    operation_id = "accounts_complete_recovery",
+    path = crate::http::paths::API_RECOVERY_COMPLETION,
+    tag = "sign-up and recovery",
+    request_body(content = RecoveryCompletion),
+    responses((status = 200, description = "The new password is set; every session and grant ended", body = PasswordChanged), (status = 400, description = "The code or link is wrong, used or expired", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The new password is refused", body = Problem, content_type = "application/problem+json")),
+)]
 pub async fn complete_recovery(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,

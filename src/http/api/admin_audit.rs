@@ -18,21 +18,21 @@ use crate::http::responses::Problem;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ActorView<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PersonalView<'a> {
     email: Option<&'a str>,
     source_address: Option<&'a str>,
     user_agent: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EventView<'a> {
     id: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -79,7 +79,7 @@ impl<'a> From<&'a StoredAuditEvent> for EventView<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page<'a> {
     events: Vec<EventView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,6 +133,15 @@ fn listing(query: Option<&str>) -> Result<AuditListing, Problem> {
 /// `GET /admin/v1/audit-events`: newest first. Filters: `type` (a prefix such as `user.` or
 /// `client.created`), `actor`, `subject`, `outcome`, `client_id`, `after`, `before`; paging
 /// with `limit` (default 50, at most 200) and `cursor`.
+#[utoipa::path(
+    get,
+    operation_id = "admin_audit_list",
+    path = crate::http::paths::ADMIN_AUDIT_EVENTS,
+    tag = "admin: audit",
+    params(("type" = Option<String>, Query, description = "A prefix of the event type, e.g. `user.` or `client.created`"), ("actor" = Option<String>, Query), ("subject" = Option<String>, Query), ("outcome" = Option<String>, Query, description = "success or failure"), ("client_id" = Option<String>, Query), ("after" = Option<String>, Query, description = "RFC 3339"), ("before" = Option<String>, Query, description = "RFC 3339"), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "A page of events, newest first", body = Page), (status = 400, description = "A filter or paging parameter cannot be used", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn list(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -148,6 +157,14 @@ pub async fn list(
 }
 
 /// `GET /admin/v1/audit-events/verification`: every MAC, link and checkpoint checked now.
+#[utoipa::path(
+    get,
+    operation_id = "admin_audit_verification",
+    path = crate::http::paths::ADMIN_AUDIT_VERIFICATION,
+    tag = "admin: audit",
+    responses((status = 200, description = "The verification report: MACs, chain and checkpoints", body = Object), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn verification(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -157,6 +174,14 @@ pub async fn verification(
 }
 
 /// `GET /api/v1/account/security-events`: the latest 100 security events of the token's user.
+#[utoipa::path(
+    get,
+    operation_id = "admin_audit_own_events",
+    path = crate::http::paths::API_ACCOUNT_SECURITY_EVENTS,
+    tag = "account",
+    responses((status = 200, description = "The latest 100 security events of the account", body = Page), crate::http::openapi::AccountErrors),
+    security(("account_token" = [])),
+)]
 pub async fn own_events(
     State(admin): State<Admin>,
     AccountHolder(holder): AccountHolder,

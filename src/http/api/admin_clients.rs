@@ -21,7 +21,7 @@ use crate::oauth::Engine;
 type ApiResult = Result<Response, Problem>;
 
 /// A client as the admin API shows it: never its secret or the secret's hash.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ClientView<'a> {
     client_id: &'a str,
     name: &'a str,
@@ -84,7 +84,7 @@ fn shown(client: &Client, secret: Option<&str>, status: StatusCode) -> Response 
 }
 
 /// A client as the API takes it (the same fields as `portcullis client create`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientRequest {
     client_id: Option<String>,
@@ -157,12 +157,20 @@ fn in_body_terms(error: AdminError) -> Problem {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Clients<'a> {
     clients: Vec<ClientView<'a>>,
 }
 
 /// `GET /admin/v1/clients`.
+#[utoipa::path(
+    get,
+    operation_id = "admin_clients_list",
+    path = crate::http::paths::ADMIN_CLIENTS,
+    tag = "admin: clients",
+    responses((status = 200, description = "Every client", body = Clients), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn list(State(admin): State<Admin>, AdminCaller(caller): AdminCaller) -> ApiResult {
     let clients = admin.clients(&caller).await?;
     let body = Clients {
@@ -172,6 +180,15 @@ pub async fn list(State(admin): State<Admin>, AdminCaller(caller): AdminCaller) 
 }
 
 /// `GET /admin/v1/clients/{client_id}`.
+#[utoipa::path(
+    get,
+    operation_id = "admin_clients_show",
+    path = crate::http::paths::ADMIN_CLIENT,
+    tag = "admin: clients",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses((status = 200, description = "The client, with its `ETag`", body = ClientView), (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn show(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -183,6 +200,15 @@ pub async fn show(
 
 /// `POST /admin/v1/clients`: registers a client; a confidential one's secret is in this answer
 /// only.
+#[utoipa::path(
+    post,
+    operation_id = "admin_clients_create",
+    path = crate::http::paths::ADMIN_CLIENTS,
+    tag = "admin: clients",
+    request_body(content = ClientRequest),
+    responses((status = 201, description = "Registered; a confidential client's secret is in this answer only", body = ClientView), (status = 409, description = "The client id is taken", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is refused; list entries are pointed at (`#/redirect_uris/1`)", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn create(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -203,6 +229,16 @@ pub async fn create(
 
 /// `PUT /admin/v1/clients/{client_id}`: replaces the client's settings (not its id, kind or
 /// secret), with `If-Match`.
+#[utoipa::path(
+    put,
+    operation_id = "admin_clients_update",
+    path = crate::http::paths::ADMIN_CLIENT,
+    tag = "admin: clients",
+    params(("client_id" = String, Path, description = "The client's id"), ("If-Match" = String, Header, description = "The `ETag` of the version read (required)")),
+    request_body(content = ClientRequest),
+    responses((status = 200, description = "Changed", body = ClientView), (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is refused", body = Problem, content_type = "application/problem+json"), (status = 428, description = "`If-Match` is required", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn update(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -228,6 +264,15 @@ pub async fn update(
 
 /// `POST /admin/v1/clients/{client_id}/secret`: a new secret, in this answer only; the old one
 /// stops working at once (`If-Match` honoured).
+#[utoipa::path(
+    post,
+    operation_id = "admin_clients_rotate_secret",
+    path = crate::http::paths::ADMIN_CLIENT_SECRET,
+    tag = "admin: clients",
+    params(("client_id" = String, Path, description = "The client's id"), ("If-Match" = Option<String>, Header, description = "The `ETag` of the version read")),
+    responses((status = 200, description = "A new secret, in this answer only; the old one stopped working", body = ClientView), (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A public client has no secret", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn rotate_secret(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -241,7 +286,7 @@ pub async fn rotate_secret(
     Ok(shown(&client, Some(secret.expose()), StatusCode::OK))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolesChange {
     roles: Vec<String>,
@@ -249,6 +294,16 @@ pub struct RolesChange {
 
 /// `PUT /admin/v1/clients/{client_id}/roles`: the roles the client holds as a service account,
 /// with `If-Match`.
+#[utoipa::path(
+    put,
+    operation_id = "admin_clients_set_roles",
+    path = crate::http::paths::ADMIN_CLIENT_ROLES,
+    tag = "admin: clients",
+    params(("client_id" = String, Path, description = "The client's id"), ("If-Match" = String, Header, description = "The `ETag` of the version read (required)")),
+    request_body(content = RolesChange),
+    responses((status = 200, description = "The client with its new service roles", body = ClientView), (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A role does not exist, or the client is public", body = Problem, content_type = "application/problem+json"), (status = 428, description = "`If-Match` is required", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn set_roles(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -267,6 +322,15 @@ pub async fn set_roles(
 
 /// `DELETE /admin/v1/clients/{client_id}`: the client, its grants (their tokens stop working),
 /// codes and consents (`If-Match` honoured).
+#[utoipa::path(
+    delete,
+    operation_id = "admin_clients_delete",
+    path = crate::http::paths::ADMIN_CLIENT,
+    tag = "admin: clients",
+    params(("client_id" = String, Path, description = "The client's id"), ("If-Match" = Option<String>, Header, description = "The `ETag` of the version read")),
+    responses((status = 204, description = "Deleted with its grants, codes and consents"), (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn delete(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -286,14 +350,23 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Keys {
+    #[schema(value_type = Vec<crate::http::openapi::KeyStatusFields>)]
     keys: Vec<crate::crypto::key_ring::KeyStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     created: Option<Vec<String>>,
 }
 
 /// `GET /admin/v1/keys`: every signing key and its place in its lifecycle (public parts only).
+#[utoipa::path(
+    get,
+    operation_id = "admin_clients_keys",
+    path = crate::http::paths::ADMIN_KEYS,
+    tag = "admin: clients",
+    responses((status = 200, description = "Every signing key and its state", body = Keys), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn keys(State(admin): State<Admin>, AdminCaller(caller): AdminCaller) -> ApiResult {
     let keys = admin.keys(&caller).await?;
     Ok(answer(
@@ -306,6 +379,14 @@ pub async fn keys(State(admin): State<Admin>, AdminCaller(caller): AdminCaller) 
 }
 
 /// `POST /admin/v1/keys/rotate`: publishes a successor for every algorithm.
+#[utoipa::path(
+    post,
+    operation_id = "admin_clients_rotate_keys",
+    path = crate::http::paths::ADMIN_KEY_ROTATION,
+    tag = "admin: clients",
+    responses((status = 200, description = "Successors published for every algorithm", body = Keys), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn rotate_keys(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,

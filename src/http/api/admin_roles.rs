@@ -18,11 +18,13 @@ use crate::http::responses::Problem;
 
 type ApiResult = Result<Response, Problem>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RoleView<'a> {
     name: &'a str,
     description: &'a str,
     builtin: bool,
+    /// Permission names from the catalogue.
+    #[schema(value_type = Vec<String>)]
     permissions: PermissionSet,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -46,12 +48,20 @@ fn shown(role: &Role, status: StatusCode) -> Response {
     versions::tagged(answer(status, RoleView::from(role)), role.version)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Roles<'a> {
     roles: Vec<RoleView<'a>>,
 }
 
 /// `GET /admin/v1/roles`.
+#[utoipa::path(
+    get,
+    operation_id = "admin_roles_list",
+    path = crate::http::paths::ADMIN_ROLES,
+    tag = "admin: roles",
+    responses((status = 200, description = "Every role", body = Roles), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn list(State(admin): State<Admin>, AdminCaller(caller): AdminCaller) -> ApiResult {
     let roles = admin.roles(&caller).await?;
     let body = Roles {
@@ -61,6 +71,15 @@ pub async fn list(State(admin): State<Admin>, AdminCaller(caller): AdminCaller) 
 }
 
 /// `GET /admin/v1/roles/{name}`.
+#[utoipa::path(
+    get,
+    operation_id = "admin_roles_show",
+    path = crate::http::paths::ADMIN_ROLE,
+    tag = "admin: roles",
+    params(("name" = String, Path, description = "The role's name")),
+    responses((status = 200, description = "The role, with its `ETag`", body = RoleView), (status = 404, description = "No such role", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn show(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -70,7 +89,7 @@ pub async fn show(
     Ok(shown(&role, StatusCode::OK))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     name: String,
@@ -80,6 +99,15 @@ pub struct NewRole {
 }
 
 /// `POST /admin/v1/roles`: `{name, description?, permissions: [...]}`.
+#[utoipa::path(
+    post,
+    operation_id = "admin_roles_create",
+    path = crate::http::paths::ADMIN_ROLES,
+    tag = "admin: roles",
+    request_body(content = NewRole),
+    responses((status = 201, description = "Made", body = RoleView), (status = 409, description = "A role of that name exists", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is refused", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn create(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -97,7 +125,7 @@ pub async fn create(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
     #[serde(default)]
@@ -107,6 +135,16 @@ pub struct RoleChange {
 
 /// `PUT /admin/v1/roles/{name}`: replaces a custom role's description and permissions, with
 /// `If-Match`.
+#[utoipa::path(
+    put,
+    operation_id = "admin_roles_update",
+    path = crate::http::paths::ADMIN_ROLE,
+    tag = "admin: roles",
+    params(("name" = String, Path, description = "The role's name"), ("If-Match" = String, Header, description = "The `ETag` of the version read (required)")),
+    request_body(content = RoleChange),
+    responses((status = 200, description = "Changed", body = RoleView), (status = 404, description = "No such role", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A built-in role", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A permission is not in the catalogue", body = Problem, content_type = "application/problem+json"), (status = 428, description = "`If-Match` is required", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn update(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -124,6 +162,15 @@ pub async fn update(
 }
 
 /// `DELETE /admin/v1/roles/{name}`: deletes a custom role, with `If-Match`.
+#[utoipa::path(
+    delete,
+    operation_id = "admin_roles_delete",
+    path = crate::http::paths::ADMIN_ROLE,
+    tag = "admin: roles",
+    params(("name" = String, Path, description = "The role's name"), ("If-Match" = String, Header, description = "The `ETag` of the version read (required)")),
+    responses((status = 204, description = "Deleted; whoever held it no longer does"), (status = 404, description = "No such role", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A built-in role", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 428, description = "`If-Match` is required", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn delete(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -135,18 +182,26 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PermissionView {
     name: &'static str,
     description: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Catalogue {
     permissions: Vec<PermissionView>,
 }
 
 /// `GET /admin/v1/permissions`: the catalogue roles are made from.
+#[utoipa::path(
+    get,
+    operation_id = "admin_roles_permissions",
+    path = crate::http::paths::ADMIN_PERMISSIONS,
+    tag = "admin: roles",
+    responses((status = 200, description = "The permission catalogue", body = Catalogue), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn permissions(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,

@@ -24,13 +24,14 @@ use crate::oauth::Engine;
 type ApiResult = Result<Response, Problem>;
 
 /// A user as the admin API shows it: never a password hash, secret, code or token.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AdminUserView<'a> {
     id: String,
     email: &'a str,
     email_verified: bool,
     name: Option<&'a str>,
     #[serde(flatten)]
+    #[schema(inline, value_type = crate::http::openapi::ProfileFields)]
     profile: &'a Profile,
     status: &'static str,
     status_reason: Option<&'a str>,
@@ -75,7 +76,7 @@ fn user_id(id: &str) -> UserId {
     UserId::from_uuid(uuid::Uuid::parse_str(id).unwrap_or(uuid::Uuid::nil()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page<'a> {
     users: Vec<AdminUserView<'a>>,
     /// Pass as `cursor` for the next page; absent on the last.
@@ -141,6 +142,15 @@ fn listing(query: Option<&str>) -> Result<UserListing, Problem> {
 }
 
 /// `GET /admin/v1/users`: a page of users; see [`listing`] for the parameters.
+#[utoipa::path(
+    get,
+    operation_id = "admin_users_list",
+    path = crate::http::paths::ADMIN_USERS,
+    tag = "admin: users",
+    params(("q" = Option<String>, Query, description = "A prefix of the address or the name"), ("status" = Option<String>, Query, description = "active, suspended or deleted (deleted accounts only when asked)"), ("role" = Option<String>, Query), ("email_verified" = Option<bool>, Query), ("created_after" = Option<String>, Query, description = "RFC 3339"), ("created_before" = Option<String>, Query, description = "RFC 3339"), ("exclude_self" = Option<bool>, Query), ("sort" = Option<String>, Query, description = "created_at (default), -created_at, email or -email"), ("limit" = Option<u32>, Query, description = "1-200 (larger is clamped), default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, description = "A page of users", body = Page), (status = 400, description = "A paging, sorting or filter parameter cannot be used", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn list(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -155,7 +165,7 @@ pub async fn list(
     Ok(answer(StatusCode::OK, body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     email: String,
@@ -165,6 +175,15 @@ pub struct NewUserRequest {
 }
 
 /// `POST /admin/v1/users`: makes an account and mails its owner a link to choose a password.
+#[utoipa::path(
+    post,
+    operation_id = "admin_users_create",
+    path = crate::http::paths::ADMIN_USERS,
+    tag = "admin: users",
+    request_body(content = NewUserRequest),
+    responses((status = 201, description = "Made; an invitation to choose a password went to the address", body = AdminUserView), (status = 409, description = "The address has an account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is refused", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn create(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -181,6 +200,15 @@ pub async fn create(
 }
 
 /// `GET /admin/v1/users/{id}` (`If-None-Match` with its `ETag` answers 304).
+#[utoipa::path(
+    get,
+    operation_id = "admin_users_show",
+    path = crate::http::paths::ADMIN_USER,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "The user, with its `ETag`", body = AdminUserView), (status = 304, description = "Unchanged since `If-None-Match`"), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn show(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -198,6 +226,16 @@ pub async fn show(
 }
 
 /// `PATCH /admin/v1/users/{id}`: a JSON merge patch of the profile, as the account API takes.
+#[utoipa::path(
+    patch,
+    operation_id = "admin_users_update",
+    path = crate::http::paths::ADMIN_USER,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The `ETag` of the version read")),
+    request_body(content = Object, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The changed user", body = AdminUserView), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field is not the profile's, or its value is refused", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn update(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -216,7 +254,7 @@ pub async fn update(
     Ok(shown(&user, StatusCode::OK))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     status: String,
@@ -225,6 +263,16 @@ pub struct StatusChange {
 
 /// `PUT /admin/v1/users/{id}/status`: `{status: active|suspended, reason?}`, with `If-Match`.
 /// Suspending ends the user's sessions, grants, access tokens and pending codes at once.
+#[utoipa::path(
+    put,
+    operation_id = "admin_users_set_status",
+    path = crate::http::paths::ADMIN_USER_STATUS,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id"), ("If-Match" = String, Header, description = "The `ETag` of the version read (required)")),
+    request_body(content = StatusChange),
+    responses((status = 200, description = "The user with the new status", body = AdminUserView), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The last active administrator", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Not active or suspended", body = Problem, content_type = "application/problem+json"), (status = 428, description = "`If-Match` is required", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn set_status(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -242,13 +290,23 @@ pub async fn set_status(
     Ok(shown(&user, StatusCode::OK))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolesChange {
     roles: Vec<String>,
 }
 
 /// `PUT /admin/v1/users/{id}/roles`: `{roles: [...]}` replaces the set, with `If-Match`.
+#[utoipa::path(
+    put,
+    operation_id = "admin_users_set_roles",
+    path = crate::http::paths::ADMIN_USER_ROLES,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id"), ("If-Match" = String, Header, description = "The `ETag` of the version read (required)")),
+    request_body(content = RolesChange),
+    responses((status = 200, description = "The user with the new roles", body = AdminUserView), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The last active administrator", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A role does not exist", body = Problem, content_type = "application/problem+json"), (status = 428, description = "`If-Match` is required", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn set_roles(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -268,6 +326,15 @@ pub async fn set_roles(
 
 /// `DELETE /admin/v1/users/{id}`: the same erasure as the owner's own deletion (`If-Match`
 /// honoured).
+#[utoipa::path(
+    delete,
+    operation_id = "admin_users_delete",
+    path = crate::http::paths::ADMIN_USER,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The `ETag` of the version read")),
+    responses((status = 204, description = "Deleted as the owner could: everything ended, personal data erased"), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The last active administrator", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn delete(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -282,12 +349,21 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Accepted {
     status: &'static str,
 }
 
 /// `POST /admin/v1/users/{id}/password-reset`: mails the user a link to choose a new password.
+#[utoipa::path(
+    post,
+    operation_id = "admin_users_send_password_reset",
+    path = crate::http::paths::ADMIN_USER_PASSWORD_RESET,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 202, description = "A link to choose a new password went to the user", body = Accepted), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn send_password_reset(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -303,6 +379,15 @@ pub async fn send_password_reset(
 }
 
 /// `DELETE /admin/v1/users/{id}/second-factor`: turns the user's second factor off.
+#[utoipa::path(
+    delete,
+    operation_id = "admin_users_reset_second_factor",
+    path = crate::http::paths::ADMIN_USER_SECOND_FACTOR,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 204, description = "Turned off; the user is told"), (status = 404, description = "No such user, or no second factor", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn reset_second_factor(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -316,6 +401,15 @@ pub async fn reset_second_factor(
 }
 
 /// `GET /admin/v1/users/{id}/sessions`: the browsers the user is signed in on.
+#[utoipa::path(
+    get,
+    operation_id = "admin_users_sessions",
+    path = crate::http::paths::ADMIN_USER_SESSIONS,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "The browsers the user is signed in on", body = crate::http::api::account_devices::Listed<crate::http::api::account_devices::BrowserView>), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn sessions(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,
@@ -331,6 +425,15 @@ pub async fn sessions(
 }
 
 /// `DELETE /admin/v1/users/{id}/sessions/{sid}`: signs that browser out, with its grants.
+#[utoipa::path(
+    delete,
+    operation_id = "admin_users_end_session",
+    path = crate::http::paths::ADMIN_USER_SESSION,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id"), ("sid" = String, Path, description = "The sign-in's id")),
+    responses((status = 204, description = "Signed out, with its grants"), (status = 404, description = "No such user or session", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn end_session(
     State(admin): State<Admin>,
     State(engine): State<Engine>,
@@ -344,6 +447,15 @@ pub async fn end_session(
 }
 
 /// `GET /admin/v1/users/{id}/export`: everything stored about the user, as a download.
+#[utoipa::path(
+    get,
+    operation_id = "admin_users_export",
+    path = crate::http::paths::ADMIN_USER_EXPORT,
+    tag = "admin: users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "Everything held about the user, as a JSON download", body = Object), (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"), crate::http::openapi::AdminErrors),
+    security(("admin_token" = [])),
+)]
 pub async fn export(
     State(admin): State<Admin>,
     AdminCaller(caller): AdminCaller,

@@ -17,19 +17,52 @@ use crate::oauth::Engine;
 use crate::oauth::challenge::{ChallengeFailure, FACTORS};
 use crate::oauth::error::ErrorCode;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Issued<'a> {
     authorization_code: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SecondFactorRequired<'a> {
+    /// `insufficient_authorization`.
+    #[schema(value_type = String)]
     error: ErrorCode,
     error_description: &'a str,
     auth_session: &'a str,
     factors: [&'static str; 2],
 }
 
+/// The form the endpoint takes (documentation: the handler reads the form as OAuth parameters).
+/// Step 1: `client_id` (or client authentication), `username`, `password`, `code_challenge`
+/// (S256), `scope`; step 2: `auth_session` with `totp` or `recovery_code`.
+#[derive(utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "documentation only: the handler reads the form as parameters"
+)]
+struct ChallengeForm {
+    client_id: Option<String>,
+    /// `code`, or absent.
+    response_type: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    scope: Option<String>,
+    code_challenge: Option<String>,
+    /// `S256`.
+    code_challenge_method: Option<String>,
+    auth_session: Option<String>,
+    totp: Option<String>,
+    recovery_code: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    operation_id = "challenge_challenge",
+    path = crate::http::paths::AUTHORIZATION_CHALLENGE,
+    tag = "first-party sign-in",
+    request_body(content = ChallengeForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "An authorization code to redeem at `/token`", body = Issued), (status = 400, description = "An RFC 6749 error (`invalid_request`, `invalid_session`, ...)"), (status = 401, description = "`invalid_client`"), (status = 403, description = "`insufficient_authorization` with an `auth_session` (a second factor is needed), or `redirect_to_web`", body = SecondFactorRequired)),
+)]
 pub async fn challenge(
     State(engine): State<Engine>,
     ClientAddress(address): ClientAddress,

@@ -13,7 +13,7 @@ use crate::http::middleware::request_id::RequestId;
 use crate::identity::accounts::AccountError;
 use crate::identity::second_factor::SecondFactorError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     /// RFC 9457 §3's example extension: a JSON Pointer (RFC 6901) into the request body, as a
@@ -33,12 +33,14 @@ impl FieldProblem {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem: every error of the REST APIs (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: String,
     #[serde(serialize_with = "serialize_status")]
+    #[schema(value_type = u16)]
     pub status: StatusCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
