@@ -56,6 +56,9 @@ impl App {
         let store = open_store(&config).await?;
         let hasher = token_hasher(&config)?;
         let config = Arc::new(config);
+        crate::admin::users::bootstrap_admin(store.as_ref(), &config)
+            .await
+            .context("making the first administrator from bootstrap.*")?;
         let rotation = Arc::new(key_rotation(store.clone(), config.clone())?);
         let clock = Clock::default();
         let now = clock.now();

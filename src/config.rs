@@ -36,6 +36,18 @@ pub struct Config {
     pub account: AccountConfig,
     pub mfa: MfaConfig,
     pub audit: AuditConfig,
+    pub bootstrap: BootstrapConfig,
+}
+
+/// A first administrator from the environment, for containers: made at start when no active
+/// administrator exists, and ignored from then on. No account exists by default.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapConfig {
+    /// The first administrator's address; empty: no bootstrap.
+    pub admin_email: String,
+    /// Their password (`PORTCULLIS_BOOTSTRAP__ADMIN_PASSWORD_FILE` reads it from a file).
+    pub admin_password: SecretString,
 }
 
 /// The tamper-evident audit log: how soon events are chained, how often the head is signed,

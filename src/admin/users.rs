@@ -58,3 +58,46 @@ pub async fn create_user(
         .details(user.roles.iter().map(|r| format!("role:{r}")));
     Ok(store.create_user(user, &event).await?)
 }
+
+/// Makes the first administrator from `bootstrap.*` when no active administrator exists; does
+/// nothing otherwise (and when another instance starting at the same moment made them first).
+/// Whether it made one.
+pub async fn bootstrap_admin(
+    store: &dyn Store,
+    config: &crate::config::Config,
+) -> Result<bool, AdminError> {
+    let bootstrap = &config.bootstrap;
+    if bootstrap.admin_email.trim().is_empty() || store.count_active_admins().await? > 0 {
+        return Ok(false);
+    }
+    let policy = crate::identity::password_policy::PasswordPolicy::new(&config.password);
+    let password = policy
+        .check(
+            bootstrap.admin_password.expose().to_owned(),
+            &bootstrap.admin_email,
+            None,
+        )
+        .map_err(AdminError::Invalid)?;
+    let input = CreateUser {
+        email: bootstrap.admin_email.clone(),
+        name: None,
+        roles: vec!["admin".to_owned()],
+        password: Some(password),
+        hash_cost: password::HashCost::configured(&config.password),
+    };
+    let operator = AuditActor::Operator("bootstrap from the environment".to_owned());
+    match create_user(store, input, operator).await {
+        Ok(user) => {
+            tracing::info!(user_id = %user.id, "first administrator made from bootstrap.*");
+            Ok(true)
+        }
+        Err(AdminError::EmailTaken) => {
+            tracing::warn!(
+                "bootstrap.admin_email has an account that is not an active administrator; \
+                 nothing was made (give it the role with the CLI or the admin API)"
+            );
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -76,12 +76,38 @@ impl Sealer {
         Ok(checkpoint)
     }
 
-    /// A checkpoint when `checkpoint_interval` has passed since `last` and the chain grew.
+    /// Deletes events older than `audit.retention` from the chain's start and records the new
+    /// start in a signed checkpoint (`retention:<seq>:<hash>`), so verification can tell a
+    /// retention from a deletion.
+    pub async fn prune(&self) -> StoreResult<Option<AuditCheckpoint>> {
+        let retention = time::Duration::try_from(self.config.retention.get())
+            .unwrap_or(time::Duration::days(365));
+        match self
+            .store
+            .prune_audit_events(self.clock.now() - retention)
+            .await?
+        {
+            Some((through, anchor)) => {
+                tracing::info!(through, "audit events past their retention deleted");
+                Ok(Some(
+                    self.checkpoint(&retention_note(through, &anchor)).await?,
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A checkpoint when `checkpoint_interval` has passed since `last` and the chain grew (after
+    /// the retention's deletions, which are due on the same schedule).
     async fn checkpoint_if_due(&self, last: &mut Option<(OffsetDateTime, i64)>) -> StoreResult<()> {
         let now = self.clock.now();
         let interval = time::Duration::try_from(self.config.checkpoint_interval.get())
             .unwrap_or(time::Duration::HOUR);
         if last.is_some_and(|(at, _)| at + interval > now) {
+            return Ok(());
+        }
+        if let Some(checkpoint) = self.prune().await? {
+            *last = Some((checkpoint.created_at, checkpoint.seq));
             return Ok(());
         }
         let head = self.store.audit_chain_head().await?;
@@ -114,4 +140,9 @@ pub async fn run(sealer: Arc<Sealer>) {
             tracing::warn!(%error, "writing an audit checkpoint failed; will retry");
         }
     }
+}
+
+/// The note of the checkpoint that records retention's deletions up to `through`.
+pub fn retention_note(through: i64, anchor: &str) -> String {
+    format!("retention:{through}:{anchor}")
 }

@@ -67,6 +67,29 @@ pub async fn verify(
             });
         }
     }
+    // Retention moved the chain's start: only a signed checkpoint may have said so.
+    if head.pruned_through > 0 {
+        let note = crate::audit::sealer::retention_note(head.pruned_through, &head.pruned_hash);
+        let signed = checkpoints.iter().any(|c| {
+            c.note == note
+                && checkpoint_signed_by(
+                    &public_key,
+                    c.seq,
+                    &c.chain_hash,
+                    c.created_at.unix_timestamp(),
+                    &c.note,
+                    &c.signature,
+                )
+        });
+        if !signed {
+            findings.push(Finding {
+                problem: "missing",
+                seq: Some(head.pruned_through),
+                event_id: None,
+                detail: "the chain's start moved without a signed retention checkpoint".into(),
+            });
+        }
+    }
     let mut previous = head.pruned_hash.clone();
     let mut expected = head.pruned_through + 1;
     let mut checked = 0u64;

@@ -201,6 +201,14 @@ impl Config {
         if email.poll_interval.is_zero() {
             return Err(("email.poll_interval", "must be greater than zero".into()));
         }
+        if !self.bootstrap.admin_email.trim().is_empty() && self.bootstrap.admin_password.is_empty()
+        {
+            return Err((
+                "bootstrap.admin_password",
+                "is needed with bootstrap.admin_email (PORTCULLIS_BOOTSTRAP__ADMIN_PASSWORD_FILE)"
+                    .into(),
+            ));
+        }
         let audit = &self.audit;
         for (key, value) in [
             ("audit.seal_interval", audit.seal_interval),

@@ -63,6 +63,14 @@ pub trait AuditStore: Send + Sync {
     /// When the oldest event still waiting for its seal happened.
     async fn oldest_unsealed_audit_event(&self) -> StoreResult<Option<OffsetDateTime>>;
     async fn list_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
+    /// Deletes the chain's oldest events that happened before `before`, up to the first that did
+    /// not (the chain stays whole from there), and moves its start there. The new start
+    /// (`pruned_through`, `pruned_hash`) when anything went; `None` when nothing did or another
+    /// instance holds the head.
+    async fn prune_audit_events(
+        &self,
+        before: OffsetDateTime,
+    ) -> StoreResult<Option<(i64, String)>>;
 }
 
 /// The statement that writes an event.
@@ -344,5 +352,51 @@ impl AuditStore for SqlStore {
             sql.build_query_as::<AuditRow>().fetch_all(pool).await?
         });
         rows.into_iter().map(AuditRow::into_stored).collect()
+    }
+
+    async fn prune_audit_events(
+        &self,
+        before: OffsetDateTime,
+    ) -> StoreResult<Option<(i64, String)>> {
+        let lock = dialect!(self, AUDIT_CHAIN_HEAD_FOR_SEALING);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let Some((head, _)) = fetch!(in &mut *tx, fetch_optional, (i64, String), lock)? else {
+                return Ok(None);
+            };
+            let pruned = scalar!(
+                in &mut *tx, fetch_one, i64, "select pruned_through from audit_chain where id = 1",
+            )?;
+            // Everything up to the first event that is still to be kept.
+            let keep_from = scalar!(
+                in &mut *tx, fetch_one, Option<i64>,
+                "select min(seq) from audit_events where seq > $1 and occurred_at >= $2",
+                pruned, Ts(before),
+            )?;
+            let through = keep_from.map_or(head, |seq| seq - 1);
+            if through <= pruned {
+                return Ok(None);
+            }
+            let Some(anchor) = scalar!(
+                in &mut *tx, fetch_optional, Option<String>,
+                "select chain_hash from audit_events where seq = $1", through,
+            )?
+            .flatten() else {
+                // The anchor itself is gone (the log was tampered with): leave it to verification.
+                return Ok(None);
+            };
+            execute!(
+                in &mut *tx,
+                "delete from audit_events where seq > $1 and seq <= $2",
+                pruned, through,
+            )?;
+            execute!(
+                in &mut *tx,
+                "update audit_chain set pruned_through = $1, pruned_hash = $2 where id = 1",
+                through, &anchor,
+            )?;
+            tx.commit().await?;
+            Ok(Some((through, anchor)))
+        })
     }
 }

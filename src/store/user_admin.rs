@@ -52,6 +52,8 @@ pub struct UserQuery {
 #[async_trait]
 pub trait UserAdminStore: Send + Sync {
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// How many active users hold the `admin` role.
+    async fn count_active_admins(&self) -> StoreResult<i64>;
     /// Sets the status (and the reason given) if the user is still at `expected_version`.
     /// Suspending also ends everything that lets the account act, as a new password does.
     /// `NotFound` for no such user (or a deleted one), `Conflict::Version` for a stale version,
@@ -162,6 +164,13 @@ impl UserAdminStore for SqlStore {
             sql.build_query_as::<UserRow>().fetch_all(pool).await?
         });
         rows.into_iter().map(UserRow::into_user).collect()
+    }
+
+    async fn count_active_admins(&self) -> StoreResult<i64> {
+        let sql = "select count(*) from users u
+             join user_roles r on r.user_id = u.id and r.role_name = 'admin'
+             where u.status = 'active'";
+        Ok(scalar!(self, fetch_one, i64, sql)?)
     }
 
     async fn change_user_status(

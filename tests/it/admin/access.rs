@@ -172,7 +172,36 @@ async fn permissions_are_read_at_every_request(backend: Backend) {
     assert_eq!(get(&app, &root_token, &path).await.body["status"], "active");
 }
 
+async fn the_first_administrator_comes_from_the_environment_once(backend: Backend) {
+    let password = crate::support::browser_flow::PASSWORD;
+    let (mut app, _smtp) = crate::accounts::spawn_with(backend, |config| {
+        config.bootstrap.admin_email = "first@example.com".into();
+        config.bootstrap.admin_password = portcullis::config::SecretString::new(password);
+    })
+    .await;
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "first@example.com").await;
+    let users = get(&app, &token, "/admin/v1/users").await;
+    assert_eq!(users.status, 200, "{}", users.body);
+    assert_eq!(users.body["users"][0]["roles"], json!(["admin"]));
+    let made = get(&app, &token, "/admin/v1/audit-events?type=user.created").await;
+    assert_eq!(
+        made.body["events"][0]["actor"],
+        json!({"kind": "operator", "id": "bootstrap from the environment"})
+    );
+    // Once an administrator exists, the environment makes no one, on any instance.
+    let other = app
+        .sibling_with(|config| {
+            config.bootstrap.admin_email = "second@example.com".into();
+            config.bootstrap.admin_password = portcullis::config::SecretString::new(password);
+        })
+        .await;
+    assert_eq!(other.users_with_email("second@example.com").await, 0);
+    assert_eq!(app.users_with_email("first@example.com").await, 1);
+}
+
 on_both_backends!(
+    the_first_administrator_comes_from_the_environment_once,
     only_admin_api_tokens_are_accepted,
     permissions_are_read_at_every_request
 );

@@ -422,7 +422,58 @@ async fn sign_ins_and_account_changes_are_recorded_for_their_owner(backend: Back
     assert_eq!(report["intact"], true, "{report}");
 }
 
+async fn retention_removes_old_events_and_the_log_still_verifies(backend: Backend) {
+    let (mut app, _smtp) = spawn_with(backend, |config| {
+        config.audit.seal_interval = portcullis::config::Duration::from_millis(50);
+        config.audit.checkpoint_interval = portcullis::config::Duration::from_millis(200);
+        config.audit.retention = portcullis::config::Duration::from_millis(86_400_000);
+    })
+    .await;
+    app.create_user("root@example.com", &["--role", "admin"]);
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    let before = settled(&app, &token).await;
+    let old_head = before["head_seq"].as_i64().unwrap();
+
+    app.clock.advance(time::Duration::days(2));
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app
+        .db
+        .scalar("select pruned_through from audit_chain", "")
+        .await
+        .unwrap_or(0)
+        < old_head
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "retention did not run"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let kept = app
+        .db
+        .scalar(
+            "select count(*) from audit_events where seq <= cast($1 as bigint)",
+            &old_head.to_string(),
+        )
+        .await;
+    assert_eq!(kept, Some(0), "the events older than a day are gone");
+    let report = settled(&app, &token).await;
+    assert_eq!(report["intact"], true, "{report}");
+    let pruning = get(&app, &token, "/admin/v1/audit-events?limit=200").await;
+    assert!(!pruning.body["events"].as_array().unwrap().is_empty());
+
+    // Moving the chain's start by hand is not a retention.
+    app.db
+        .execute("update audit_chain set pruned_through = pruned_through + 1")
+        .await;
+    let report = verification(&app, &token).await;
+    assert_eq!(report["intact"], false, "{report}");
+}
+
 on_both_backends!(
+    retention_removes_old_events_and_the_log_still_verifies,
     sign_ins_and_account_changes_are_recorded_for_their_owner,
     admin_and_operator_actions_are_recorded_and_verify,
     tampering_behind_the_servers_back_is_found,
