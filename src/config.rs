@@ -65,6 +65,9 @@ pub struct AuditConfig {
     pub max_unsealed_age: Duration,
     /// How long events are kept; older ones are deleted and the deletion is checkpointed.
     pub retention: Duration,
+    /// Whether every token issued at `/token` is recorded (`token.issued`); off by default, as
+    /// the volume would drown the rest.
+    pub record_token_issuance: bool,
 }
 
 /// Self-registration: whether it is open, to whom, and what a new account must do first.

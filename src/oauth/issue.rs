@@ -25,6 +25,9 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// Whom the tokens are for (the `sub` of the access token), for the audit log; not sent.
+    #[serde(skip)]
+    pub subject: String,
 }
 
 pub struct UserTokens<'a> {
@@ -75,6 +78,7 @@ pub fn user_tokens(
         None
     };
     Ok(TokenResponse {
+        subject: minted.claims.sub,
         access_token: minted.token,
         token_type: "Bearer",
         expires_in: minted.expires_in,

@@ -33,7 +33,7 @@ impl Engine {
                 ),
             ));
         }
-        match grant_type {
+        let issued = match grant_type {
             GrantType::ClientCredentials => {
                 grant_types::client_credentials::exchange(self, &client, params)
             }
@@ -46,6 +46,15 @@ impl Engine {
             GrantType::Password => {
                 grant_types::password::exchange(self, &client, params, address).await
             }
+        }?;
+        if self.config.audit.record_token_issuance {
+            let actor = crate::domain::audit::AuditActor::Client(client.id.as_str().to_owned());
+            let event = crate::audit::event("token.issued", actor, self.now())
+                .subject(&issued.subject)
+                .client(client.id.as_str())
+                .detail(format!("grant_type:{}", grant_type.as_str()));
+            self.store.record_audit_event(&event).await?;
         }
+        Ok(issued)
     }
 }

@@ -56,6 +56,7 @@ pub fn exchange(
     };
     let minted = access_token::mint(engine, subject, engine.now())?;
     Ok(TokenResponse {
+        subject: minted.claims.sub,
         access_token: minted.token,
         token_type: "Bearer",
         expires_in: minted.expires_in,

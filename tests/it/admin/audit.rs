@@ -472,7 +472,36 @@ async fn retention_removes_old_events_and_the_log_still_verifies(backend: Backen
     assert_eq!(report["intact"], false, "{report}");
 }
 
+async fn token_issuance_is_recorded_only_when_asked(backend: Backend) {
+    for record in [false, true] {
+        let (mut app, _smtp) = spawn_with(backend, |config| {
+            config.audit.record_token_issuance = record;
+        })
+        .await;
+        app.create_user("root@example.com", &["--role", "admin"]);
+        let console = console(&app);
+        let token = token_for(&mut app, &console, "root@example.com").await;
+        let machine = app.machine_client(&[]);
+        app.client_credentials_token(&machine).await;
+        let issued = get(&app, &token, "/admin/v1/audit-events?type=token.issued").await;
+        let events = issued.body["events"].as_array().unwrap();
+        if record {
+            assert_eq!(events.len(), 2, "{}", issued.body);
+            let machine_event = events
+                .iter()
+                .find(|e| e["client_id"] == machine.id.as_str());
+            assert_eq!(
+                machine_event.unwrap()["details"],
+                json!(["grant_type:client_credentials"])
+            );
+        } else {
+            assert!(events.is_empty(), "off by default: {}", issued.body);
+        }
+    }
+}
+
 on_both_backends!(
+    token_issuance_is_recorded_only_when_asked,
     retention_removes_old_events_and_the_log_still_verifies,
     sign_ins_and_account_changes_are_recorded_for_their_owner,
     admin_and_operator_actions_are_recorded_and_verify,
