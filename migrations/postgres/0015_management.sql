@@ -79,3 +79,7 @@ create trigger client_roles_version after insert or delete on client_roles
 
 -- The admin listing's default order, walked by keyset.
 create index users_created_at_id on users (created_at, id);
+-- Its `q` filter: a prefix of the address or the name is a range of these (byte order whatever the
+-- database's collation, so the range is exactly the prefix).
+create index users_email_prefix on users ((lower(email) collate "C"));
+create index users_name_prefix on users ((lower(name) collate "C"));

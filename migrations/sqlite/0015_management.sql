@@ -85,3 +85,6 @@ end;
 
 -- The admin listing's default order, walked by keyset.
 create index users_created_at_id on users (created_at, id);
+-- Its `q` filter: a prefix of the address or the name is a range of these (users_email_key covers
+-- the address).
+create index users_name_prefix on users (lower(name));

@@ -115,11 +115,20 @@ impl UserAdminStore for SqlStore {
                 Some(status) => sql.push(" and u.status = ").push_bind(status.as_str()),
                 None => sql.push(" and u.status <> 'deleted'"),
             };
+            // A prefix is a range in byte order, [prefix, the next string of its length), which
+            // the prefix indexes serve (a LIKE on an expression would not use them on SQLite).
             if let Some(prefix) = &query.prefix {
-                let pattern = format!("{}%", escape_like(prefix));
-                sql.push(" and (lower(u.email) like ").push_bind(pattern.clone());
-                sql.push(" escape '\\' or lower(u.name) like ").push_bind(pattern);
-                sql.push(" escape '\\')");
+                let order = dialect!(self, BYTE_ORDER);
+                let end = prefix_end(prefix);
+                for column in ["lower(u.email)", "lower(u.name)"] {
+                    sql.push(if column.contains("email") { " and ((" } else { " or (" });
+                    sql.push(column).push(order).push(" >= ").push_bind(prefix.clone());
+                    if let Some(end) = &end {
+                        sql.push(" and ").push(column).push(order).push(" < ").push_bind(end.clone());
+                    }
+                    sql.push(")");
+                }
+                sql.push(")");
             }
             if let Some(role) = &query.role {
                 sql.push(" and exists (select 1 from user_roles r where r.user_id = u.id and r.role_name = ")
@@ -239,6 +248,23 @@ impl UserAdminStore for SqlStore {
     }
 }
 
+/// The least string greater than every string that starts with `prefix`, in byte (code point)
+/// order: its last character moved on by one. `None` when there is none (the range is open).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// `value` with LIKE's wildcards (and the escape character) escaped, to match literally.
 pub(super) fn escape_like(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
@@ -253,6 +279,15 @@ pub(super) fn escape_like(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_prefix_ends_before_the_next_string_of_its_length() {
+        assert_eq!(super::prefix_end("ada").as_deref(), Some("adb"));
+        assert_eq!(super::prefix_end("a%").as_deref(), Some("a&"));
+        assert_eq!(super::prefix_end("z\u{10FFFF}").as_deref(), Some("{"));
+        assert_eq!(super::prefix_end("\u{10FFFF}"), None);
+        assert_eq!(super::prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+    }
+
     #[test]
     fn like_wildcards_match_literally() {
         assert_eq!(super::escape_like(r"a_b%c\d"), r"a\_b\%c\\d");

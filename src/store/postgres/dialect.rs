@@ -38,3 +38,6 @@ pub const CLIENT_VERSION_FOR_WRITE: &str = "select version from clients where id
 /// The audit chain's head, for sealing; one sealer at a time: a second skips the locked row (and seals nothing) instead of waiting.
 pub const AUDIT_CHAIN_HEAD_FOR_SEALING: &str =
     "select seq, chain_hash from audit_chain where id = 1 for update skip locked";
+
+/// How the admin listing compares lower-cased text for a prefix range: byte order whatever the database's collation (the prefix indexes are built so).
+pub const BYTE_ORDER: &str = " collate \"C\"";

@@ -38,3 +38,6 @@ pub const CLIENT_VERSION_FOR_WRITE: &str = "select version from clients where id
 /// The audit chain's head, for sealing; `begin immediate` already holds the write lock.
 pub const AUDIT_CHAIN_HEAD_FOR_SEALING: &str =
     "select seq, chain_hash from audit_chain where id = 1";
+
+/// How the admin listing compares lower-cased text for a prefix range: SQLite compares text in byte order already.
+pub const BYTE_ORDER: &str = "";

@@ -76,3 +76,31 @@ async fn queries_by_time_use_their_indexes(backend: Backend) {
 }
 
 on_both_backends!(queries_by_time_use_their_indexes);
+
+/// The admin listing's `q` (a prefix of the address or the name, as the ranges the store writes)
+/// is served by the prefix indexes, not by reading every user.
+async fn a_user_prefix_uses_its_indexes(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let store = crate::support::connect_store(&db.config()).await.unwrap();
+    store.migrate().await.unwrap();
+    let order = match backend {
+        Backend::Postgres => " collate \"C\"",
+        Backend::Sqlite => "",
+    };
+    let statement = format!(
+        "select u.id from users u where (lower(u.email){order} >= 'ada' and lower(u.email){order} < 'adb') \
+         or (lower(u.name){order} >= 'ada' and lower(u.name){order} < 'adb')"
+    );
+    let plan = plan(&db, &statement).await;
+    let (email_index, name_index) = match backend {
+        Backend::Postgres => ("users_email_prefix", "users_name_prefix"),
+        Backend::Sqlite => ("users_email_key", "users_name_prefix"),
+    };
+    assert!(
+        plan.contains(email_index) && plan.contains(name_index),
+        "{plan}"
+    );
+    store.close().await;
+}
+
+on_both_backends!(a_user_prefix_uses_its_indexes);
