@@ -156,10 +156,14 @@ fn permission_names(permissions: PermissionSet) -> impl Iterator<Item = String> 
 
 fn parse_input(errors: &mut FieldErrors, input: &RoleInput) -> (String, Option<PermissionSet>) {
     let description = input.description.trim().to_owned();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+    if description.chars().count() > MAX_DESCRIPTION_CHARS
+        || description.chars().any(|c| c.is_control() && c != '\n')
+    {
         errors.push(InvalidField::new(
             "description",
-            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+            format!(
+                "must be at most {MAX_DESCRIPTION_CHARS} characters, without control characters"
+            ),
         ));
     }
     (

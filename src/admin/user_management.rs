@@ -89,9 +89,15 @@ impl Admin {
         if listing.limit == Some(0) {
             errors.push(InvalidField::new("limit", "must be at least 1"));
         }
-        let prefix = listing.q.as_deref().map(str::trim).map(str::to_lowercase);
-        if prefix.as_ref().is_some_and(|p| p.chars().count() > 254) {
-            errors.push(InvalidField::new("q", "must be at most 254 characters"));
+        let prefix = listing.q.as_deref().map(str::trim).map(str::to_owned);
+        if prefix
+            .as_ref()
+            .is_some_and(|p| p.chars().count() > 254 || p.chars().any(char::is_control))
+        {
+            errors.push(InvalidField::new(
+                "q",
+                "must be at most 254 characters, without control characters",
+            ));
         }
         errors.finish().map_err(AdminError::BadQuery)?;
         let limit = listing.limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE);
@@ -216,11 +222,14 @@ impl Admin {
         if_version: Option<i64>,
     ) -> Result<User, AdminError> {
         caller.require(Permission::UsersWrite)?;
-        self.target(caller, id).await?;
+        let target = self.target(caller, id).await?;
+        // Without If-Match, the version the guard approved: a user promoted meanwhile is not
+        // changed by someone the guard would now refuse.
+        let version = if_version.unwrap_or(target.version);
         Ok(self
             .0
             .accounts
-            .update_profile(id, changes, if_version, caller.audit_actor())
+            .update_profile(id, changes, Some(version), caller.audit_actor())
             .await?)
     }
 
@@ -245,10 +254,10 @@ impl Admin {
             }
         };
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if reason.is_some_and(|r| r.chars().count() > 500) {
+        if reason.is_some_and(|r| r.chars().count() > 500 || r.chars().any(char::is_control)) {
             return Err(AdminError::Invalid(vec![InvalidField::new(
                 "reason",
-                "must be at most 500 characters",
+                "must be at most 500 characters, without control characters",
             )]));
         }
         self.target(caller, id).await?;
@@ -311,10 +320,12 @@ impl Admin {
     ) -> Result<SignOut, AdminError> {
         caller.require(Permission::UsersDelete)?;
         let user = self.target(caller, id).await?;
+        // As for a profile edit: at most the version the guard approved.
+        let version = if_version.unwrap_or(user.version);
         Ok(self
             .0
             .accounts
-            .delete_account(&user, if_version, caller.audit_actor())
+            .delete_account(&user, Some(version), caller.audit_actor())
             .await?)
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::crypto::audit::{AuditKeys, checkpoint_signed_by, link, personal_hash};
+use crate::crypto::audit::{AuditKeys, checkpoint_signed_by, personal_hash};
 use crate::store::{Store, StoreResult};
 
 /// Events read per query.
@@ -34,17 +34,60 @@ pub struct Report {
     pub checkpoints_checked: usize,
     /// The chain's head as recorded.
     pub head_seq: i64,
+    /// Where the chain starts (retention removed the events up to here).
+    pub pruned_through: i64,
     /// The key checkpoints are signed with, to check copies kept elsewhere.
     pub checkpoint_public_key: String,
     pub findings: Vec<Finding>,
 }
 
-/// Verifies the whole log as of `now`.
+/// What verification needs to know of the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Expectations {
+    /// An event unsealed longer than this is reported.
+    pub max_unsealed_age: time::Duration,
+    /// The sealer signs the head this often; a chain that grew past its last checkpoint for
+    /// twice this long (plus `max_unsealed_age`) lost checkpoints.
+    pub checkpoint_interval: time::Duration,
+}
+
+impl Expectations {
+    pub fn of(config: &crate::config::AuditConfig) -> Self {
+        let duration = |value: std::time::Duration| {
+            time::Duration::try_from(value).unwrap_or(time::Duration::HOUR)
+        };
+        Self {
+            max_unsealed_age: duration(config.max_unsealed_age.get()),
+            checkpoint_interval: duration(config.checkpoint_interval.get()),
+        }
+    }
+}
+
+/// Verifies the whole log as of `now`. Retention running meanwhile moves the chain's start under
+/// the reads; then the check starts again (at most three times), so a report is never about a
+/// half-pruned chain.
 pub async fn verify(
     store: &dyn Store,
     keys: &AuditKeys,
     now: OffsetDateTime,
-    max_unsealed_age: time::Duration,
+    expect: Expectations,
+) -> StoreResult<Report> {
+    let mut report = verify_once(store, keys, now, expect).await?;
+    for _ in 0..2 {
+        let head = store.audit_chain_head().await?;
+        if head.pruned_through == report.pruned_through {
+            break;
+        }
+        report = verify_once(store, keys, now, expect).await?;
+    }
+    Ok(report)
+}
+
+async fn verify_once(
+    store: &dyn Store,
+    keys: &AuditKeys,
+    now: OffsetDateTime,
+    expect: Expectations,
 ) -> StoreResult<Report> {
     let head = store.audit_chain_head().await?;
     let public_key = keys.checkpoint_public_key();
@@ -94,6 +137,7 @@ pub async fn verify(
     let mut expected = head.pruned_through + 1;
     let mut checked = 0u64;
     let mut links = std::collections::HashMap::new();
+    let mut first_chained = None;
     loop {
         let page = store.chained_audit_events(expected - 1, PAGE).await?;
         if page.is_empty() {
@@ -104,6 +148,7 @@ pub async fn verify(
                 continue;
             };
             let id = Some(stored.event.id);
+            first_chained.get_or_insert(stored.event.occurred_at);
             checked += 1;
             // After a gap the link this event was made from is gone with the gap: its own link
             // cannot be checked, and the rest is checked from it, so one gap is reported once.
@@ -135,7 +180,7 @@ pub async fn verify(
                     });
                 }
             }
-            let computed = link(
+            let computed = keys.link(
                 &previous,
                 seq,
                 &stored.event,
@@ -179,8 +224,31 @@ pub async fn verify(
             });
         }
     }
+    // A chain that kept growing with no checkpoint: the later checkpoints were deleted (which
+    // would hide a rebuilt chain's end) or the sealer cannot sign.
+    // With none at all, the chain's first event stands in for the last checkpoint.
+    let last_signed = checkpoints
+        .iter()
+        .map(|c| (c.created_at, c.seq))
+        .max()
+        .or(first_chained.map(|at| (at, head.pruned_through)));
+    let overdue = expect.checkpoint_interval * 2 + expect.max_unsealed_age;
+    if let Some((at, seq)) = last_signed
+        && seq < head.seq
+        && at + overdue < now
+    {
+        findings.push(Finding {
+            problem: "checkpoint_overdue",
+            seq: Some(seq),
+            event_id: None,
+            detail: format!(
+                "no checkpoint since {at}, while the chain grew to {}",
+                head.seq
+            ),
+        });
+    }
     if let Some(oldest) = store.oldest_unsealed_audit_event().await?
-        && oldest + max_unsealed_age < now
+        && oldest + expect.max_unsealed_age < now
     {
         findings.push(Finding {
             problem: "unsealed_too_long",
@@ -194,6 +262,7 @@ pub async fn verify(
         events_checked: checked,
         checkpoints_checked: checkpoints.len(),
         head_seq: head.seq,
+        pruned_through: head.pruned_through,
         checkpoint_public_key: public_key,
         findings,
     })

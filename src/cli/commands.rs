@@ -199,9 +199,9 @@ async fn audit_verify(config: Config) -> anyhow::Result<()> {
     let keys = app::audit_keys(&config)?;
     let result = async {
         let clock = crate::domain::time::Clock::default();
-        let max_age = time::Duration::try_from(config.audit.max_unsealed_age.get())?;
+        let expect = crate::audit::verification::Expectations::of(&config.audit);
         anyhow::Ok(
-            crate::audit::verification::verify(store.as_ref(), &keys, clock.now(), max_age).await?,
+            crate::audit::verification::verify(store.as_ref(), &keys, clock.now(), expect).await?,
         )
     }
     .await;

@@ -1,8 +1,9 @@
 //! The audit log's cryptography. Each event carries an HMAC-SHA-256 of its canonical form, made
 //! when it is written (an edit without the key shows); the sealer chains events in order
-//! (SHA-256 of the previous link, the sequence number, the event and its MAC), so a deletion or
-//! reordering breaks the chain; and checkpoints of the chain's head are signed with Ed25519, whose
-//! public key anyone may hold to check a copy kept off the box. Both keys are derived from
+//! (an HMAC, under a key of its own, of the previous link, the sequence number, the event and its
+//! MAC), so a deletion or reordering breaks the chain, and mending it needs the key; and
+//! checkpoints of the chain's head are signed with Ed25519, whose
+//! public key anyone may hold to check a copy kept off the box. The keys are derived from
 //! `secrets.hash_key`, which lives outside the database.
 
 use aws_lc_rs::digest::{SHA256, digest};
@@ -22,6 +23,9 @@ pub struct AuditKeys(std::sync::Arc<Keys>);
 
 struct Keys {
     mac: hmac::Key,
+    /// Keys the chain's links, so that rebuilding the chain after a deletion or a reordering
+    /// needs the key too, not only the database.
+    chain: hmac::Key,
     signing: Ed25519KeyPair,
 }
 
@@ -36,11 +40,13 @@ impl AuditKeys {
     pub fn derive(secret: &[u8]) -> Self {
         let root = hmac::Key::new(hmac::HMAC_SHA256, secret);
         let mac_key = hmac::sign(&root, b"portcullis: audit event mac key v1");
+        let chain_key = hmac::sign(&root, b"portcullis: audit chain key v1");
         let seed = hmac::sign(&root, b"portcullis: audit checkpoint signing key v1");
         let signing = Ed25519KeyPair::from_seed_unchecked(&seed.as_ref()[..32])
             .unwrap_or_else(|_| unreachable_seed());
         Self(std::sync::Arc::new(Keys {
             mac: hmac::Key::new(hmac::HMAC_SHA256, mac_key.as_ref()),
+            chain: hmac::Key::new(hmac::HMAC_SHA256, chain_key.as_ref()),
             signing,
         }))
     }
@@ -57,6 +63,26 @@ impl AuditKeys {
             return false;
         };
         hmac::verify(&self.0.mac, &canonical(event, personal_hash), &tag).is_ok()
+    }
+
+    /// The next link of the chain: an HMAC of the previous link, the sequence number, the
+    /// event's canonical form and its MAC.
+    pub fn link(
+        &self,
+        previous: &str,
+        seq: i64,
+        event: &AuditEvent,
+        personal_hash: &str,
+        mac: &str,
+    ) -> String {
+        let mut input = Vec::with_capacity(256);
+        input.extend_from_slice(previous.as_bytes());
+        input.push(0);
+        input.extend_from_slice(&seq.to_be_bytes());
+        input.extend(canonical(event, personal_hash));
+        input.push(0);
+        input.extend_from_slice(mac.as_bytes());
+        hex(hmac::sign(&self.0.chain, &input).as_ref())
     }
 
     /// The checkpoint's Ed25519 signature.
@@ -120,25 +146,6 @@ pub fn personal_hash(salt: &[u8], personal: &PersonalData) -> String {
     hex(digest(&SHA256, &input).as_ref())
 }
 
-/// The next link of the chain: SHA-256 of the previous link, the sequence number, the event's
-/// canonical form and its MAC.
-pub fn link(
-    previous: &str,
-    seq: i64,
-    event: &AuditEvent,
-    personal_hash: &str,
-    mac: &str,
-) -> String {
-    let mut input = Vec::with_capacity(256);
-    input.extend_from_slice(previous.as_bytes());
-    input.push(0);
-    input.extend_from_slice(&seq.to_be_bytes());
-    input.extend(canonical(event, personal_hash));
-    input.push(0);
-    input.extend_from_slice(mac.as_bytes());
-    hex(digest(&SHA256, &input).as_ref())
-}
-
 /// Every field of the event but the personal data itself, in one fixed order.
 fn canonical(event: &AuditEvent, personal_hash: &str) -> Vec<u8> {
     let fields = (
@@ -192,9 +199,11 @@ mod tests {
         edited.outcome = AuditOutcome::Failure;
         assert!(!keys.mac_matches(&edited, &hash, &mac));
         assert!(!AuditKeys::derive(&[8; 32]).mac_matches(&event, &hash, &mac));
-        let first = link(GENESIS, 1, &event, &hash, &mac);
-        assert_ne!(first, link(GENESIS, 2, &event, &hash, &mac));
-        assert_ne!(first, link("other", 1, &event, &hash, &mac));
+        let first = keys.link(GENESIS, 1, &event, &hash, &mac);
+        assert_ne!(first, keys.link(GENESIS, 2, &event, &hash, &mac));
+        assert_ne!(first, keys.link("other", 1, &event, &hash, &mac));
+        let other_keys = AuditKeys::derive(&[8; 32]);
+        assert_ne!(first, other_keys.link(GENESIS, 1, &event, &hash, &mac));
     }
 
     #[test]

@@ -175,8 +175,13 @@ impl AuditEvent {
         self
     }
 
-    /// Whose personal data the event carries, and their address.
+    /// Whose personal data the event carries, and their address: the person the event is about,
+    /// unless another person acted (an administrator), whose request data (address, user agent)
+    /// the event already carries as theirs; then the subject id alone names the person acted on.
     pub fn person(mut self, person: Uuid, email: &str) -> Self {
+        if self.personal.person.is_some_and(|actor| actor != person) {
+            return self;
+        }
         self.personal.person = Some(person);
         self.personal.email = Some(email.to_owned());
         self
@@ -185,7 +190,8 @@ impl AuditEvent {
     /// An address typed in (a failed sign-in for an unknown account): personal data of no
     /// known user, erased by retention.
     pub fn typed_email(mut self, email: &str) -> Self {
-        self.personal.email = Some(email.to_owned());
+        // As addresses are stored (trimmed, lower-cased), so erasing the account finds it.
+        self.personal.email = Some(email.trim().to_lowercase());
         self
     }
 }

@@ -11,6 +11,7 @@ pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_roles;
 pub mod admin_users;
+pub mod query_params;
 pub mod versions;
 
 use axum::Json;

@@ -499,9 +499,7 @@ impl AccountStore for SqlStore {
             // other as the last one and both go. Their rows are locked first, in id order, and
             // then the user's own (already held if an administrator), so two deletions always
             // lock in the same order.
-            let admins = scalar!(
-                in &mut *tx, fetch_all, Uuid, dialect!(self, ACTIVE_ADMINS_FOR_WRITE),
-            )?;
+            scalar!(in &mut *tx, fetch_all, Uuid, dialect!(self, ACTIVE_ADMINS_FOR_WRITE))?;
             // The user's row before anything of theirs is deleted, so that a concurrent change
             // of it (a new picture, say) either commits before and is erased here, or waits and
             // then finds the tombstone.
@@ -513,6 +511,8 @@ impl AccountStore for SqlStore {
                 }
                 Some(_) => {}
             }
+            // Read afresh once the locks are held (see `user_admin::ACTIVE_ADMINS`).
+            let admins = scalar!(in &mut *tx, fetch_all, Uuid, super::user_admin::ACTIVE_ADMINS)?;
             if admins == [user_id] {
                 return Err(super::StoreError::Conflict(Conflict::LastAdmin));
             }
@@ -524,6 +524,9 @@ impl AccountStore for SqlStore {
             )?;
             let ended_sessions =
                 execute!(in &mut *tx, "delete from browser_sessions where user_id = $1", user_id)?;
+            // The event first, so that the personal data it carries, when it is the person's own
+            // (a deletion of one's own account), goes with the rest of theirs just below.
+            insert_audit!(self, tx, event);
             for table in ERASED_WITH_ACCOUNT {
                 execute!(in &mut *tx, table, user_id)?;
             }
@@ -544,7 +547,6 @@ impl AccountStore for SqlStore {
                 return Err(super::StoreError::NotFound);
             }
             insert_mail!(&mut *tx, &notice)?;
-            insert_audit!(self, tx, event);
             tx.commit().await?;
             Ok(SignOut { revoked_grants, ended_sessions })
         })

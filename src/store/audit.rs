@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::pool::{BeginWrite as _, SqlStore, dialect, execute, fetch, scalar, with_pool};
 use super::timestamp::Ts;
 use super::{StoreError, StoreResult};
-use crate::crypto::audit::{link, personal_hash};
+use crate::crypto::audit::personal_hash;
 use crate::domain::audit::{
     AuditActor, AuditCheckpoint, AuditEvent, AuditOutcome, PersonalData, StoredAuditEvent,
 };
@@ -228,7 +228,9 @@ impl AuditStore for SqlStore {
             for row in rows {
                 let stored = row.into_stored()?;
                 seq += 1;
-                hash = link(&hash, seq, &stored.event, &stored.personal_hash, &stored.mac);
+                hash = self.audit_keys().link(
+                    &hash, seq, &stored.event, &stored.personal_hash, &stored.mac,
+                );
                 execute!(
                     in &mut *tx,
                     "update audit_events set seq = $2, chain_hash = $3 where id = $1",

@@ -220,7 +220,9 @@ impl BrowserSessionStore for SqlStore {
                     )?;
                 }
             }
-            insert_audit!(self, tx, event);
+            if done.ended_sessions > 0 {
+                insert_audit!(self, tx, event);
+            }
             tx.commit().await?;
             Ok(done)
         })

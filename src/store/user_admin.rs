@@ -35,7 +35,7 @@ pub struct UserPosition {
 /// listed only when `status` asks for them.
 #[derive(Debug, Clone)]
 pub struct UserQuery {
-    /// A prefix of the address or of the display name, lower-cased.
+    /// A prefix of the address or of the display name, as typed (any case).
     pub prefix: Option<String>,
     pub status: Option<UserStatus>,
     pub role: Option<RoleName>,
@@ -81,12 +81,21 @@ pub trait UserAdminStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// The active administrators, read afresh. After [`lock_for_change!`] took its locks this is
+/// what counts: the locking read on PostgreSQL re-checks only the locked `users` rows when it
+/// waited, and would still count an administrator whose role a transaction it waited for took
+/// away (two demotions racing could then leave nobody).
+pub(super) const ACTIVE_ADMINS: &str = "select u.id from users u
+     join user_roles r on r.user_id = u.id and r.role_name = 'admin'
+     where u.status = 'active' order by u.id";
+
 /// `lock_for_change!(store, transaction, user, expected_version)`: locks the administrators'
 /// rows (in id order, as every deletion does, so two changes never wait on each other), then the
-/// user's; checks the version; evaluates to the active administrators' ids.
+/// user's; checks the version; evaluates to the active administrators' ids as they are once the
+/// locks are held.
 macro_rules! lock_for_change {
     ($store:expr, $tx:expr, $user:expr, $expected:expr) => {{
-        let admins = scalar!(
+        scalar!(
             in &mut *$tx, fetch_all, Uuid, dialect!($store, ACTIVE_ADMINS_FOR_WRITE),
         )?;
         let lock = dialect!($store, USER_VERSION_FOR_WRITE);
@@ -101,7 +110,7 @@ macro_rules! lock_for_change {
             Some((version, _)) if version != $expected => {
                 return Err(StoreError::Conflict(Conflict::Version));
             }
-            Some(_) => admins,
+            Some(_) => scalar!(in &mut *$tx, fetch_all, Uuid, ACTIVE_ADMINS)?,
         }
     }};
 }
@@ -118,6 +127,7 @@ impl UserAdminStore for SqlStore {
             // A prefix is a range in byte order, [prefix, the next string of its length), which
             // the prefix indexes serve (a LIKE on an expression would not use them on SQLite).
             if let Some(prefix) = &query.prefix {
+                let prefix = &dialect!(self, LOWER_CASE)(prefix);
                 let order = dialect!(self, BYTE_ORDER);
                 let end = prefix_end(prefix);
                 for column in ["lower(u.email)", "lower(u.name)"] {

@@ -8,9 +8,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::answer;
+use super::query_params::QueryParams;
 use crate::admin::Admin;
 use crate::admin::audit_log::AuditListing;
-use crate::domain::InvalidField;
 use crate::domain::audit::StoredAuditEvent;
 use crate::http::extract::account_bearer::AccountHolder;
 use crate::http::extract::admin_bearer::AdminCaller;
@@ -88,46 +88,22 @@ struct Page<'a> {
 
 fn listing(query: Option<&str>) -> Result<AuditListing, Problem> {
     let mut listing = AuditListing::default();
-    let mut problems = Vec::new();
-    let time = |field: &'static str, value: &str, problems: &mut Vec<InvalidField>| {
-        OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| {
-                problems.push(InvalidField::new(
-                    field,
-                    "must be an RFC 3339 time like 2026-01-31T12:00:00Z",
-                ));
-            })
-            .ok()
-    };
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        let value = value.into_owned();
-        match key.as_ref() {
+    let mut params = QueryParams::default();
+    for (key, value) in QueryParams::pairs(query) {
+        match key.as_str() {
             "type" => listing.kind = Some(value),
             "actor" => listing.actor = Some(value),
             "subject" => listing.subject = Some(value),
             "outcome" => listing.outcome = Some(value),
             "client_id" => listing.client_id = Some(value),
             "cursor" => listing.cursor = Some(value),
-            "after" => listing.after = time("after", &value, &mut problems),
-            "before" => listing.before = time("before", &value, &mut problems),
-            "limit" => match value.parse::<u64>() {
-                Ok(limit) => listing.limit = Some(u32::try_from(limit).unwrap_or(u32::MAX)),
-                Err(_) => problems.push(InvalidField::new(
-                    "limit",
-                    "must be a whole number from 1 to 200",
-                )),
-            },
-            _ => problems.push(InvalidField::new(
-                "query",
-                format!("`{key}` is not a parameter of this listing"),
-            )),
+            "after" => listing.after = params.time("after", &value),
+            "before" => listing.before = params.time("before", &value),
+            "limit" => listing.limit = params.limit(&value),
+            _ => params.unknown(&key),
         }
     }
-    if problems.is_empty() {
-        Ok(listing)
-    } else {
-        Err(crate::admin::AdminError::BadQuery(problems).into())
-    }
+    params.finish(listing)
 }
 
 /// `GET /admin/v1/audit-events`: newest first. Filters: `type` (a prefix such as `user.` or

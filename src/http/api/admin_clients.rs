@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::admin_users::RolesChange;
 use super::{answer, versions};
 use crate::admin::clients::CreateClient;
 use crate::admin::{Admin, AdminError};
@@ -284,12 +285,6 @@ pub async fn rotate_secret(
     let (client, secret) = admin.rotate_client_secret(&caller, &id, version).await?;
     engine.client_changed(&client.id);
     Ok(shown(&client, Some(secret.expose()), StatusCode::OK))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RolesChange {
-    roles: Vec<String>,
 }
 
 /// `PUT /admin/v1/clients/{client_id}/roles`: the roles the client holds as a service account,

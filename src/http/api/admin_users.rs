@@ -13,9 +13,10 @@ use time::OffsetDateTime;
 
 use super::account::profile_patch;
 use super::account_devices::{BrowserView, Listed, download};
+use super::query_params::QueryParams;
 use super::{answer, versions};
 use crate::admin::{Admin, UserListing};
-use crate::domain::{InvalidField, Profile, User, UserId};
+use crate::domain::{Profile, User, UserId};
 use crate::http::extract::admin_bearer::AdminCaller;
 use crate::http::extract::api_json::ApiJson;
 use crate::http::responses::Problem;
@@ -87,58 +88,25 @@ struct Page<'a> {
 /// The listing a query string asks for; every parameter problem at once (400).
 fn listing(query: Option<&str>) -> Result<UserListing, Problem> {
     let mut listing = UserListing::default();
-    let mut problems: Vec<InvalidField> = Vec::new();
-    let mut refuse = |field: &'static str, message: &str| {
-        problems.push(InvalidField::new(field, message.to_owned()));
-    };
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        let value = value.into_owned();
-        match key.as_ref() {
+    let mut params = QueryParams::default();
+    for (key, value) in QueryParams::pairs(query) {
+        match key.as_str() {
             "q" => listing.q = Some(value),
             "status" => listing.status = Some(value),
             "role" => listing.role = Some(value),
             "sort" => listing.sort = Some(value),
             "cursor" => listing.cursor = Some(value),
-            "email_verified" => match value.parse() {
-                Ok(flag) => listing.email_verified = Some(flag),
-                Err(_) => refuse("email_verified", "must be true or false"),
-            },
-            "exclude_self" => match value.parse() {
-                Ok(flag) => listing.exclude_self = flag,
-                Err(_) => refuse("exclude_self", "must be true or false"),
-            },
-            // Clamped to the maximum; only what cannot be a count is refused.
-            "limit" => match value.parse::<u64>() {
-                Ok(limit) => listing.limit = Some(u32::try_from(limit).unwrap_or(u32::MAX)),
-                Err(_) => refuse("limit", "must be a whole number from 1 to 200"),
-            },
-            "created_after" | "created_before" => {
-                let parsed =
-                    OffsetDateTime::parse(&value, &time::format_description::well_known::Rfc3339);
-                match (key.as_ref(), parsed) {
-                    ("created_after", Ok(at)) => listing.created_after = Some(at),
-                    (_, Ok(at)) => listing.created_before = Some(at),
-                    ("created_after", Err(_)) => refuse(
-                        "created_after",
-                        "must be an RFC 3339 time like 2026-01-31T12:00:00Z",
-                    ),
-                    (_, Err(_)) => refuse(
-                        "created_before",
-                        "must be an RFC 3339 time like 2026-01-31T12:00:00Z",
-                    ),
-                }
+            "email_verified" => listing.email_verified = params.flag("email_verified", &value),
+            "exclude_self" => {
+                listing.exclude_self = params.flag("exclude_self", &value).unwrap_or_default();
             }
-            _ => refuse(
-                "query",
-                &format!("`{key}` is not a parameter of this listing"),
-            ),
+            "limit" => listing.limit = params.limit(&value),
+            "created_after" => listing.created_after = params.time("created_after", &value),
+            "created_before" => listing.created_before = params.time("created_before", &value),
+            _ => params.unknown(&key),
         }
     }
-    if problems.is_empty() {
-        Ok(listing)
-    } else {
-        Err(Problem::from(crate::admin::AdminError::BadQuery(problems)))
-    }
+    params.finish(listing)
 }
 
 /// `GET /admin/v1/users`: a page of users; see [`listing`] for the parameters.
@@ -290,10 +258,11 @@ pub async fn set_status(
     Ok(shown(&user, StatusCode::OK))
 }
 
+/// A replacement set of roles (a user's, or a service account's).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolesChange {
-    roles: Vec<String>,
+    pub(super) roles: Vec<String>,
 }
 
 /// `PUT /admin/v1/users/{id}/roles`: `{roles: [...]}` replaces the set, with `If-Match`.

@@ -41,3 +41,8 @@ pub const AUDIT_CHAIN_HEAD_FOR_SEALING: &str =
 
 /// How the admin listing compares lower-cased text for a prefix range: byte order whatever the database's collation (the prefix indexes are built so).
 pub const BYTE_ORDER: &str = " collate \"C\"";
+
+/// A typed prefix folded as this database's `lower()` folds the column it is compared with:
+/// PostgreSQL's `lower()` follows the database's character type (every cased letter under a
+/// UTF-8 locale such as `en_US.UTF-8`, as Rust's `to_lowercase` does).
+pub const LOWER_CASE: fn(&str) -> String = str::to_lowercase;

@@ -41,3 +41,7 @@ pub const AUDIT_CHAIN_HEAD_FOR_SEALING: &str =
 
 /// How the admin listing compares lower-cased text for a prefix range: SQLite compares text in byte order already.
 pub const BYTE_ORDER: &str = "";
+
+/// A typed prefix folded as this database's `lower()` folds the column it is compared with:
+/// SQLite's `lower()` folds ASCII letters only; the prefix is folded alike, so a name with a capital `É` is found by `q=É…`.
+pub const LOWER_CASE: fn(&str) -> String = str::to_ascii_lowercase;

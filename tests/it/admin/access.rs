@@ -200,7 +200,63 @@ async fn the_first_administrator_comes_from_the_environment_once(backend: Backen
     assert_eq!(app.users_with_email("first@example.com").await, 1);
 }
 
+/// Two administrators demoting each other at the same instant: one goes, the other stays
+/// (three fresh servers, barrier-released requests), never both.
+async fn two_admins_cannot_demote_each_other_at_once(backend: Backend) {
+    for round in 0..3 {
+        let (mut app, _smtp) = crate::accounts::spawn(backend).await;
+        let a = app.create_user("a@example.com", &["--role", "admin"]);
+        let b = app.create_user("b@example.com", &["--role", "admin"]);
+        let console = console(&app);
+        let a_token = token_for(&mut app, &console, "a@example.com").await;
+        let b_token = token_for(&mut app, &console, "b@example.com").await;
+        let a_version = get(&app, &b_token, &format!("/admin/v1/users/{a}"))
+            .await
+            .etag
+            .unwrap();
+        let b_version = get(&app, &a_token, &format!("/admin/v1/users/{b}"))
+            .await
+            .etag
+            .unwrap();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let demote = |token: String, target: String, version: String| {
+            let app = &app;
+            let barrier = barrier.clone();
+            async move {
+                barrier.wait().await;
+                call(
+                    app,
+                    &token,
+                    Method::PUT,
+                    &format!("/admin/v1/users/{target}/roles"),
+                    Some(json!({"roles": ["user"]})),
+                    Some(&version),
+                )
+                .await
+                .status
+            }
+        };
+        let (first, second) = tokio::join!(
+            demote(a_token.clone(), b.clone(), b_version),
+            demote(b_token.clone(), a.clone(), a_version),
+        );
+        let mut statuses = [first, second];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}");
+        let admins = app
+            .db
+            .scalar(
+                "select count(*) from user_roles r join users u on u.id = r.user_id
+                 where r.role_name = $1 and u.status = 'active'",
+                "admin",
+            )
+            .await;
+        assert_eq!(admins, Some(1), "round {round}");
+    }
+}
+
 on_both_backends!(
+    two_admins_cannot_demote_each_other_at_once,
     the_first_administrator_comes_from_the_environment_once,
     only_admin_api_tokens_are_accepted,
     permissions_are_read_at_every_request

@@ -99,7 +99,10 @@ async fn admin_and_operator_actions_are_recorded_and_verify(backend: Backend) {
     assert_eq!(invitation[0]["actor"], json!({"kind": "user", "id": root}));
     assert_eq!(invitation[0]["subject"], new_id.as_str());
     assert_eq!(invitation[0]["details"], json!(["role:manager"]));
-    assert_eq!(invitation[0]["personal"]["email"], "new@example.com");
+    // The personal data is the administrator's request (theirs, erased with them), not the
+    // invitee's address: the subject names the invitee.
+    assert_eq!(invitation[0]["personal"]["email"], Value::Null);
+    assert_eq!(invitation[0]["personal"]["source_address"], "127.0.0.1");
     assert!(invitation[0]["request_id"].as_str().unwrap().len() > 10);
     let status = events_of(&page.body, "user.status_changed");
     assert_eq!(status[0]["details"], json!(["status:suspended"]));
@@ -195,7 +198,7 @@ async fn tampering_behind_the_servers_back_is_found(backend: Backend) {
         .scalar(
             "select cast(min(e.seq) as bigint) from audit_events e
              join audit_personal_data p on p.event_id = e.id
-             where e.seq > 7 and p.email is not null and e.seq < cast($1 as bigint)",
+             where e.seq > 7 and p.source_address is not null and e.seq < cast($1 as bigint)",
             &head.to_string(),
         )
         .await
@@ -217,7 +220,7 @@ async fn tampering_behind_the_servers_back_is_found(backend: Backend) {
         .await;
     app.db
         .execute(&format!(
-            "update audit_personal_data set email = 'someone.else@example.com'
+            "update audit_personal_data set source_address = '10.9.8.7'
              where event_id = (select id from audit_events where seq = {with_personal})"
         ))
         .await;
