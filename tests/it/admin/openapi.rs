@@ -143,3 +143,30 @@ async fn the_document_is_valid_and_every_admin_route_checks_permissions(backend:
 }
 
 on_both_backends!(the_document_is_valid_and_every_admin_route_checks_permissions);
+
+/// Swagger UI works in a real browser under its CSP: the operations of the document are drawn,
+/// and nothing was blocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_docs_page_draws_the_api_in_a_browser() {
+    let (app, _smtp) = spawn(Backend::Sqlite).await;
+    let browser = crate::support::browser::Browser::start().await;
+    browser.goto(&app.url("/docs/")).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let drawn = browser
+            .execute("return document.querySelectorAll('.opblock').length")
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        if drawn >= 50 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Swagger UI drew {drawn} operations"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser.assert_no_csp_violation().await;
+    browser.quit().await;
+}
