@@ -121,6 +121,11 @@ def main() -> None:
             limit = "mails per second into a loopback SMTP server"
         if scenario == "totp_verification":
             limit = "wrong codes checked per second on one core (no HTTP)"
+        if scenario.startswith("admin_users_"):
+            limit = "a page of 50; target p99 ≤ 10 ms"
+            first = medians.get("admin_users_first_page_at_scale", {}).get("portcullis")
+            if scenario == "admin_users_deep_page_at_scale" and first and first["p99_ms"]:
+                limit += f"; p99 {ours['p99_ms'] / first['p99_ms']:.2f}× the first page's"
         peer_cell, ratio_cell = "—", "—"
         if peer:
             peer_cell = f"{peer['rps']:,.0f}"

@@ -330,6 +330,25 @@ head -n "$per_round" "$work/scale_tokens.txt" >"$work/round_tokens.txt"
 run portcullis client_credentials_es256_at_scale client_credentials.lua "$ours" BENCH_BASIC="$es256_basic"
 run portcullis introspection_at_scale introspect.lua "$ours" BENCH_BASIC="$es256_basic" BENCH_TOKEN="$cc_token"
 run portcullis refresh_token_at_scale refresh.lua "$ours" BENCH_BASIC="$app_basic" BENCH_TOKENS="$work/round_tokens.txt"
+# The admin API's user listing over the same users, as a service account holding the admin role:
+# the first page, a filtered one (a prefix, a status and a role) and one halfway down the table
+# (keyset: it should cost what the first does).
+admin_client=$(client --name "bench admin" --client-id bench-admin --grant-type client_credentials --scope admin)
+admin_basic=$(basic "$admin_client")
+if [ "$db" = postgres ]; then
+    psql -q "$DATABASE_URL" -c "insert into client_roles (client_id, role_name, created_at) values ('bench-admin', 'admin', now())"
+else
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"insert into client_roles (client_id, role_name, created_at) values ('bench-admin', 'admin', strftime('%Y-%m-%dT%H:%M:%S.000000Z','now'))\"); c.commit()" "$seed_target"
+fi
+admin_token=$(token_for "$admin_basic" "grant_type=client_credentials&scope=admin")
+deep_cursor=$(python3 bench/seed.py cursor --db "$seed_target" --hash-key "$hash_key" --position $(( scale_rows / 2 )))
+for listing in "first_page:/admin/v1/users?limit=50" \
+               "filtered:/admin/v1/users?q=seed12&status=active&role=user&limit=50" \
+               "deep_page:/admin/v1/users?limit=50&cursor=$deep_cursor"; do
+    curl -sf -o /dev/null -H "Authorization: Bearer $admin_token" "$ours${listing#*:}" \
+        || failed "the admin listing ${listing%%:*} did not answer 200"
+    run portcullis "admin_users_${listing%%:*}_at_scale" userinfo.lua "$ours" BENCH_TOKEN="$admin_token" BENCH_PATH="${listing#*:}"
+done
 load_end=$(cut -d' ' -f1 /proc/loadavg)
 rss_peak=$(rss_peak_between 0 "$(now_ms)")
 
