@@ -119,7 +119,13 @@ macro_rules! lock_for_change {
 impl UserAdminStore for SqlStore {
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
         let rows = with_pool!(self, pool => {
-            let mut sql = sqlx::QueryBuilder::new(select_user!("", "where 1 = 1"));
+            // The page's ids first (filters, order and limit over the indexes alone), then their
+            // rows with roles and second factor: those subqueries run for the page's rows only,
+            // not for every row a filter matched before the sort cut it to a page.
+            let mut sql = sqlx::QueryBuilder::new(select_user!(
+                "",
+                "where u.id in (select u.id from users u where 1 = 1"
+            ));
             match query.status {
                 Some(status) => sql.push(" and u.status = ").push_bind(status.as_str()),
                 None => sql.push(" and u.status <> 'deleted'"),
@@ -180,6 +186,8 @@ impl UserAdminStore for SqlStore {
             sql.push(" order by ").push(column).push(direction);
             sql.push(", u.id").push(direction);
             sql.push(" limit ").push_bind(i64::from(query.limit));
+            sql.push(") order by ").push(column).push(direction);
+            sql.push(", u.id").push(direction);
             sql.build_query_as::<UserRow>().fetch_all(pool).await?
         });
         rows.into_iter().map(UserRow::into_user).collect()
