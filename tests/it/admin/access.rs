@@ -240,9 +240,15 @@ async fn two_admins_cannot_demote_each_other_at_once(backend: Backend) {
             demote(a_token.clone(), b.clone(), b_version),
             demote(b_token.clone(), a.clone(), a_version),
         );
+        // One goes; the other is refused either by the last-admin rule (409) or, when the
+        // first demotion committed before the second request was authorized, because its caller
+        // is no administrator any more (403).
         let mut statuses = [first, second];
         statuses.sort();
-        assert_eq!(statuses, [200, 409], "round {round}");
+        assert!(
+            statuses == [200, 409] || statuses == [200, 403],
+            "round {round}: {statuses:?}"
+        );
         let admins = app
             .db
             .scalar(
