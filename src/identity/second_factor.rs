@@ -17,14 +17,19 @@ use crate::config::{Config, MfaConfig, MfaPolicy};
 use crate::crypto::key_encryption::KeyEncryptionKey;
 use crate::crypto::qr;
 use crate::crypto::recovery_code::{self, RecoveryCode};
-use crate::crypto::token::{PlaintextToken, TokenHasher};
+use crate::crypto::token::TokenHasher;
 use crate::crypto::totp::TotpSecret;
 use crate::domain::time::Clock;
-use crate::domain::{ChallengeFor, FailureBudget, RoleName, SecondFactorChallenge, User, UserId};
+use crate::domain::{FailureBudget, RoleName, User, UserId};
 use crate::email::Sender;
 use crate::email::messages::{self, RenderError, SecondFactorChange};
 use crate::store::PendingConfirmation;
+
+mod challenge;
+mod check;
+
 use crate::store::{Store, StoreError};
+pub use challenge::ChallengeRefusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecondFactorError {
@@ -134,14 +139,6 @@ pub enum Requirement {
     Code,
     /// The policy requires a factor the account does not have: it must enrol first.
     Enrolment,
-}
-
-/// A failed answer to a waiting sign-in: why, and the handle to answer with next (`None` when
-/// the sign-in is over and must start again with the password).
-#[derive(Debug)]
-pub struct ChallengeRefusal {
-    pub error: SecondFactorError,
-    pub next_handle: Option<PlaintextToken>,
 }
 
 /// The second-factor use-cases; one per server process, cheap to clone.
@@ -295,11 +292,6 @@ impl SecondFactors {
         })
     }
 
-    /// How long a sign-in with a right password may wait for its second factor.
-    pub fn challenge_ttl(&self) -> time::Duration {
-        duration(self.0.config.challenge_ttl.get())
-    }
-
     /// Confirms the pending enrolment with a code from the new secret, and answers the recovery
     /// codes to show once. The step of that code is spent: it cannot also sign in.
     pub async fn confirm_enrolment(
@@ -435,176 +427,6 @@ impl SecondFactors {
         self.0.sender.wake();
         tracing::info!(user_id = %user.id, "recovery codes replaced");
         Ok(shown)
-    }
-
-    /// Verifies a code of `user`'s confirmed factor, spending it (and, if wrong, one of the
-    /// account's budget of wrong codes).
-    pub async fn verify_code(
-        &self,
-        user: UserId,
-        code: &FactorCode,
-    ) -> Result<(), SecondFactorError> {
-        if !self.available() {
-            return Err(SecondFactorError::Disabled);
-        }
-        let factor = self.0.store.second_factor(user).await?;
-        let sealed = factor
-            .filter(|f| f.is_confirmed())
-            .map(|f| f.sealed_secret)
-            .ok_or(SecondFactorError::NotEnrolled)?;
-        self.decide(user, &sealed, code).await
-    }
-
-    /// Decides `code` for `user`: accepted only by a statement that also finds the budget not
-    /// spent; a wrong code is counted, or refused as locked when the budget is gone.
-    async fn decide(
-        &self,
-        user: UserId,
-        sealed: &[u8],
-        code: &FactorCode,
-    ) -> Result<(), SecondFactorError> {
-        let budget = self.budget();
-        let store = &self.0.store;
-        let accepted = match code {
-            FactorCode::Totp(code) => {
-                let secret = self.unseal(user, sealed)?;
-                match secret.matching_step(code, budget.now.unix_timestamp()) {
-                    Some(step) => {
-                        let step = i64::try_from(step)
-                            .map_err(|e| SecondFactorError::Internal(Box::new(e)))?;
-                        store.accept_totp_step(user, step, budget).await?
-                    }
-                    None => false,
-                }
-            }
-            FactorCode::Recovery(code) => match RecoveryCode::parse(code) {
-                Some(code) => {
-                    let hash = code.hash(&self.0.hasher);
-                    store.use_recovery_code(user, &hash, budget).await?
-                }
-                None => false,
-            },
-        };
-        let result = if accepted {
-            Ok(())
-        } else if store.record_second_factor_failure(user, budget).await? {
-            Err(SecondFactorError::InvalidCode)
-        } else {
-            Err(SecondFactorError::Locked)
-        };
-        self.record_check(user, code, &result, budget.now).await;
-        result
-    }
-
-    /// Records a decided code in the audit log (`user.second_factor.checked`, with the method:
-    /// a recovery code accepted is one used up).
-    async fn record_check(
-        &self,
-        user: UserId,
-        code: &FactorCode,
-        result: &Result<(), SecondFactorError>,
-        now: OffsetDateTime,
-    ) {
-        let method = match code {
-            FactorCode::Totp(_) => "method:totp",
-            FactorCode::Recovery(_) => "method:recovery_code",
-        };
-        let actor = AuditActor::User(user.to_string());
-        let event = crate::audit::event("user.second_factor.checked", actor, now)
-            .subject(user)
-            .detail(method);
-        let event = match result {
-            Ok(()) => event,
-            Err(SecondFactorError::Locked) => event.failed().detail("locked"),
-            Err(_) => event.failed(),
-        };
-        if let Err(error) = self.0.store.record_audit_event(&event).await {
-            tracing::warn!(%error, "recording a second-factor check in the audit log failed");
-        }
-    }
-
-    /// Starts a sign-in that waits for its second factor; answers the handle its holder (the
-    /// browser session, or the client as `auth_session`) answers with.
-    pub async fn begin_challenge(
-        &self,
-        user: &User,
-        purpose: ChallengeFor,
-    ) -> Result<PlaintextToken, SecondFactorError> {
-        let handle = PlaintextToken::generate();
-        let now = self.0.clock.now();
-        let challenge = SecondFactorChallenge {
-            id: uuid::Uuid::now_v7(),
-            handle_hash: self.0.hasher.hash(&handle),
-            user_id: user.id,
-            purpose,
-            guesses: 0,
-            created_at: now,
-            expires_at: now + self.challenge_ttl(),
-        };
-        self.0
-            .store
-            .create_second_factor_challenge(&challenge)
-            .await?;
-        Ok(handle)
-    }
-
-    /// Answers the waiting sign-in `handle` with `code`. `bound` says whether the sign-in is the
-    /// caller's (the browser's, or this client's with this PKCE challenge); one that is not is
-    /// over before its code is looked at, so nothing of the user's is spent on it. The handle
-    /// is spent either way: a refusal carries the next one while the sign-in has tries left.
-    pub async fn answer_challenge(
-        &self,
-        handle: &str,
-        bound: impl FnOnce(&ChallengeFor) -> bool,
-        code: &FactorCode,
-    ) -> Result<SecondFactorChallenge, ChallengeRefusal> {
-        let over = |error| ChallengeRefusal {
-            error,
-            next_handle: None,
-        };
-        let next = PlaintextToken::generate();
-        let presented = self.0.hasher.hash(&PlaintextToken::from_presented(handle));
-        let now = self.0.clock.now();
-        let advanced = self
-            .0
-            .store
-            .advance_second_factor_challenge(
-                &presented,
-                &self.0.hasher.hash(&next),
-                now,
-                self.0.config.attempts_per_sign_in,
-            )
-            .await
-            .map_err(|e| over(e.into()))?;
-        let Some((challenge, sealed)) = advanced else {
-            return Err(over(SecondFactorError::ChallengeOver));
-        };
-        let Some(sealed) = sealed else {
-            // The factor was removed meanwhile.
-            return Err(over(SecondFactorError::ChallengeOver));
-        };
-        if !bound(&challenge.purpose) {
-            return Err(over(SecondFactorError::ChallengeOver));
-        }
-        match self.decide(challenge.user_id, &sealed, code).await {
-            Ok(()) => {
-                if let Err(error) = self.0.store.end_second_factor_challenge(challenge.id).await {
-                    // Its handle is already spent and known to nobody: it only waits for expiry.
-                    tracing::warn!(%error, "ending a passed second-factor challenge failed");
-                }
-                Ok(challenge)
-            }
-            Err(error @ SecondFactorError::InvalidCode)
-                if challenge.guesses < self.0.config.attempts_per_sign_in =>
-            {
-                Err(ChallengeRefusal {
-                    error,
-                    next_handle: Some(next),
-                })
-            }
-            Err(SecondFactorError::InvalidCode) => Err(over(SecondFactorError::ChallengeOver)),
-            Err(error) => Err(over(error)),
-        }
     }
 
     /// The `amr` values (RFC 8176) of a sign-in with a password and this factor.

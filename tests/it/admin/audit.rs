@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::{call, console, get, token_for};
 use crate::accounts::spawn_with;
 use crate::support::binary::{self, command_for};
+use crate::support::eventually::eventually;
 use crate::support::{Backend, TestApp};
 
 /// A server that seals every 50 ms and checkpoints every 200 ms.
@@ -30,28 +31,26 @@ async fn verification(app: &TestApp, token: &str) -> Value {
 
 /// Waits until everything recorded so far is chained and a checkpoint covers it; the report.
 async fn settled(app: &TestApp, token: &str) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let unsealed = app
-            .db
-            .scalar("select count(*) from audit_events where seq is null", "")
-            .await;
-        let checkpointed = app
-            .db
-            .scalar(
-                "select count(*) from audit_checkpoints c join audit_chain h on h.seq = c.seq",
-                "",
-            )
-            .await;
-        if unsealed == Some(0) && checkpointed.unwrap_or(0) > 0 {
-            return verification(app, token).await;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the log was not sealed and checkpointed within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "the log is sealed and checkpointed",
+        || async {
+            let unsealed = app
+                .db
+                .scalar("select count(*) from audit_events where seq is null", "")
+                .await;
+            let checkpointed = app
+                .db
+                .scalar(
+                    "select count(*) from audit_checkpoints c join audit_chain h on h.seq = c.seq",
+                    "",
+                )
+                .await;
+            unsealed == Some(0) && checkpointed.unwrap_or(0) > 0
+        },
+    )
+    .await;
+    verification(app, token).await
 }
 
 fn events_of<'a>(page: &'a Value, kind: &str) -> Vec<&'a Value> {
@@ -440,20 +439,14 @@ async fn retention_removes_old_events_and_the_log_still_verifies(backend: Backen
 
     app.clock.advance(time::Duration::days(2));
     let token = token_for(&mut app, &console, "root@example.com").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while app
-        .db
-        .scalar("select pruned_through from audit_chain", "")
-        .await
-        .unwrap_or(0)
-        < old_head
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "retention did not run"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(10), "retention runs", || async {
+        app.db
+            .scalar("select pruned_through from audit_chain", "")
+            .await
+            .unwrap_or(0)
+            >= old_head
+    })
+    .await;
     let kept = app
         .db
         .scalar(

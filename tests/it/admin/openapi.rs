@@ -151,22 +151,21 @@ async fn the_docs_page_draws_the_api_in_a_browser() {
     let (app, _smtp) = spawn(Backend::Sqlite).await;
     let browser = crate::support::browser::Browser::start().await;
     browser.goto(&app.url("/docs/")).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let drawn = browser
-            .execute("return document.querySelectorAll('.opblock').length")
-            .await
-            .as_u64()
-            .unwrap_or(0);
-        if drawn >= 50 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Swagger UI drew {drawn} operations"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    // Waiting for the browser to run Swagger UI's scripts (another program's work, not a rule
+    // of ours that time could be moved for).
+    crate::support::eventually::eventually(
+        std::time::Duration::from_secs(15),
+        "Swagger UI draws the document's operations",
+        || async {
+            browser
+                .execute("return document.querySelectorAll('.opblock').length")
+                .await
+                .as_u64()
+                .unwrap_or(0)
+                >= 50
+        },
+    )
+    .await;
     browser.assert_no_csp_violation().await;
     browser.quit().await;
 }

@@ -482,8 +482,87 @@ async fn managers_act_only_on_users_without_permissions(backend: Backend) {
 }
 
 on_both_backends!(
+    a_lost_second_factor_is_reset_and_a_browser_signed_out,
     listings_page_by_cursor_and_filter,
     invitations_make_accounts_whose_owners_choose_the_password,
     a_user_is_edited_under_versions_and_suspended_at_once,
     managers_act_only_on_users_without_permissions,
 );
+
+/// An administrator frees a user of a lost second factor (the user is told by mail, and signs in
+/// with the password alone again) and signs one of their browsers out.
+async fn a_lost_second_factor_is_reset_and_a_browser_signed_out(backend: Backend) {
+    let (mut app, smtp) = spawn(backend).await;
+    app.create_user("root@example.com", &["--role", "admin"]);
+    let console = console(&app);
+    let token = token_for(&mut app, &console, "root@example.com").await;
+    crate::second_factor::user_with_factor(&mut app, "phone-lost@example.com").await;
+    let id = app
+        .db
+        .scalar(
+            "select count(*) from second_factors f join users u on u.id = f.user_id
+             where u.email = $1 and f.confirmed_at is not null",
+            "phone-lost@example.com",
+        )
+        .await;
+    assert_eq!(id, Some(1));
+    let listed = get(&app, &token, "/admin/v1/users?q=phone-lost").await;
+    let user = listed.body["users"][0].clone();
+    assert_eq!(user["second_factor"], true);
+    let path = format!("/admin/v1/users/{}", user["id"].as_str().unwrap());
+
+    let sessions = get(&app, &token, &format!("{path}/sessions")).await;
+    let sid = sessions.body["items"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ended = call(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("{path}/sessions/{sid}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.status, 204);
+    let sessions = get(&app, &token, &format!("{path}/sessions")).await;
+    assert!(sessions.body["items"].as_array().unwrap().is_empty());
+    let again = call(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("{path}/sessions/{sid}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(again.status, 404);
+
+    let reset = call(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("{path}/second-factor"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reset.status, 204);
+    assert_eq!(get(&app, &token, &path).await.body["second_factor"], false);
+    // The enrolment's notice, then the removal's.
+    let removal = smtp.nth_mail_to("phone-lost@example.com", 2).await;
+    assert_eq!(
+        removal.header("subject").as_deref(),
+        Some("Two-step verification was turned off")
+    );
+    assert_eq!(
+        app.page_sign_in(
+            "phone-lost@example.com",
+            crate::support::browser_flow::PASSWORD
+        )
+        .await,
+        200,
+        "the password alone signs in again"
+    );
+}
