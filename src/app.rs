@@ -149,6 +149,7 @@ impl App {
             engine: engine.clone(),
             accounts,
             admin,
+            limits: engine.limits.clone(),
         });
         Ok(Self {
             listener,

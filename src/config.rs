@@ -6,6 +6,8 @@
 mod checks;
 mod duration;
 mod load;
+mod network;
+mod operations;
 mod secret;
 
 use std::net::SocketAddr;
@@ -16,6 +18,8 @@ use url::Url;
 
 pub use duration::Duration;
 pub use load::{ConfigError, Sources};
+pub use network::IpNetwork;
+pub use operations::{LimitConfig, MetricsConfig, RateLimitsConfig};
 pub use secret::SecretString;
 
 /// The whole configuration, as loaded and validated.
@@ -37,6 +41,8 @@ pub struct Config {
     pub mfa: MfaConfig,
     pub audit: AuditConfig,
     pub bootstrap: BootstrapConfig,
+    pub rate_limits: RateLimitsConfig,
+    pub metrics: MetricsConfig,
 }
 
 /// A first administrator from the environment, for containers: made at start when no active
@@ -215,6 +221,9 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
     pub data_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed: a request from one of these takes its source
+    /// address from the right-most hop of that header that is not itself a trusted proxy.
+    pub trusted_proxies: Vec<IpNetwork>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -43,6 +43,7 @@ pub struct AppState {
     pub engine: crate::oauth::Engine,
     pub accounts: Accounts,
     pub admin: crate::admin::Admin,
+    pub limits: crate::limits::RateLimits,
 }
 
 /// Where the links in account mail lead, from the configured issuer (never a request's `Host`).
@@ -314,7 +315,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::security_headers::apply,
         ))
+        .layer(axum::middleware::from_fn(
+            middleware::rate_limit_headers::apply,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_id::make_span))
         .layer(axum::middleware::from_fn(middleware::request_id::assign))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::from(config.server.trusted_proxies.as_slice()),
+            middleware::client_address::resolve,
+        ))
         .with_state(state)
 }

@@ -13,6 +13,7 @@ pub mod email;
 pub mod http;
 pub mod identity;
 pub mod jobs;
+pub mod limits;
 pub mod oauth;
 pub mod store;
 pub mod telemetry;

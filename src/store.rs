@@ -18,6 +18,7 @@ mod outbox;
 mod pictures;
 mod pool;
 mod postgres;
+mod rate_limits;
 mod roles;
 mod rows;
 mod second_factors;
@@ -43,6 +44,7 @@ pub use keys::KeyStore;
 pub use login_failures::{LoginCounter, LoginFailureStore};
 pub use outbox::OutboxStore;
 pub use pictures::PictureStore;
+pub use rate_limits::{RateLimitStore, WindowCount};
 pub use roles::RoleStore;
 pub use second_factors::{PendingConfirmation, SecondFactorStore};
 pub use user_admin::{UserAdminStore, UserOrder, UserPosition, UserQuery};
@@ -67,6 +69,7 @@ pub trait Store:
     + SecondFactorStore
     + UserAdminStore
     + AuditStore
+    + RateLimitStore
 {
 }
 impl<T> Store for T where
@@ -85,6 +88,7 @@ impl<T> Store for T where
         + SecondFactorStore
         + UserAdminStore
         + AuditStore
+        + RateLimitStore
 {
 }
 

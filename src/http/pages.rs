@@ -113,6 +113,12 @@ pub fn endpoint_failed(error: EndpointError) -> Response {
             )
             .into_response()
         }
+        EndpointError::RateLimited(retry_after) => ErrorPage::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            format!("Too many requests came from here. Wait {retry_after} seconds and try again."),
+        )
+        .into_response(),
     }
 }
 

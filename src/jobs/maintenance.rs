@@ -8,7 +8,7 @@ use crate::oauth::Engine;
 
 /// Every `interval`: rotate keys when due, reload them (so all instances agree), delete expired
 /// ones, rebuild the metadata, and sweep expired revocations, sessions, codes, grants, mailed codes and
-/// links, login counters, and finished mail past its retention. A failure is logged and retried
+/// links, login counters, rate-limit windows, and finished mail past its retention. A failure is logged and retried
 /// on the next round; the previous keys stay in force meanwhile.
 pub async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
@@ -42,6 +42,7 @@ pub async fn maintain(engine: Engine, rotation: Arc<KeyRotation>, interval: Dura
             let window = time::Duration::try_from(engine.config.login.failure_window.get())?;
             store.purge_login_failures(now - window, now).await?;
             store.purge_second_factor_challenges(now).await?;
+            engine.limits.sweep(now).await?;
             let retention = time::Duration::try_from(engine.config.email.retention.get())?;
             store.purge_finished_mails(now - retention).await?;
             anyhow::Ok(())

@@ -22,6 +22,7 @@ use crate::crypto::token::PlaintextToken;
 use crate::domain::{AuthorizationCode, ChallengeFor, Client, GrantType, UserId};
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::{FactorCode, Requirement, SecondFactorError, SecondFactors};
+use crate::limits::Family;
 
 /// The factors a client may answer `insufficient_authorization` with (our extension member
 /// `factors`, naming the request parameter each is sent in).
@@ -81,7 +82,11 @@ impl Engine {
             ));
         }
         match params.get("auth_session") {
-            Some(handle) => self.answer_second_factor(&client, handle, params).await,
+            Some(handle) => {
+                let admitted = self.limits.admit(Family::Codes, address, None).await;
+                admitted.map_err(EndpointError::from)?;
+                self.answer_second_factor(&client, handle, params).await
+            }
             None => self.check_password(&client, params, address).await,
         }
     }
@@ -110,6 +115,11 @@ impl Engine {
         let password = params.require("password")?;
         let allowed = Scope::from_tokens(client.scopes.iter().map(|s| s.as_str()));
         let scope = Scope::requested_within(params.get("scope"), &allowed)?;
+        let admitted = self
+            .limits
+            .admit(Family::Challenge, address, Some(username))
+            .await;
+        admitted.map_err(EndpointError::from)?;
         let now = self.now();
         let user = self
             .logins

@@ -15,6 +15,7 @@ use crate::domain::time::Clock;
 use crate::domain::{Client, ClientId, GrantType, User, UserId};
 use crate::identity::login::PasswordLogins;
 use crate::identity::second_factor::SecondFactors;
+use crate::limits::RateLimits;
 use crate::store::{Change, Store, StoreError, StoreResult};
 
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct Inner {
     pub logins: PasswordLogins,
     /// The second factor every sign-in door asks for after a right password.
     pub second_factors: SecondFactors,
+    /// The built-in rate limits every door counts against.
+    pub limits: RateLimits,
     clients: Cache<ClientId, Client>,
     users: Cache<UserId, User>,
     revocations: RevocationList,
@@ -60,8 +63,15 @@ impl Engine {
         let document =
             discovery::document(&issuer, &paths, false, config.registration.enabled).to_string();
         let logins = PasswordLogins::new(store.clone(), &config);
+        let limits = RateLimits::new(
+            config.rate_limits.clone(),
+            store.clone(),
+            hasher.clone(),
+            clock.clone(),
+        );
         Self(Arc::new(Inner {
             logins,
+            limits,
             second_factors,
             config,
             store,

@@ -100,6 +100,20 @@ pub enum EndpointError {
     Unavailable(#[source] crate::store::StoreError),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Over a rate limit: 429, retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited(u64),
+}
+
+impl From<crate::limits::LimitError> for EndpointError {
+    fn from(error: crate::limits::LimitError) -> Self {
+        match error {
+            crate::limits::LimitError::Unavailable(source) => source.into(),
+            limited @ crate::limits::LimitError::Limited(_) => {
+                Self::RateLimited(limited.retry_after())
+            }
+        }
+    }
 }
 
 impl From<crate::store::StoreError> for EndpointError {

@@ -13,6 +13,7 @@ use super::client_auth::{self, ClientCredentials};
 use super::error::{EndpointError, ErrorCode};
 use super::params::Params;
 use crate::domain::ClientKind;
+use crate::limits::Family;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Introspection {
@@ -50,6 +51,8 @@ impl Engine {
         params: &Params,
     ) -> Result<Introspection, EndpointError> {
         let client = client_auth::authenticate(self, credentials).await?;
+        self.limits
+            .admit_client(Family::Introspect, client.id.as_str())?;
         if client.kind != ClientKind::Confidential {
             return Err(EndpointError::oauth(
                 ErrorCode::InvalidClient,

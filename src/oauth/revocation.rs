@@ -10,6 +10,7 @@ use super::client_auth::{self, ClientCredentials};
 use super::error::{EndpointError, ErrorCode};
 use super::params::Params;
 use crate::crypto::token::PlaintextToken;
+use crate::limits::Family;
 
 fn not_yours() -> EndpointError {
     // §2.1: a client may revoke only tokens issued to it; anything else is refused.
@@ -26,6 +27,8 @@ impl Engine {
         params: &Params,
     ) -> Result<(), EndpointError> {
         let client = client_auth::authenticate(self, credentials).await?;
+        self.limits
+            .admit_client(Family::Revoke, client.id.as_str())?;
         let token = params.require("token")?;
         let now = self.now();
         if let Some(claims) = access_token::verify(&self.keys(), &self.issuer, token, now) {

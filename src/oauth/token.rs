@@ -8,6 +8,7 @@ use super::grant_types;
 use super::issue::TokenResponse;
 use super::params::Params;
 use crate::domain::GrantType;
+use crate::limits::Family;
 
 impl Engine {
     pub async fn exchange(
@@ -24,6 +25,8 @@ impl Engine {
             )
         })?;
         let client = client_auth::authenticate(self, credentials).await?;
+        self.limits
+            .admit_client(Family::Token, client.id.as_str())?;
         if !client.grant_types.contains(&grant_type) {
             return Err(EndpointError::oauth(
                 ErrorCode::UnauthorizedClient,

@@ -17,6 +17,7 @@ mod config;
 mod expiry;
 mod fallback;
 mod health;
+mod limits;
 mod lockout;
 mod mail;
 mod oauth;

@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::answer;
 use crate::http::extract::account_bearer::{AccountHolder, RecentAccountHolder};
 use crate::http::extract::api_json::ApiJson;
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::responses::Problem;
 use crate::identity::accounts::Accounts;
 use crate::identity::second_factor::FactorCode;
+use crate::limits::{Family, RateLimits};
 
 type ApiResult = Result<Response, Problem>;
 
@@ -108,9 +110,12 @@ struct RecoveryCodes {
 )]
 pub async fn confirm(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
+    ClientAddress(address): ClientAddress,
     AccountHolder(holder): AccountHolder,
     ApiJson(body): ApiJson<Code>,
 ) -> ApiResult {
+    limits.admit(Family::Codes, address, None).await?;
     let factors = accounts.second_factors();
     let recovery_codes = factors.confirm_enrolment(&holder, &body.code).await?;
     Ok(answer(StatusCode::OK, RecoveryCodes { recovery_codes }))
@@ -128,9 +133,12 @@ pub async fn confirm(
 )]
 pub async fn regenerate(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
+    ClientAddress(address): ClientAddress,
     RecentAccountHolder(holder): RecentAccountHolder,
     ApiJson(body): ApiJson<Code>,
 ) -> ApiResult {
+    limits.admit(Family::Codes, address, None).await?;
     let code = FactorCode::typed(&body.code);
     let factors = accounts.second_factors();
     let recovery_codes = factors.regenerate_recovery_codes(&holder, &code).await?;
@@ -149,9 +157,12 @@ pub async fn regenerate(
 )]
 pub async fn remove(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
+    ClientAddress(address): ClientAddress,
     RecentAccountHolder(holder): RecentAccountHolder,
     ApiJson(body): ApiJson<Code>,
 ) -> ApiResult {
+    limits.admit(Family::Codes, address, None).await?;
     let code = FactorCode::typed(&body.code);
     accounts.second_factors().remove(&holder, &code).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::answer;
 use crate::domain::InvalidField;
 use crate::http::extract::api_json::ApiJson;
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::responses::Problem;
 use crate::identity::accounts::{AccountError, Accounts, Proof, RecoveryMethod};
+use crate::limits::{Family, RateLimits};
 use crate::oauth::Engine;
 
 type ApiResult = Result<Response, Problem>;
@@ -52,8 +54,13 @@ pub struct Registration {
 )]
 pub async fn register(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<Registration>,
 ) -> ApiResult {
+    limits
+        .admit(Family::Registration, address, Some(&body.email))
+        .await?;
     accounts
         .register(&body.email, body.name.as_deref(), body.password)
         .await?;
@@ -120,8 +127,11 @@ struct Verified {
 pub async fn verify(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<ProofBody>,
 ) -> ApiResult {
+    let email = body.email.as_deref();
+    engine.limits.admit(Family::Codes, address, email).await?;
     let user = accounts.verify_email(&body.into_proof()?).await?;
     engine.user_changed(user.id);
     Ok(answer(
@@ -151,8 +161,13 @@ pub struct EmailOnly {
 )]
 pub async fn resend(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<EmailOnly>,
 ) -> ApiResult {
+    limits
+        .admit(Family::Verification, address, Some(&body.email))
+        .await?;
     accounts.resend_verification(&body.email).await?;
     Ok(accepted())
 }
@@ -176,8 +191,13 @@ pub struct RecoveryStart {
 )]
 pub async fn start_recovery(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<RecoveryStart>,
 ) -> ApiResult {
+    limits
+        .admit(Family::Recovery, address, Some(&body.email))
+        .await?;
     let method = match body.method.as_deref() {
         None => RecoveryMethod::Code,
         Some(method) => RecoveryMethod::parse(method)
@@ -220,8 +240,11 @@ struct PasswordChanged {
 pub async fn complete_recovery(
     State(accounts): State<Accounts>,
     State(engine): State<Engine>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<RecoveryCompletion>,
 ) -> ApiResult {
+    let email = body.email.as_deref();
+    engine.limits.admit(Family::Codes, address, email).await?;
     let proof = ProofBody {
         email: body.email,
         code: body.code,

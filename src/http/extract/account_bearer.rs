@@ -108,6 +108,9 @@ async fn access(parts: &Parts, engine: &Engine) -> Result<AccountAccess, Respons
             crate::identity::accounts::AccountError::Internal(source),
         )
         .into_response()),
+        Err(EndpointError::RateLimited(seconds)) => {
+            Err(Problem::too_many_requests(seconds).into_response())
+        }
     }
 }
 

@@ -62,6 +62,9 @@ where
             Err(EndpointError::Internal(source)) => {
                 return Err(Problem::from(AdminError::Internal(source)).into_response());
             }
+            Err(EndpointError::RateLimited(seconds)) => {
+                return Err(Problem::too_many_requests(seconds).into_response());
+            }
         };
         let caller = Admin::from_ref(state)
             .caller(actor, &roles)

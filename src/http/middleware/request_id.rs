@@ -2,14 +2,13 @@
 //! id carries through) or generated, echoed in the response, recorded in the log span and readable
 //! anywhere in the request's task through [`RequestId::current`].
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::audit::RequestContext;
+use crate::http::extract::client_address::ClientAddress;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -60,13 +59,12 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// What the audit events of this request record about it: its id, the connection's address
-/// (forwarded headers are not trusted, as everywhere) and a shortened user agent.
+/// What the audit events of this request record about it: its id, its source address (as the
+/// client-address layer resolved it) and a shortened user agent.
 fn audit_context(request: &Request, id: &RequestId) -> RequestContext {
-    let source_address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
+    let source_address = ClientAddress::of(request.extensions())
+        .0
+        .map(|address| address.to_string());
     let user_agent = request
         .headers()
         .get(axum::http::header::USER_AGENT)

@@ -17,6 +17,7 @@ use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::accounts::Accounts;
 use crate::identity::second_factor::{Enrolment, FactorCode, SecondFactorError};
+use crate::limits::Family;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 
@@ -51,6 +52,7 @@ pub async fn submit(
     ClientAddress(address): ClientAddress,
     form: PageForm,
 ) -> PageResult {
+    engine.limits.admit(Family::Codes, address, None).await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let (sign_in, user) = signed_in_user(&engine, &accounts, &session).await?;
     let factors = accounts.second_factors();

@@ -17,6 +17,7 @@ use crate::http::paths;
 use crate::identity::accounts::Accounts;
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::Requirement;
+use crate::limits::Family;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 use crate::oauth::error::EndpointError;
@@ -114,6 +115,10 @@ pub async fn submit(
     headers: HeaderMap,
     form: PageForm,
 ) -> PageResult {
+    let limits = &engine.limits;
+    limits
+        .admit(Family::SignIn, address, Some(form.get("email")))
+        .await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let request_id = Some(form.get("request").to_owned()).filter(|id| !id.is_empty());
     let email = form.get("email").to_owned();

@@ -80,6 +80,12 @@ impl From<SecondFactorError> for PageError {
     }
 }
 
+impl From<crate::limits::LimitError> for PageError {
+    fn from(error: crate::limits::LimitError) -> Self {
+        Self::Endpoint(error.into())
+    }
+}
+
 impl From<ErrorPage> for PageError {
     fn from(page: ErrorPage) -> Self {
         Self::Answer(page.into_response())

@@ -11,9 +11,11 @@ use tower_sessions::Session;
 
 use super::{FieldMessages, PageResult, check_csrf, render, session};
 use crate::domain::TokenPurpose;
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::accounts::{AccountError, Accounts, Proof, RecoveryMethod};
+use crate::limits::{Family, RateLimits};
 use crate::oauth::Engine;
 
 #[derive(Template)]
@@ -56,9 +58,13 @@ pub async fn show(session: Session) -> PageResult {
 
 pub async fn submit(
     State(accounts): State<Accounts>,
+    State(limits): State<RateLimits>,
     session: Session,
+    ClientAddress(address): ClientAddress,
     form: PageForm,
 ) -> PageResult {
+    let email = form.get("email").trim();
+    limits.admit(Family::Recovery, address, Some(email)).await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let email = form.get("email").trim().to_owned();
     let method = if form.get("method") == "code" {
@@ -178,8 +184,14 @@ pub async fn submit_reset(
     State(engine): State<Engine>,
     State(accounts): State<Accounts>,
     session: Session,
+    ClientAddress(address): ClientAddress,
     form: PageForm,
 ) -> PageResult {
+    let email = form.get("email").trim();
+    engine
+        .limits
+        .admit(Family::Codes, address, Some(email))
+        .await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let token = Some(form.get("token").to_owned()).filter(|t| !t.is_empty());
     let email = form.get("email").trim().to_owned();

@@ -10,9 +10,11 @@ use tower_sessions::Session;
 
 use super::authorize::parked;
 use super::{FieldMessages, PageResult, check_csrf, render, session};
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::accounts::{AccountError, Accounts};
+use crate::limits::Family;
 use crate::oauth::Engine;
 
 #[derive(Template)]
@@ -105,8 +107,14 @@ pub async fn submit(
     State(engine): State<Engine>,
     State(accounts): State<Accounts>,
     session: Session,
+    ClientAddress(address): ClientAddress,
     form: PageForm,
 ) -> PageResult {
+    let email = form.get("email").trim();
+    engine
+        .limits
+        .admit(Family::Registration, address, Some(email))
+        .await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let request_id = Some(form.get("request").to_owned()).filter(|id| !id.is_empty());
     if let Some(id) = &request_id {

@@ -16,9 +16,11 @@ use super::login::{Authenticated, signed_in};
 use super::session::{self, AwaitingSecondFactor, EnrollingAtSignIn};
 use super::{PageResult, allowing_form_redirect_to, check_csrf, render};
 use crate::domain::{ChallengeFor, User};
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::second_factor::{Enrolment, FactorCode, SecondFactorError, SecondFactors};
+use crate::limits::Family;
 use crate::oauth::Engine;
 
 #[derive(Template)]
@@ -109,7 +111,13 @@ pub async fn show(State(engine): State<Engine>, session: Session) -> PageResult 
     page(&engine, &session, &awaiting, None, StatusCode::OK).await
 }
 
-pub async fn submit(State(engine): State<Engine>, session: Session, form: PageForm) -> PageResult {
+pub async fn submit(
+    State(engine): State<Engine>,
+    session: Session,
+    ClientAddress(address): ClientAddress,
+    form: PageForm,
+) -> PageResult {
+    engine.limits.admit(Family::Codes, address, None).await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let Some(mut awaiting) = session::awaiting_second_factor(&session).await? else {
         return Ok(start_again(None));
@@ -298,8 +306,10 @@ pub async fn show_setup(State(engine): State<Engine>, session: Session) -> PageR
 pub async fn submit_setup(
     State(engine): State<Engine>,
     session: Session,
+    ClientAddress(address): ClientAddress,
     form: PageForm,
 ) -> PageResult {
+    engine.limits.admit(Family::Codes, address, None).await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let Some((mut enrolling, user)) = enrolling(&engine, &session).await? else {
         return Ok(start_again(None));

@@ -13,9 +13,11 @@ use super::authorize::parked;
 use super::login::password_passed;
 use super::{FieldMessages, PageResult, allowing_form_redirect_to, check_csrf, render, session};
 use crate::domain::TokenPurpose;
+use crate::http::extract::client_address::ClientAddress;
 use crate::http::extract::page_form::PageForm;
 use crate::http::paths;
 use crate::identity::accounts::{AccountError, Accounts, Proof};
+use crate::limits::Family;
 use crate::oauth::Engine;
 
 #[derive(Template)]
@@ -113,9 +115,17 @@ pub async fn submit(
     State(engine): State<Engine>,
     State(accounts): State<Accounts>,
     session: Session,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     form: PageForm,
 ) -> PageResult {
+    let family = if form.get("action") == "resend" {
+        Family::Verification
+    } else {
+        Family::Codes
+    };
+    let email = form.get("email").trim();
+    engine.limits.admit(family, address, Some(email)).await?;
     check_csrf(&session, form.get("csrf_token")).await?;
     let email = form.get("email").trim().to_owned();
     if form.get("action") == "resend" {

@@ -130,6 +130,15 @@ pub fn from_endpoint_error(
                 Challenge::None,
             )
         }
+        // RFC 6749 has no code for this; `temporarily_unavailable` (§4.1.2.1) is the one clients
+        // already treat as "retry later", and the 429 with Retry-After says when.
+        EndpointError::RateLimited(retry_after) => OAuthErrorResponse::with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            OAuthError::new(
+                ErrorCode::TemporarilyUnavailable,
+                format!("too many requests; retry after {retry_after} seconds"),
+            ),
+        ),
     }
 }
 

@@ -66,6 +66,13 @@ impl Problem {
         }
     }
 
+    /// Over a rate limit (the rate-limit layer adds `Retry-After` and the `RateLimit` fields).
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests").detail(format!(
+            "Too many requests came from here. Retry after {retry_after} seconds."
+        ))
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -106,6 +113,20 @@ impl IntoResponse for Problem {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
+    }
+}
+
+impl From<crate::limits::LimitError> for Problem {
+    fn from(error: crate::limits::LimitError) -> Self {
+        match error {
+            crate::limits::LimitError::Unavailable(source) => {
+                super::internal::log_unavailable(&source);
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable")
+            }
+            limited @ crate::limits::LimitError::Limited(_) => {
+                Problem::too_many_requests(limited.retry_after())
+            }
+        }
     }
 }
 

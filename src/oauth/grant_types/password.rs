@@ -14,6 +14,7 @@ use super::super::scope::Scope;
 use crate::domain::{Client, ClientKind};
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::Requirement;
+use crate::limits::Family;
 
 pub async fn exchange(
     engine: &Engine,
@@ -31,6 +32,10 @@ pub async fn exchange(
     let password = params.require("password")?;
     let allowed = Scope::from_tokens(client.scopes.iter().map(|s| s.as_str()));
     let scope = Scope::requested_within(params.get("scope"), &allowed)?;
+    engine
+        .limits
+        .admit(Family::SignIn, address, Some(username))
+        .await?;
     let now = engine.now();
     let user = engine
         .logins
