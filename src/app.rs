@@ -38,6 +38,8 @@ pub struct App {
     changes: Option<Box<dyn ChangeFeed>>,
     mail: Arc<email::Sender>,
     sealer: Arc<Sealer>,
+    /// `metrics.listen`'s own listener, when set.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -151,6 +153,14 @@ impl App {
             admin,
             limits: engine.limits.clone(),
         });
+        let metrics_listener = match config.metrics.listen {
+            Some(address) if config.metrics.enabled => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on metrics.listen {address}"))?,
+            ),
+            _ => None,
+        };
         Ok(Self {
             listener,
             router,
@@ -161,6 +171,7 @@ impl App {
             changes,
             mail,
             sealer,
+            metrics_listener,
         })
     }
 
@@ -189,8 +200,13 @@ impl App {
             changes,
             mail,
             sealer,
+            metrics_listener,
         } = self;
         announce(&config, listener.local_addr()?);
+        let metrics_server = metrics_listener.map(|listener| {
+            let router = http::metrics_router(engine.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let following =
             changes.map(|feed| tokio::spawn(jobs::change_feed::follow(engine.clone(), feed)));
         let delivery = tokio::spawn(jobs::mail_delivery::deliver(
@@ -244,6 +260,9 @@ impl App {
         delivery.abort();
         if let Some(following) = following {
             following.abort();
+        }
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
         }
         store.close().await;
         tracing::info!("stopped");

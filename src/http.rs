@@ -5,6 +5,7 @@ mod api;
 mod extract;
 mod fallback;
 mod health;
+mod metrics_page;
 pub mod middleware;
 mod oauth;
 pub mod openapi;
@@ -272,6 +273,23 @@ pub fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// `/metrics` on the main listener, unless it is off or has a listener of its own.
+fn metrics_route(state: &AppState) -> Router<AppState> {
+    let metrics = &state.config.metrics;
+    if metrics.enabled && metrics.listen.is_none() {
+        Router::new().route(paths::METRICS, get(metrics_page::metrics))
+    } else {
+        Router::new()
+    }
+}
+
+/// `/metrics` alone, for `metrics.listen`.
+pub fn metrics_router(engine: crate::oauth::Engine) -> Router {
+    Router::new()
+        .route(paths::METRICS, get(metrics_page::metrics))
+        .with_state(engine)
+}
+
 /// Every route, and the layers every request passes through (outermost last).
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -301,6 +319,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(browser_app_routes(&state))
         .merge(browser_routes(&state))
+        .merge(metrics_route(&state))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.server.body_limit))
@@ -317,6 +336,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(
             middleware::rate_limit_headers::apply,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.engine.metrics.clone(),
+            middleware::metrics::record,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_id::make_span))
         .layer(axum::middleware::from_fn(middleware::request_id::assign))

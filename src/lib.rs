@@ -14,6 +14,7 @@ pub mod http;
 pub mod identity;
 pub mod jobs;
 pub mod limits;
+pub mod metrics;
 pub mod oauth;
 pub mod store;
 pub mod telemetry;

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::config::{LimitConfig, RateLimitsConfig};
 use crate::crypto::token::{PlaintextToken, TokenHasher};
 use crate::domain::time::Clock;
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, WindowCount};
 use local::LocalWindows;
 
@@ -136,6 +137,7 @@ struct Inner {
     hasher: TokenHasher,
     clock: Clock,
     local: LocalWindows,
+    metrics: Metrics,
 }
 
 impl RateLimits {
@@ -144,9 +146,11 @@ impl RateLimits {
         store: Arc<dyn Store>,
         hasher: TokenHasher,
         clock: Clock,
+        metrics: Metrics,
     ) -> Self {
         Self(Arc::new(Inner {
             config,
+            metrics,
             store,
             hasher,
             clock,
@@ -159,6 +163,17 @@ impl RateLimits {
     /// case-insensitively). Each budget is counted before the next is looked at, and all before
     /// the request's own work.
     pub async fn admit(
+        &self,
+        family: Family,
+        address: Option<IpAddr>,
+        account: Option<&str>,
+    ) -> Result<(), LimitError> {
+        let admitted = self.count(family, address, account).await;
+        self.counted_refusal(family, &admitted);
+        admitted
+    }
+
+    async fn count(
         &self,
         family: Family,
         address: Option<IpAddr>,
@@ -199,10 +214,18 @@ impl RateLimits {
         let key = format!("{}:client:{client_id}", family.name());
         let count = self.0.local.hit(&key, now, window);
         let policy = format!("{}-client", family.name());
-        judge(
+        let admitted = judge(
             Quota::of(policy, limits.per_client, window, count, now),
             count.hits,
-        )
+        );
+        self.counted_refusal(family, &admitted);
+        admitted
+    }
+
+    fn counted_refusal(&self, family: Family, admitted: &Result<(), LimitError>) {
+        if let Err(LimitError::Limited(_)) = admitted {
+            self.0.metrics.rate_limited(family.name());
+        }
     }
 
     /// Requests per second per address, in memory, before any database work.

@@ -37,7 +37,7 @@ pub use audit::{AuditQuery, AuditStore, ChainHead};
 pub use browser_sessions::{BrowserSessionStore, SessionOwner, UserBrowserSession};
 pub use clients::ClientStore;
 pub use consents::{ConnectedApp, ConsentStore};
-pub use database::{Change, ChangeFeed, Database, SchemaVersion};
+pub use database::{Change, ChangeFeed, Database, OutboxStatus, PoolStatus, SchemaVersion};
 pub use error::{Conflict, StoreError};
 pub use grants::{GrantStore, Revocations};
 pub use keys::KeyStore;

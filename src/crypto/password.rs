@@ -51,6 +51,25 @@ fn hashing_threads() -> Option<&'static std::sync::mpsc::SyncSender<Job>> {
         .as_ref()
 }
 
+/// The hashing queue as metrics show it: process-wide, like the threads.
+pub struct QueueMetrics {
+    /// Hashes waiting for or running on a hashing thread.
+    pub depth: prometheus_client::metrics::gauge::Gauge,
+    /// Seconds a hash waited for a thread.
+    pub wait: prometheus_client::metrics::histogram::Histogram,
+}
+
+pub fn queue_metrics() -> &'static QueueMetrics {
+    static METRICS: std::sync::OnceLock<QueueMetrics> = std::sync::OnceLock::new();
+    METRICS.get_or_init(|| QueueMetrics {
+        depth: Default::default(),
+        // 0.1 ms to ~3 s.
+        wait: prometheus_client::metrics::histogram::Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(0.0001, 2.0, 15),
+        ),
+    })
+}
+
 /// Runs argon2 work on a hashing thread, keeping the caller's tracing span.
 async fn on_a_free_core<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
@@ -59,8 +78,13 @@ async fn on_a_free_core<T: Send + 'static>(
         hashing_threads().ok_or_else(|| PasswordError::Hashing("no hashing threads".into()))?;
     let (reply, result) = tokio::sync::oneshot::channel();
     let span = tracing::Span::current();
+    let metrics = queue_metrics();
+    metrics.depth.inc();
+    let queued = std::time::Instant::now();
     let job: Job = Box::new(move || {
+        metrics.wait.observe(queued.elapsed().as_secs_f64());
         let _ = reply.send(span.in_scope(work));
+        metrics.depth.dec();
     });
     match queue.try_send(job) {
         Ok(()) => {}

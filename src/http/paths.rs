@@ -4,6 +4,7 @@ pub const HEALTH_LIVE: &str = "/health/live";
 pub const OPENAPI: &str = "/openapi.json";
 pub const DOCS: &str = "/docs";
 pub const HEALTH_READY: &str = "/health/ready";
+pub const METRICS: &str = "/metrics";
 pub const STYLESHEET: &str = "/static/css/portcullis.css";
 pub const HOME: &str = "/";
 pub const FAVICON_SVG: &str = "/favicon.svg";

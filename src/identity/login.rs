@@ -4,6 +4,7 @@
 //! per source address.
 
 use crate::domain::audit::{AuditActor, AuditEvent};
+use crate::metrics::{Metrics, SignInOutcome};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ impl From<PasswordError> for LoginError {
 pub struct PasswordLogins(Arc<Inner>);
 
 struct Inner {
+    metrics: Metrics,
     store: Arc<dyn Store>,
     policy: LoginConfig,
     require_verified_email: bool,
@@ -65,9 +67,10 @@ struct Inner {
 }
 
 impl PasswordLogins {
-    pub fn new(store: Arc<dyn Store>, config: &Config) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: &Config, metrics: Metrics) -> Self {
         Self(Arc::new(Inner {
             store,
+            metrics,
             policy: config.login.clone(),
             require_verified_email: config
                 .registration
@@ -124,6 +127,17 @@ impl PasswordLogins {
             }
             _ => None,
         };
+        match &result {
+            Err(LoginError::InvalidCredentials) => {
+                self.0.metrics.sign_in(SignInOutcome::WrongCredentials);
+            }
+            Err(LoginError::LockedOut) => self.0.metrics.sign_in(SignInOutcome::Locked),
+            Err(LoginError::EmailNotVerified(_)) => {
+                self.0.metrics.sign_in(SignInOutcome::EmailNotVerified);
+            }
+            // A right password: the door counts success or the second factor it asks for.
+            _ => {}
+        }
         if let Some(event) = sign_in_event(email, &result, target.as_ref(), now, client)
             && let Err(error) = self.0.store.record_audit_event(&event).await
         {
@@ -225,7 +239,11 @@ impl PasswordLogins {
                     }
                 }
                 if let Some(address) = &address
-                    && let Err(error) = address.fail(store, policy, now).await.map(drop)
+                    && let Err(error) = address.fail(store, policy, now).await.map(|lockout| {
+                        if lockout.is_some() {
+                            self.0.metrics.lockout_started();
+                        }
+                    })
                 {
                     release(&[Some(address)]).await;
                     return Err(error);
@@ -308,6 +326,7 @@ impl PasswordLogins {
     /// Records that `email`'s account is locked for `lockout` (its end is that time: the next
     /// admitted attempt after it is recorded as usual).
     async fn lockout_started(&self, email: &str, lockout: time::Duration, now: OffsetDateTime) {
+        self.0.metrics.lockout_started();
         let event = crate::audit::event("user.lockout_started", AuditActor::System, now)
             .typed_email(email)
             .detail(format!("until:{}", (now + lockout).unix_timestamp()));

@@ -9,6 +9,7 @@ use crate::store::{Change, ChangeFeed};
 /// feed is retried every second; once it is back, it reports the gap (`Change::Lost`), and the
 /// resynchronisation (revocations reloaded, caches started over) is retried until it succeeds.
 pub async fn follow(engine: Engine, mut feed: Box<dyn ChangeFeed>) {
+    engine.metrics.change_feed(true);
     let mut interrupted = false;
     let mut resync = false;
     loop {
@@ -19,11 +20,13 @@ pub async fn follow(engine: Engine, mut feed: Box<dyn ChangeFeed>) {
                 continue;
             }
             resync = false;
+            engine.metrics.change_feed_resynced();
         }
         match feed.next().await {
             Ok(Change::Lost) => {
                 if std::mem::take(&mut interrupted) {
                     tracing::info!("change feed resumed");
+                    engine.metrics.change_feed(true);
                 }
                 resync = true;
             }
@@ -37,6 +40,7 @@ pub async fn follow(engine: Engine, mut feed: Box<dyn ChangeFeed>) {
                     tracing::warn!(%error, "change feed interrupted; retrying every second");
                 }
                 interrupted = true;
+                engine.metrics.change_feed(false);
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

@@ -23,6 +23,7 @@ use crate::domain::{AuthorizationCode, ChallengeFor, Client, GrantType, UserId};
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::{FactorCode, Requirement, SecondFactorError, SecondFactors};
 use crate::limits::Family;
+use crate::metrics::SignInOutcome;
 
 /// The factors a client may answer `insufficient_authorization` with (our extension member
 /// `factors`, naming the request parameter each is sent in).
@@ -153,6 +154,7 @@ impl Engine {
                     .await
             }
             Requirement::Code => {
+                self.metrics.sign_in(SignInOutcome::SecondFactorRequired);
                 let purpose = ChallengeFor::Client {
                     client_id: client.id.clone(),
                     code_challenge: code_challenge.to_owned(),
@@ -264,6 +266,7 @@ impl Engine {
         code_challenge: &str,
         (auth_time, amr): (OffsetDateTime, Vec<String>),
     ) -> Result<PlaintextToken, ChallengeFailure> {
+        self.metrics.sign_in(SignInOutcome::Success);
         let code = PlaintextToken::generate();
         let ttl = time::Duration::try_from(self.config.tokens.authorization_code_ttl.get())
             .map_err(EndpointError::internal)?;

@@ -16,6 +16,7 @@ use crate::domain::{Client, ClientId, GrantType, User, UserId};
 use crate::identity::login::PasswordLogins;
 use crate::identity::second_factor::SecondFactors;
 use crate::limits::RateLimits;
+use crate::metrics::Metrics;
 use crate::store::{Change, Store, StoreError, StoreResult};
 
 #[derive(Clone)]
@@ -32,6 +33,7 @@ pub struct Inner {
     pub second_factors: SecondFactors,
     /// The built-in rate limits every door counts against.
     pub limits: RateLimits,
+    pub metrics: Metrics,
     clients: Cache<ClientId, Client>,
     users: Cache<UserId, User>,
     revocations: RevocationList,
@@ -62,16 +64,23 @@ impl Engine {
         let ttl = config.keys.reload_interval.get();
         let document =
             discovery::document(&issuer, &paths, false, config.registration.enabled).to_string();
-        let logins = PasswordLogins::new(store.clone(), &config);
+        let backend = match store.backend() {
+            crate::config::Backend::Postgres => "postgres",
+            crate::config::Backend::Sqlite => "sqlite",
+        };
+        let metrics = Metrics::new(config.metrics.client_id_labels, backend);
+        let logins = PasswordLogins::new(store.clone(), &config, metrics.clone());
         let limits = RateLimits::new(
             config.rate_limits.clone(),
             store.clone(),
             hasher.clone(),
             clock.clone(),
+            metrics.clone(),
         );
         Self(Arc::new(Inner {
             logins,
             limits,
+            metrics,
             second_factors,
             config,
             store,

@@ -38,6 +38,7 @@ impl Engine {
             let expires_at =
                 OffsetDateTime::from_unix_timestamp(claims.exp).map_err(EndpointError::internal)?;
             self.revoke_access_token(&claims.jti, expires_at).await?;
+            self.metrics.token_revoked();
             self.record_revocation(&client, &claims.sub, "access_token", now)
                 .await?;
             return Ok(());
@@ -48,6 +49,7 @@ impl Engine {
                 return Err(not_yours());
             }
             self.revoke_grant(record.grant.id, now).await?;
+            self.metrics.token_revoked();
             let user = record.grant.user_id.to_string();
             self.record_revocation(&client, &user, "refresh_token", now)
                 .await?;

@@ -50,6 +50,12 @@ impl Engine {
                 grant_types::password::exchange(self, &client, params, address).await
             }
         }?;
+        let kind = match client.kind {
+            crate::domain::ClientKind::Public => "public",
+            crate::domain::ClientKind::Confidential => "confidential",
+        };
+        self.metrics
+            .token_issued(grant_type.as_str(), kind, client.id.as_str());
         if self.config.audit.record_token_issuance {
             let actor = crate::domain::audit::AuditActor::Client(client.id.as_str().to_owned());
             let event = crate::audit::event("token.issued", actor, self.now())

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use time::OffsetDateTime;
 
-use super::pool::{SqlStore, dialect, scalar, with_pool};
+use super::pool::{SqlStore, dialect, fetch, scalar, with_pool};
 use super::{StoreError, StoreResult, postgres};
 use crate::config::Backend;
 use crate::domain::{ClientId, UserId};
@@ -57,6 +57,45 @@ pub trait Database: Send + Sync {
     async fn change_feed(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>>;
     /// Waits for pooled connections to close.
     async fn close(&self);
+    /// The pool as it is now, for metrics.
+    fn pool_status(&self) -> PoolStatus;
+    /// Mail in the outbox, for metrics and readiness.
+    async fn outbox_status(&self) -> StoreResult<OutboxStatus>;
+    /// Audit events not chained yet, and when the oldest of them happened.
+    async fn unsealed_audit_events(&self) -> StoreResult<(u64, Option<OffsetDateTime>)>;
+}
+
+/// Connections of this instance's pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// The outbox's unfinished and given-up messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxStatus {
+    /// Not sent yet (due now or later).
+    pub pending: i64,
+    /// Of those, the ones that failed at least once and wait for a retry.
+    pub retrying: i64,
+    /// Given up (still within `email.retention`).
+    pub given_up: i64,
+}
+
+const OUTBOX_STATUS: &str = "select
+         coalesce(sum(case when sent_at is null and failed_at is null then 1 else 0 end), 0)
+             as pending,
+         coalesce(sum(case when sent_at is null and failed_at is null and attempts > 0
+                           then 1 else 0 end), 0) as retrying,
+         coalesce(sum(case when failed_at is not null then 1 else 0 end), 0) as given_up
+     from mail_outbox";
+
+#[derive(sqlx::FromRow)]
+struct Unsealed {
+    count: i64,
+    oldest: Option<OffsetDateTime>,
 }
 
 #[async_trait]
@@ -119,5 +158,24 @@ impl Database for SqlStore {
 
     async fn close(&self) {
         with_pool!(self, pool => pool.close().await);
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        with_pool!(self, pool => PoolStatus {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        })
+    }
+
+    async fn outbox_status(&self) -> StoreResult<OutboxStatus> {
+        Ok(fetch!(self, fetch_one, OutboxStatus, OUTBOX_STATUS)?)
+    }
+
+    async fn unsealed_audit_events(&self) -> StoreResult<(u64, Option<OffsetDateTime>)> {
+        let sql = "select count(*) as count, min(occurred_at) as oldest from audit_events
+             where seq is null";
+        let row = fetch!(self, fetch_one, Unsealed, sql)?;
+        Ok((u64::try_from(row.count).unwrap_or(0), row.oldest))
     }
 }

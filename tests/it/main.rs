@@ -20,6 +20,7 @@ mod health;
 mod limits;
 mod lockout;
 mod mail;
+mod metrics;
 mod oauth;
 mod pages;
 mod resilience;

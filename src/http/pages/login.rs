@@ -18,6 +18,7 @@ use crate::identity::accounts::Accounts;
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::Requirement;
 use crate::limits::Family;
+use crate::metrics::SignInOutcome;
 use crate::oauth::Engine;
 use crate::oauth::authorize::SignIn;
 use crate::oauth::error::EndpointError;
@@ -185,9 +186,11 @@ pub(super) async fn password_passed(
             signed_in(engine, session, user, request_id, authenticated).await
         }
         Requirement::Code => {
+            engine.metrics.sign_in(SignInOutcome::SecondFactorRequired);
             super::second_factor::ask(engine, session, &user, request_id, device).await
         }
         Requirement::Enrolment => {
+            engine.metrics.sign_in(SignInOutcome::SecondFactorRequired);
             super::second_factor::enrol_first(engine, session, &user, request_id, device).await
         }
     }
@@ -216,6 +219,7 @@ pub(super) async fn signed_in(
         device: authenticated.device,
     };
     session::set_sign_in(session, &sign_in).await?;
+    engine.metrics.sign_in(SignInOutcome::Success);
     tracing::info!(user_id = %user.id, "signed in");
     let Some(id) = request_id else {
         // Only our own paths are ever stored here (no open redirect).

@@ -15,6 +15,7 @@ use crate::domain::{Client, ClientKind};
 use crate::identity::login::LoginError;
 use crate::identity::second_factor::Requirement;
 use crate::limits::Family;
+use crate::metrics::SignInOutcome;
 
 pub async fn exchange(
     engine: &Engine,
@@ -65,12 +66,14 @@ pub async fn exchange(
     // A password alone must not pass for a sign-in that needs a second factor: such accounts
     // use the authorization endpoint or the authorization challenge endpoint instead.
     if engine.second_factors.requirement(&user) != Requirement::None {
+        engine.metrics.sign_in(SignInOutcome::SecondFactorRequired);
         return Err(EndpointError::oauth(
             ErrorCode::InvalidGrant,
             "this account signs in with a second factor, which the password grant type cannot \
              carry; use the authorization endpoint or the authorization challenge endpoint",
         ));
     }
+    engine.metrics.sign_in(SignInOutcome::Success);
     let amr = vec!["pwd".to_owned()];
     let signed_in = (now, None, amr.clone());
     let new_grant = issue::new_grant(engine, client, user.id, &scope, signed_in, now)?;

@@ -68,6 +68,7 @@ pub async fn exchange(
         }
         Rotation::Reused => {
             engine.grant_revoked(record.grant.id, now);
+            engine.metrics.refresh_reuse_detected();
             let event = crate::audit::event(
                 "token.refresh_reuse_detected",
                 crate::domain::audit::AuditActor::Client(client.id.as_str().to_owned()),
