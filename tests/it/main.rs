@@ -19,6 +19,7 @@ mod fallback;
 mod health;
 mod limits;
 mod lockout;
+mod log_hygiene;
 mod mail;
 mod metrics;
 mod oauth;
