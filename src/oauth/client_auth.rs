@@ -35,6 +35,16 @@ pub async fn authenticate(
     engine: &Engine,
     credentials: &ClientCredentials,
 ) -> Result<Arc<Client>, EndpointError> {
+    let client = check(engine, credentials).await?;
+    // The request's log lines from here on name the client (the request span has the field).
+    tracing::Span::current().record("client_id", client.id.as_str());
+    Ok(client)
+}
+
+async fn check(
+    engine: &Engine,
+    credentials: &ClientCredentials,
+) -> Result<Arc<Client>, EndpointError> {
     let hasher: &TokenHasher = &engine.hasher;
     let client_id = ClientId::parse(&credentials.client_id).map_err(|_| failed())?;
     let client = engine.client(&client_id).await?.ok_or_else(failed)?;

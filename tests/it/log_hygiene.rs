@@ -159,7 +159,22 @@ async fn a_full_flow_at_trace_level_logs_no_secret(backend: Backend) {
         lines > 100 && log.contains("\"level\":\"TRACE\""),
         "the log is at trace level ({lines} lines)"
     );
-    assert!(log.contains("request_id"), "request lines carry their id");
+    // Request lines carry the request's id and route, and, once it authenticated, its client.
+    let token_lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(r#""route":"/token""#))
+        .collect();
+    assert!(
+        !token_lines.is_empty(),
+        "lines of /token requests name the route"
+    );
+    assert!(token_lines.iter().all(|line| line.contains("request_id")));
+    assert!(
+        token_lines
+            .iter()
+            .any(|line| line.contains(&format!(r#""client_id":"{client_id}""#))),
+        "lines after client authentication name the client"
+    );
     for secret in &secrets {
         assert!(secret.len() >= 8, "a real secret: {secret}");
         if let Some(line) = log.lines().find(|line| line.contains(secret.as_str())) {

@@ -77,17 +77,24 @@ fn audit_context(request: &Request, id: &RequestId) -> RequestContext {
     }
 }
 
-/// The log span of a request: method, path (never the query, which may carry codes) and id.
+/// The log span of a request: method, path (never the query, which may carry codes), route
+/// template and id; `client_id` is filled in once a client has authenticated.
 pub fn make_span(request: &Request) -> tracing::Span {
     let id = request
         .extensions()
         .get::<RequestId>()
         .map(|id| id.as_str().to_owned())
         .unwrap_or_default();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |path| path.as_str());
     tracing::info_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),
+        route = %route,
         request_id = %id,
+        client_id = tracing::field::Empty,
     )
 }
