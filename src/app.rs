@@ -2,6 +2,7 @@
 //! listener, serve until told to stop. Nothing depends on this module but `main`, the CLI and tests.
 
 mod secrets;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -40,6 +41,8 @@ pub struct App {
     sealer: Arc<Sealer>,
     /// `metrics.listen`'s own listener, when set.
     metrics_listener: Option<TcpListener>,
+    /// `server.tls_cert`/`tls_key`, when this server terminates TLS itself.
+    certificate: Option<Arc<tls::Certificate>>,
 }
 
 impl App {
@@ -161,6 +164,10 @@ impl App {
             ),
             _ => None,
         };
+        let certificate = match config.server.tls_files() {
+            Some((cert, key)) => Some(tls::Certificate::load(cert, key)?),
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
@@ -172,6 +179,7 @@ impl App {
             mail,
             sealer,
             metrics_listener,
+            certificate,
         })
     }
 
@@ -201,7 +209,12 @@ impl App {
             mail,
             sealer,
             metrics_listener,
+            certificate,
         } = self;
+        let reloading = match &certificate {
+            Some(certificate) => Some(reload_on_hangup(certificate.clone())?),
+            None => None,
+        };
         announce(&config, listener.local_addr()?);
         let metrics_server = metrics_listener.map(|listener| {
             let router = http::metrics_router(engine.clone());
@@ -226,19 +239,34 @@ impl App {
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopping_tx.send(());
         };
-        // Responses go out as soon as they are written, not held back by Nagle's algorithm
-        // waiting for the client's delayed ACK.
-        let listener = listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "TCP_NODELAY not set");
-            }
-        });
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal)
-        .into_future();
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let serve: std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> =
+            match certificate {
+                Some(certificate) => {
+                    // `tap_io` (doing nothing) is how axum gives any listener's peer address
+                    // to `ConnectInfo`; TCP_NODELAY was set before the handshake.
+                    let listener = tls::TlsListener::new(listener, certificate)?.tap_io(|_| {});
+                    Box::pin(
+                        axum::serve(listener, service)
+                            .with_graceful_shutdown(signal)
+                            .into_future(),
+                    )
+                }
+                None => {
+                    // Responses go out as soon as they are written, not held back by Nagle's
+                    // algorithm waiting for the client's delayed ACK.
+                    let listener = listener.tap_io(|stream| {
+                        if let Err(error) = stream.set_nodelay(true) {
+                            tracing::debug!(%error, "TCP_NODELAY not set");
+                        }
+                    });
+                    Box::pin(
+                        axum::serve(listener, service)
+                            .with_graceful_shutdown(signal)
+                            .into_future(),
+                    )
+                }
+            };
         let grace_expired = async move {
             match stopping_rx.await {
                 Ok(()) => tokio::time::sleep(grace).await,
@@ -264,10 +292,33 @@ impl App {
         if let Some(metrics_server) = metrics_server {
             metrics_server.abort();
         }
+        if let Some(reloading) = reloading {
+            reloading.abort();
+        }
         store.close().await;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Re-reads the certificate on every SIGHUP (new handshakes get it; open connections keep
+/// theirs). A certificate that cannot be read is logged and the one in use stays.
+fn reload_on_hangup(
+    certificate: Arc<tls::Certificate>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    Ok(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            match certificate.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(error) => tracing::warn!(
+                    error = %format!("{error:#}"),
+                    "reloading the TLS certificate failed; the current one stays"
+                ),
+            }
+        }
+    }))
 }
 
 /// The key lifecycle for this configuration and store.
@@ -287,8 +338,13 @@ fn announce(config: &Config, address: SocketAddr) {
     } else {
         "production"
     };
+    let scheme = if config.server.tls_files().is_some() {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(
-        "Portcullis listening on http://{address} (issuer {}), database {database} at {}; {mode}",
+        "Portcullis listening on {scheme}://{address} (issuer {}), database {database} at {}; {mode}",
         config.issuer(),
         config.database.url.redacted(),
     );

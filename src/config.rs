@@ -224,6 +224,17 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is believed: a request from one of these takes its source
     /// address from the right-most hop of that header that is not itself a trusted proxy.
     pub trusted_proxies: Vec<IpNetwork>,
+    /// Serve HTTPS (with HTTP/2) from this certificate chain and private key (PEM files, re-read
+    /// on SIGHUP); both or neither. Unset: plain HTTP, for a TLS-terminating proxy in front.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// The certificate and key files, when this server terminates TLS itself.
+    pub fn tls_files(&self) -> Option<(&std::path::Path, &std::path::Path)> {
+        Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -334,6 +334,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::security_headers::apply,
         ))
+        .layer(tower::util::option_layer(config.server.tls_files().map(
+            |_| {
+                // Only when we serve TLS ourselves: behind a proxy, the proxy owns this header.
+                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                    axum::http::header::STRICT_TRANSPORT_SECURITY,
+                    axum::http::HeaderValue::from_static("max-age=31536000"),
+                )
+            },
+        )))
         .layer(axum::middleware::from_fn(
             middleware::rate_limit_headers::apply,
         ))

@@ -53,6 +53,12 @@ impl Config {
 
     /// Cross-checks between keys; returns (key, message) of the first problem.
     pub(super) fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.server.tls_cert.is_some() != self.server.tls_key.is_some() {
+            return Err((
+                "server.tls_cert",
+                "tls_cert and tls_key are set together or not at all".into(),
+            ));
+        }
         let issuer = &self.server.issuer;
         if issuer.cannot_be_a_base() || issuer.host_str().is_none() {
             return Err(("server.issuer", "must be an absolute http(s) URL".into()));

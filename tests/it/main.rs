@@ -28,3 +28,4 @@ mod resilience;
 mod second_factor;
 mod startup;
 mod store;
+mod tls;
