@@ -346,10 +346,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::rate_limit_headers::apply,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.engine.metrics.clone(),
-            middleware::metrics::record,
-        ))
+        // With metrics off, requests are not even timed.
+        .layer(tower::util::option_layer(config.metrics.enabled.then(|| {
+            axum::middleware::from_fn_with_state(
+                state.engine.metrics.clone(),
+                middleware::metrics::record,
+            )
+        })))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_id::make_span))
         .layer(axum::middleware::from_fn(middleware::request_id::assign))
         .layer(axum::middleware::from_fn_with_state(
