@@ -20,6 +20,9 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, WindowCount};
 use local::LocalWindows;
 
+/// How many families there are (the variants below, in order).
+const FAMILIES: usize = 9;
+
 /// The endpoint families, each with its own budgets (`rate_limits.<family>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -49,6 +52,22 @@ impl Family {
         }
     }
 
+    /// The budget's name in the `RateLimit` fields: `<family>-<address|account|client>`.
+    fn policy(self, kind: Kind) -> &'static str {
+        const POLICIES: [[&str; 3]; 9] = [
+            ["sign-in-address", "sign-in-account", "sign-in-client"],
+            ["challenge-address", "challenge-account", "challenge-client"],
+            ["registration-address", "registration-account", "registration-client"],
+            ["recovery-address", "recovery-account", "recovery-client"],
+            ["verification-address", "verification-account", "verification-client"],
+            ["codes-address", "codes-account", "codes-client"],
+            ["token-address", "token-account", "token-client"],
+            ["introspect-address", "introspect-account", "introspect-client"],
+            ["revoke-address", "revoke-account", "revoke-client"],
+        ];
+        POLICIES[self as usize][kind as usize]
+    }
+
     fn limits(self, config: &RateLimitsConfig) -> LimitConfig {
         match self {
             Self::SignIn => config.sign_in,
@@ -64,11 +83,19 @@ impl Family {
     }
 }
 
+/// Whose budget: a source address's, an account's or a client's.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Address,
+    Account,
+    Client,
+}
+
 /// A budget as a request was counted against it: the IETF RateLimit fields' policy (`q`
 /// units per `w` seconds) and state (`r` left, `t` seconds until the window ends).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quota {
-    pub policy: String,
+    pub policy: &'static str,
     pub limit: u32,
     pub window_seconds: u64,
     pub remaining: u32,
@@ -77,7 +104,7 @@ pub struct Quota {
 
 impl Quota {
     fn of(
-        policy: String,
+        policy: &'static str,
         limit: u32,
         window: time::Duration,
         count: WindowCount,
@@ -136,7 +163,10 @@ struct Inner {
     /// Keys are stored as keyed hashes: no address or email lands in the counter table.
     hasher: TokenHasher,
     clock: Clock,
-    local: LocalWindows,
+    /// Requests per address in the current second (the flood guard).
+    flood: LocalWindows<IpAddr>,
+    /// Per family (indexed by its position), requests per client in the current window.
+    clients: Vec<LocalWindows<String>>,
     metrics: Metrics,
 }
 
@@ -154,7 +184,8 @@ impl RateLimits {
             store,
             hasher,
             clock,
-            local: LocalWindows::default(),
+            flood: LocalWindows::default(),
+            clients: (0..FAMILIES).map(|_| LocalWindows::default()).collect(),
         }))
     }
 
@@ -188,7 +219,7 @@ impl RateLimits {
             self.flood_guard(address, now)?;
             if limits.per_address > 0 {
                 let key = format!("{}:address:{address}", family.name());
-                let policy = format!("{}-address", family.name());
+                let policy = family.policy(Kind::Address);
                 self.shared(&key, policy, limits.per_address, limits, now)
                     .await?;
             }
@@ -196,7 +227,7 @@ impl RateLimits {
         let account = account.map(str::trim).filter(|a| !a.is_empty());
         if let Some(account) = account.filter(|_| limits.per_account > 0) {
             let key = format!("{}:account:{}", family.name(), account.to_lowercase());
-            let policy = format!("{}-account", family.name());
+            let policy = family.policy(Kind::Account);
             self.shared(&key, policy, limits.per_account, limits, now)
                 .await?;
         }
@@ -211,9 +242,8 @@ impl RateLimits {
         }
         let now = self.0.clock.now();
         let window = window_of(limits);
-        let key = format!("{}:client:{client_id}", family.name());
-        let count = self.0.local.hit(&key, now, window);
-        let policy = format!("{}-client", family.name());
+        let count = self.0.clients[family as usize].hit(client_id, now, window);
+        let policy = family.policy(Kind::Client);
         let admitted = judge(
             Quota::of(policy, limits.per_client, window, count, now),
             count.hits,
@@ -235,9 +265,9 @@ impl RateLimits {
             return Ok(());
         }
         let window = time::Duration::SECOND;
-        let count = self.0.local.hit(&format!("flood:{address}"), now, window);
+        let count = self.0.flood.hit(&address, now, window);
         if count.hits > per_second {
-            let quota = Quota::of("flood".to_owned(), per_second, window, count, now);
+            let quota = Quota::of("flood", per_second, window, count, now);
             observed::record(quota.clone());
             return Err(LimitError::Limited(quota));
         }
@@ -247,7 +277,7 @@ impl RateLimits {
     async fn shared(
         &self,
         key: &str,
-        policy: String,
+        policy: &'static str,
         limit: u32,
         limits: LimitConfig,
         now: OffsetDateTime,
@@ -265,7 +295,10 @@ impl RateLimits {
     /// Forgets counters whose windows have ended (the maintenance job calls this).
     pub async fn sweep(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
         let longest = self.longest_window();
-        self.0.local.forget_before(now - longest);
+        self.0.flood.forget_before(now - longest);
+        for clients in &self.0.clients {
+            clients.forget_before(now - longest);
+        }
         self.0.store.purge_rate_limits(now - longest).await
     }
 

@@ -10,20 +10,81 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
+pub use histogram::AtomicHistogram;
+
+mod histogram;
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
-    pub route: String,
-    pub method: String,
+    pub route: Route,
+    pub method: &'static str,
     pub status: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub route: String,
+    pub route: Route,
+}
+
+/// A route template as a label, shared rather than copied: the router's own `Arc<str>` for
+/// matched routes (a reference count per request, no allocation), a fixed name otherwise.
+#[derive(Debug, Clone)]
+pub enum Route {
+    Matched(Arc<str>),
+    Unmatched,
+}
+
+impl Route {
+    /// The label of a route template. Templates are interned per thread: after a route's first
+    /// request on a thread, naming it costs a lookup and a reference count on that thread's copy.
+    pub fn matched(template: &str) -> Self {
+        thread_local! {
+            static TEMPLATES: std::cell::RefCell<std::collections::HashSet<Arc<str>>> =
+                std::cell::RefCell::default();
+        }
+        TEMPLATES.with_borrow_mut(|templates| {
+            if let Some(known) = templates.get(template) {
+                return Self::Matched(known.clone());
+            }
+            let interned: Arc<str> = Arc::from(template);
+            templates.insert(interned.clone());
+            Self::Matched(interned)
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Matched(path) => path,
+            Self::Unmatched => "unmatched",
+        }
+    }
+}
+
+impl std::hash::Hash for Route {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Route {}
+
+impl prometheus_client::encoding::EncodeLabelValue for Route {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder,
+    ) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(encoder, self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -84,7 +145,7 @@ pub struct Inner {
     registry: Registry,
     client_id_labels: bool,
     pub http_requests: Family<HttpLabels, Counter>,
-    pub http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    pub http_duration: Family<RouteLabels, AtomicHistogram, fn() -> AtomicHistogram>,
     tokens_issued: Family<TokenLabels, Counter>,
     sign_ins: Family<OutcomeLabels, Counter>,
     lockouts: Counter,
@@ -112,9 +173,9 @@ impl std::ops::Deref for Metrics {
     }
 }
 
-fn latency_histogram() -> Histogram {
+fn latency_histogram() -> AtomicHistogram {
     // 1 ms to ~16 s.
-    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+    AtomicHistogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
 impl Metrics {
@@ -126,7 +187,8 @@ impl Metrics {
             "HTTP requests answered, by route template, method and status class",
             http_requests.clone(),
         );
-        let http_duration = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let http_duration =
+            Family::new_with_constructor(latency_histogram as fn() -> AtomicHistogram);
         registry.register(
             "http_request_duration_seconds",
             "Time to answer an HTTP request, by route template",

@@ -2,8 +2,9 @@
 //! instances (the flood guard, per-client budgets): a hit costs one short lock on one of a few
 //! shards, never a database round trip.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::{Mutex, PoisonError};
 
 use time::{Duration, OffsetDateTime};
@@ -12,12 +13,12 @@ use crate::store::WindowCount;
 
 const SHARDS: usize = 16;
 
-pub struct LocalWindows {
-    shards: Vec<Mutex<HashMap<String, WindowCount>>>,
+pub struct LocalWindows<K> {
+    shards: Vec<Mutex<HashMap<K, WindowCount>>>,
     hasher: RandomState,
 }
 
-impl Default for LocalWindows {
+impl<K: Hash + Eq> Default for LocalWindows<K> {
     fn default() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
@@ -26,10 +27,15 @@ impl Default for LocalWindows {
     }
 }
 
-impl LocalWindows {
+impl<K: Hash + Eq> LocalWindows<K> {
     /// Counts one hit on `key` in its window of `window`, starting a new window when the last
-    /// one has run out, and returns the window as counted.
-    pub fn hit(&self, key: &str, now: OffsetDateTime, window: Duration) -> WindowCount {
+    /// one has run out, and returns the window as counted. The key is copied only the first
+    /// time it is seen.
+    pub fn hit<Q>(&self, key: &Q, now: OffsetDateTime, window: Duration) -> WindowCount
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let shard = &self.shards[self.hasher.hash_one(key) as usize % SHARDS];
         let mut counts = shard.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(count) = counts.get_mut(key) {
@@ -76,7 +82,7 @@ mod tests {
 
     #[test]
     fn a_window_counts_until_it_runs_out_and_is_forgotten_later() {
-        let windows = LocalWindows::default();
+        let windows = LocalWindows::<String>::default();
         let start = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
         let minute = Duration::minutes(1);
         assert_eq!(windows.hit("a", start, minute).hits, 1);

@@ -7,15 +7,15 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::metrics::{HttpLabels, Metrics, RouteLabels};
+use crate::metrics::{HttpLabels, Metrics, Route, RouteLabels};
 
 pub async fn record(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+        .map_or(Route::Unmatched, |path| Route::matched(path.as_str()));
+    let method = method_label(request.method());
     let response = next.run(request).await;
     let status = match response.status().as_u16() {
         100..=199 => "1xx",
@@ -39,4 +39,19 @@ pub async fn record(State(metrics): State<Metrics>, request: Request, next: Next
         })
         .inc();
     response
+}
+
+/// The method as a label: the standard ones by name, anything else as `other` (bounded).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
