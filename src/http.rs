@@ -331,33 +331,20 @@ pub fn router(state: AppState) -> Router {
             config.server.request_timeout.get(),
             middleware::timeout::answer_in_time,
         ))
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn_with_state(
+            // HSTS only when we serve TLS ourselves: behind a proxy, the proxy owns it.
+            config.server.tls_files().is_some(),
             middleware::security_headers::apply,
         ))
-        .layer(tower::util::option_layer(config.server.tls_files().map(
-            |_| {
-                // Only when we serve TLS ourselves: behind a proxy, the proxy owns this header.
-                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                    axum::http::header::STRICT_TRANSPORT_SECURITY,
-                    axum::http::HeaderValue::from_static("max-age=31536000"),
-                )
-            },
-        )))
-        .layer(axum::middleware::from_fn(
-            middleware::rate_limit_headers::apply,
-        ))
         // With metrics off, requests are not even timed.
-        .layer(tower::util::option_layer(config.metrics.enabled.then(|| {
-            axum::middleware::from_fn_with_state(
-                state.engine.metrics.clone(),
-                middleware::metrics::record,
-            )
-        })))
+        .layer(axum::middleware::from_fn_with_state(
+            config.metrics.enabled.then(|| state.engine.metrics.clone()),
+            middleware::accounting::record,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_id::make_span))
-        .layer(axum::middleware::from_fn(middleware::request_id::assign))
         .layer(axum::middleware::from_fn_with_state(
             Arc::from(config.server.trusted_proxies.as_slice()),
-            middleware::client_address::resolve,
+            middleware::request_id::assign,
         ))
         .with_state(state)
 }

@@ -57,12 +57,24 @@ impl Family {
         const POLICIES: [[&str; 3]; 9] = [
             ["sign-in-address", "sign-in-account", "sign-in-client"],
             ["challenge-address", "challenge-account", "challenge-client"],
-            ["registration-address", "registration-account", "registration-client"],
+            [
+                "registration-address",
+                "registration-account",
+                "registration-client",
+            ],
             ["recovery-address", "recovery-account", "recovery-client"],
-            ["verification-address", "verification-account", "verification-client"],
+            [
+                "verification-address",
+                "verification-account",
+                "verification-client",
+            ],
             ["codes-address", "codes-account", "codes-client"],
             ["token-address", "token-account", "token-client"],
-            ["introspect-address", "introspect-account", "introspect-client"],
+            [
+                "introspect-address",
+                "introspect-account",
+                "introspect-client",
+            ],
             ["revoke-address", "revoke-account", "revoke-client"],
         ];
         POLICIES[self as usize][kind as usize]

@@ -6,3 +6,8 @@ wrk.path = "/token"
 wrk.body = "grant_type=password&username=" .. os.getenv("BENCH_USER") .. "&password=not-the-password"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic " .. os.getenv("BENCH_BASIC")
+-- BENCH_DELAY_MS paces each connection (60 connections at 3 ms: at most 20,000 requests/s).
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+function delay()
+  return pause
+end

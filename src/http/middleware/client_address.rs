@@ -1,34 +1,27 @@
 //! The request's source address: the TCP peer, or, when the peer is one of
 //! `server.trusted_proxies`, the right-most hop of `X-Forwarded-For` that is not itself a trusted
 //! proxy (each proxy appends the address it received from). A forged header from any other peer
-//! changes nothing. Runs first, so every later layer (the audit context, the rate limits) sees
-//! the same address.
+//! changes nothing. Resolved first, by the request-id layer, so every later layer (the audit
+//! context, the rate limits) sees the same address.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 
 use crate::config::IpNetwork;
 use crate::http::extract::client_address::ClientAddress;
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
 
-pub async fn resolve(
-    State(trusted): State<Arc<[IpNetwork]>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// Records the request's source address in its extensions (read by [`ClientAddress`]).
+pub fn resolve(request: &mut Request, trusted: &[IpNetwork]) {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let address = peer.map(|peer| source_address(peer, request.headers(), &trusted));
+    let address = peer.map(|peer| source_address(peer, request.headers(), trusted));
     request.extensions_mut().insert(ClientAddress(address));
-    next.run(request).await
 }
 
 fn source_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNetwork]) -> IpAddr {

@@ -2,12 +2,16 @@
 //! id carries through) or generated, echoed in the response, recorded in the log span and readable
 //! anywhere in the request's task through [`RequestId::current`].
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::client_address;
 use crate::audit::RequestContext;
+use crate::config::IpNetwork;
 use crate::http::extract::client_address::ClientAddress;
 
 pub const HEADER: &str = "x-request-id";
@@ -40,7 +44,14 @@ impl RequestId {
     }
 }
 
-pub async fn assign(mut request: Request, next: Next) -> Response {
+/// Also resolves the request's source address first (see `client_address`), so that every
+/// later layer and the audit context see the same one.
+pub async fn assign(
+    State(trusted_proxies): State<Arc<[IpNetwork]>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    client_address::resolve(&mut request, &trusted_proxies);
     let id = request
         .headers()
         .get(HEADER)

@@ -1,6 +1,6 @@
 //! Security headers on every response (OWASP secure headers; RFC 9700 §4.16 against framing).
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -21,9 +21,16 @@ pub fn html_csp_with_form_target(target: &str) -> String {
     )
 }
 
-pub async fn apply(request: Request, next: Next) -> Response {
+/// `hsts`: this server terminates TLS itself, so it sends `Strict-Transport-Security`.
+pub async fn apply(State(hsts): State<bool>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
