@@ -7,6 +7,7 @@
 pub mod context;
 pub mod sealer;
 pub mod verification;
+pub mod writer;
 
 use time::OffsetDateTime;
 

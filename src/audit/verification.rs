@@ -136,72 +136,88 @@ async fn verify_once(
     let mut previous = head.pruned_hash.clone();
     let mut expected = head.pruned_through + 1;
     let mut checked = 0u64;
+    // Only the links a checkpoint signed are kept for the comparison below.
+    let signed_seqs: std::collections::HashSet<i64> = checkpoints.iter().map(|c| c.seq).collect();
     let mut links = std::collections::HashMap::new();
     let mut first_chained = None;
+    let mut page = store.chained_audit_events(expected - 1, PAGE).await?;
     loop {
-        let page = store.chained_audit_events(expected - 1, PAGE).await?;
         if page.is_empty() {
             break;
         }
-        for stored in &page {
-            let (Some(seq), Some(chain_hash)) = (stored.seq, stored.chain_hash.as_deref()) else {
-                continue;
-            };
-            let id = Some(stored.event.id);
-            first_chained.get_or_insert(stored.event.occurred_at);
-            checked += 1;
-            // After a gap the link this event was made from is gone with the gap: its own link
-            // cannot be checked, and the rest is checked from it, so one gap is reported once.
-            let after_gap = seq != expected;
-            if after_gap {
-                findings.push(Finding {
-                    problem: "missing",
-                    seq: Some(expected),
-                    event_id: None,
-                    detail: format!("events {expected} to {} are gone", seq - 1),
-                });
+        // The next page is read while this one is checked (the database and the hashing overlap).
+        let last_seq = page.last().and_then(|e| e.seq).unwrap_or(expected - 1);
+        let full = page.len() == PAGE as usize;
+        let next = async {
+            if full {
+                store.chained_audit_events(last_seq, PAGE).await
+            } else {
+                Ok(Vec::new())
             }
-            if !keys.mac_matches(&stored.event, &stored.personal_hash, &stored.mac) {
-                findings.push(Finding {
-                    problem: "edited",
-                    seq: Some(seq),
-                    event_id: id,
-                    detail: "the event is not as it was written".into(),
-                });
-            }
-            if let Some(salt) = &stored.personal_salt {
-                let salt = base64_salt(salt);
-                if personal_hash(&salt, &stored.event.personal) != stored.personal_hash {
+        };
+        let check = async {
+            for stored in &page {
+                let (Some(seq), Some(chain_hash)) = (stored.seq, stored.chain_hash.as_deref())
+                else {
+                    continue;
+                };
+                let id = Some(stored.event.id);
+                first_chained.get_or_insert(stored.event.occurred_at);
+                checked += 1;
+                // After a gap the link this event was made from is gone with the gap: its own link
+                // cannot be checked, and the rest is checked from it, so one gap is reported once.
+                let after_gap = seq != expected;
+                if after_gap {
                     findings.push(Finding {
-                        problem: "personal_data_altered",
-                        seq: Some(seq),
-                        event_id: id,
-                        detail: "the personal data beside the event was changed".into(),
+                        problem: "missing",
+                        seq: Some(expected),
+                        event_id: None,
+                        detail: format!("events {expected} to {} are gone", seq - 1),
                     });
                 }
+                if !keys.mac_matches(&stored.event, &stored.personal_hash, &stored.mac) {
+                    findings.push(Finding {
+                        problem: "edited",
+                        seq: Some(seq),
+                        event_id: id,
+                        detail: "the event is not as it was written".into(),
+                    });
+                }
+                if let Some(salt) = &stored.personal_salt {
+                    let salt = base64_salt(salt);
+                    if personal_hash(&salt, &stored.event.personal) != stored.personal_hash {
+                        findings.push(Finding {
+                            problem: "personal_data_altered",
+                            seq: Some(seq),
+                            event_id: id,
+                            detail: "the personal data beside the event was changed".into(),
+                        });
+                    }
+                }
+                let computed = keys.link(
+                    &previous,
+                    seq,
+                    &stored.event,
+                    &stored.personal_hash,
+                    &stored.mac,
+                );
+                if !after_gap && computed != chain_hash {
+                    findings.push(Finding {
+                        problem: "chain_broken",
+                        seq: Some(seq),
+                        event_id: id,
+                        detail: "the event is not the one chained at this place".into(),
+                    });
+                }
+                if signed_seqs.contains(&seq) {
+                    links.insert(seq, chain_hash.to_owned());
+                }
+                previous = chain_hash.to_owned();
+                expected = seq + 1;
             }
-            let computed = keys.link(
-                &previous,
-                seq,
-                &stored.event,
-                &stored.personal_hash,
-                &stored.mac,
-            );
-            if !after_gap && computed != chain_hash {
-                findings.push(Finding {
-                    problem: "chain_broken",
-                    seq: Some(seq),
-                    event_id: id,
-                    detail: "the event is not the one chained at this place".into(),
-                });
-            }
-            links.insert(seq, chain_hash.to_owned());
-            previous = chain_hash.to_owned();
-            expected = seq + 1;
-        }
-        if page.len() < PAGE as usize {
-            break;
-        }
+        };
+        let (next, ()) = tokio::join!(next, check);
+        page = next?;
     }
     if expected <= head.seq {
         findings.push(Finding {

@@ -225,8 +225,9 @@ impl Config {
                 return Err((key, "must be greater than zero".into()));
             }
         }
-        if audit.seal_batch == 0 {
-            return Err(("audit.seal_batch", "must be at least 1".into()));
+        if audit.seal_batch == 0 || audit.seal_batch > 10_000 {
+            // One batch is one statement with three parameters per event.
+            return Err(("audit.seal_batch", "must be between 1 and 10000".into()));
         }
         if audit.retention.get() < std::time::Duration::from_secs(86_400) {
             return Err(("audit.retention", "must be at least 1d".into()));

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use super::cache::Cache;
 use super::discovery::{self, EndpointPaths};
 use super::revocation_list::{self, RevocationList};
+use crate::audit::writer::AuditWriter;
 use crate::config::Config;
 use crate::crypto::key_ring::{KeyRing, SharedKeyRing};
 use crate::crypto::token::TokenHasher;
@@ -34,6 +35,8 @@ pub struct Inner {
     /// The built-in rate limits every door counts against.
     pub limits: RateLimits,
     pub metrics: Metrics,
+    /// Group commit for the events written on their own at token issuance.
+    pub audit_writer: AuditWriter,
     clients: Cache<ClientId, Client>,
     users: Cache<UserId, User>,
     revocations: RevocationList,
@@ -77,10 +80,12 @@ impl Engine {
             clock.clone(),
             metrics.clone(),
         );
+        let audit_writer = AuditWriter::start(store.clone());
         Self(Arc::new(Inner {
             logins,
             limits,
             metrics,
+            audit_writer,
             second_factors,
             config,
             store,

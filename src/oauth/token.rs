@@ -62,7 +62,7 @@ impl Engine {
                 .subject(&issued.subject)
                 .client(client.id.as_str())
                 .detail(format!("grant_type:{}", grant_type.as_str()));
-            self.store.record_audit_event(&event).await?;
+            self.audit_writer.record(event).await?;
         }
         Ok(issued)
     }

@@ -47,6 +47,8 @@ pub struct AuditQuery {
 pub trait AuditStore: Send + Sync {
     /// Writes an event that goes with no change of state (a failed sign-in), on its own.
     async fn record_audit_event(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Writes several events in one transaction (all or none).
+    async fn record_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()>;
     /// Gives up to `limit` unsealed events, oldest first, their places in the chain, in one
     /// transaction. `None` when another sealer holds the chain's head (it is sealing them).
     async fn seal_audit_events(&self, limit: u32) -> StoreResult<Option<usize>>;
@@ -205,9 +207,15 @@ macro_rules! select_audit {
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn record_audit_event(&self, event: &AuditEvent) -> StoreResult<()> {
+        self.record_audit_events(std::slice::from_ref(event)).await
+    }
+
+    async fn record_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            insert_audit!(self, tx, event);
+            for event in events {
+                insert_audit!(self, tx, event);
+            }
             tx.commit().await?;
         });
         Ok(())
@@ -225,19 +233,26 @@ impl AuditStore for SqlStore {
             };
             let rows = fetch!(in &mut *tx, fetch_all, AuditRow, unsealed, i64::from(limit))?;
             let sealed = rows.len();
-            for row in rows {
+            // Every place in one statement: `update … from (values …)` (one round trip per
+            // batch, not one per event).
+            let (uuid_cast, int_cast) = dialect!(self, VALUES_CASTS);
+            let mut update = sqlx::QueryBuilder::new(
+                "update audit_events set seq = v.column2, chain_hash = v.column3 from (values ",
+            );
+            for (index, row) in rows.into_iter().enumerate() {
                 let stored = row.into_stored()?;
                 seq += 1;
                 hash = self.audit_keys().link(
                     &hash, seq, &stored.event, &stored.personal_hash, &stored.mac,
                 );
-                execute!(
-                    in &mut *tx,
-                    "update audit_events set seq = $2, chain_hash = $3 where id = $1",
-                    stored.event.id, seq, &hash,
-                )?;
+                update.push(if index == 0 { "(" } else { ", (" });
+                update.push_bind(stored.event.id).push(uuid_cast).push(", ");
+                update.push_bind(seq).push(int_cast).push(", ");
+                update.push_bind(hash.clone()).push(")");
             }
+            update.push(") as v where audit_events.id = v.column1");
             if sealed > 0 {
+                update.build().execute(&mut *tx).await?;
                 execute!(
                     in &mut *tx,
                     "update audit_chain set seq = $1, chain_hash = $2 where id = 1",

@@ -46,3 +46,7 @@ pub const BYTE_ORDER: &str = " collate \"C\"";
 /// PostgreSQL's `lower()` follows the database's character type (every cased letter under a
 /// UTF-8 locale such as `en_US.UTF-8`, as Rust's `to_lowercase` does).
 pub const LOWER_CASE: fn(&str) -> String = str::to_lowercase;
+
+/// Casts for the parameters of a `values` list, whose types the statement cannot infer
+/// (the sealer's batched update): a uuid, and a bigint.
+pub const VALUES_CASTS: (&str, &str) = ("::uuid", "::bigint");

@@ -45,3 +45,7 @@ pub const BYTE_ORDER: &str = "";
 /// A typed prefix folded as this database's `lower()` folds the column it is compared with:
 /// SQLite's `lower()` folds ASCII letters only; the prefix is folded alike, so a name with a capital `É` is found by `q=É…`.
 pub const LOWER_CASE: fn(&str) -> String = str::to_ascii_lowercase;
+
+/// Casts for the parameters of a `values` list, whose types the statement cannot infer
+/// (the sealer's batched update): a uuid, and a bigint.
+pub const VALUES_CASTS: (&str, &str) = ("", "");
