@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The audit log under load (issue 12's targets).
 #
-#   bench/audit.sh [--quick] [--db postgres|sqlite] [--events N]
+#   bench/audit.sh [--quick] [--db postgres|sqlite] [--events N] [--no-overhead]
 #
 # 1. Overhead: client_credentials (ES256) and refresh throughput with `audit.record_token_issuance`
 #    off and on (on, every token response writes and seals one event), alternating, a fresh
@@ -13,13 +13,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-quick=0; db=postgres; events=1000000
+quick=0; db=postgres; events=1000000; overhead=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --db) db="$2"; shift ;;
         --events) events="$2"; shift ;;
-        *) echo "usage: bench/audit.sh [--quick] [--db postgres|sqlite] [--events N]" >&2; exit 2 ;;
+        --no-overhead) overhead=0 ;;
+        *) echo "usage: bench/audit.sh [--quick] [--db postgres|sqlite] [--events N] [--no-overhead]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -57,7 +58,7 @@ machine=$(basic "$("$bin" client create --name machine --client-id audit-machine
 app=$(basic "$("$bin" client create --name app --client-id audit-app --id-token-alg ES256 --first-party --grant-type refresh_token --redirect-uri https://app.example.com/cb)")
 user_id=$(echo "Tangerine sky 1234" | "$bin" user create --email audit@example.com --password-stdin | json '["id"]')
 per_round=$(( quick == 1 ? 20000 : 100000 ))
-python3 bench/seed.py refresh --db "$seed_target" --count $(( per_round * rounds * 2 )) --hash-key "$hash_key" \
+[ "$overhead" = 1 ] && python3 bench/seed.py refresh --db "$seed_target" --count $(( per_round * rounds * 2 )) --hash-key "$hash_key" \
     --client-id audit-app --user-id "$user_id" --out "$work/refresh_tokens.txt"
 
 start() { # record_token_issuance
@@ -75,6 +76,7 @@ metric() { curl -sf "$ours/metrics" | awk -v k="$1" '$1 == k { print $2; found=1
 
 echo "== overhead of recording token issuance ($db, $rounds rounds of $duration)"
 offset=0
+[ "$overhead" = 1 ] || rounds=0
 for round in $(seq 1 "$rounds"); do
     if [ $((round % 2)) = 1 ]; then order="false true"; else order="true false"; fi
     for recording in $order; do

@@ -42,6 +42,81 @@ pub struct Report {
 }
 
 /// What verification needs to know of the configuration.
+/// What one event's own checks found.
+struct EventCheck {
+    mac_matches: bool,
+    personal_data_matches: bool,
+    /// Its chain hash links from the stored hash of the event before it.
+    link_matches: bool,
+}
+
+/// Checks every event of a page, on two cores: each event's link is computed from the *stored*
+/// hash of the event before it, so no event's check waits for another's.
+async fn check_page(
+    keys: &AuditKeys,
+    page: std::sync::Arc<Vec<crate::domain::audit::StoredAuditEvent>>,
+    previous: String,
+) -> Vec<EventCheck> {
+    let half = page.len() / 2;
+    let second = {
+        let (keys, page) = (keys.clone(), page.clone());
+        let previous = page[..half]
+            .last()
+            .and_then(|e| e.chain_hash.clone())
+            .unwrap_or_else(|| previous.clone());
+        tokio::task::spawn_blocking(move || check_events(&keys, &page[half..], previous))
+    };
+    let mut checks = check_events(keys, &page[..half], previous);
+    match second.await {
+        Ok(rest) => checks.extend(rest),
+        // The blocking pool is gone (the runtime is stopping): check the rest here.
+        Err(_) => {
+            let previous = page[..half]
+                .last()
+                .and_then(|e| e.chain_hash.clone())
+                .unwrap_or_default();
+            checks.extend(check_events(keys, &page[half..], previous));
+        }
+    }
+    checks
+}
+
+fn check_events(
+    keys: &AuditKeys,
+    events: &[crate::domain::audit::StoredAuditEvent],
+    mut previous: String,
+) -> Vec<EventCheck> {
+    events
+        .iter()
+        .map(|stored| {
+            let mac_matches = keys.mac_matches(&stored.event, &stored.personal_hash, &stored.mac);
+            let personal_data_matches = stored.personal_salt.as_ref().is_none_or(|salt| {
+                personal_hash(&base64_salt(salt), &stored.event.personal) == stored.personal_hash
+            });
+            let link_matches = match (stored.seq, stored.chain_hash.as_deref()) {
+                (Some(seq), Some(chain_hash)) => {
+                    let computed = keys.link(
+                        &previous,
+                        seq,
+                        &stored.event,
+                        &stored.personal_hash,
+                        &stored.mac,
+                    );
+                    let matches = computed == chain_hash;
+                    previous = chain_hash.to_owned();
+                    matches
+                }
+                _ => true,
+            };
+            EventCheck {
+                mac_matches,
+                personal_data_matches,
+                link_matches,
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Expectations {
     /// An event unsealed longer than this is reported.
@@ -141,11 +216,8 @@ async fn verify_once(
     let mut links = std::collections::HashMap::new();
     let mut first_chained = None;
     let mut page = store.chained_audit_events(expected - 1, PAGE).await?;
-    loop {
-        if page.is_empty() {
-            break;
-        }
-        // The next page is read while this one is checked (the database and the hashing overlap).
+    while !page.is_empty() {
+        // The next page is read while this one is checked.
         let last_seq = page.last().and_then(|e| e.seq).unwrap_or(expected - 1);
         let full = page.len() == PAGE as usize;
         let next = async {
@@ -155,68 +227,57 @@ async fn verify_once(
                 Ok(Vec::new())
             }
         };
-        let check = async {
-            for stored in &page {
-                let (Some(seq), Some(chain_hash)) = (stored.seq, stored.chain_hash.as_deref())
-                else {
-                    continue;
-                };
-                let id = Some(stored.event.id);
-                first_chained.get_or_insert(stored.event.occurred_at);
-                checked += 1;
-                // After a gap the link this event was made from is gone with the gap: its own link
-                // cannot be checked, and the rest is checked from it, so one gap is reported once.
-                let after_gap = seq != expected;
-                if after_gap {
-                    findings.push(Finding {
-                        problem: "missing",
-                        seq: Some(expected),
-                        event_id: None,
-                        detail: format!("events {expected} to {} are gone", seq - 1),
-                    });
-                }
-                if !keys.mac_matches(&stored.event, &stored.personal_hash, &stored.mac) {
-                    findings.push(Finding {
-                        problem: "edited",
-                        seq: Some(seq),
-                        event_id: id,
-                        detail: "the event is not as it was written".into(),
-                    });
-                }
-                if let Some(salt) = &stored.personal_salt {
-                    let salt = base64_salt(salt);
-                    if personal_hash(&salt, &stored.event.personal) != stored.personal_hash {
-                        findings.push(Finding {
-                            problem: "personal_data_altered",
-                            seq: Some(seq),
-                            event_id: id,
-                            detail: "the personal data beside the event was changed".into(),
-                        });
-                    }
-                }
-                let computed = keys.link(
-                    &previous,
-                    seq,
-                    &stored.event,
-                    &stored.personal_hash,
-                    &stored.mac,
-                );
-                if !after_gap && computed != chain_hash {
-                    findings.push(Finding {
-                        problem: "chain_broken",
-                        seq: Some(seq),
-                        event_id: id,
-                        detail: "the event is not the one chained at this place".into(),
-                    });
-                }
-                if signed_seqs.contains(&seq) {
-                    links.insert(seq, chain_hash.to_owned());
-                }
-                previous = chain_hash.to_owned();
-                expected = seq + 1;
+        let page_now = std::sync::Arc::new(std::mem::take(&mut page));
+        let checks = check_page(keys, page_now.clone(), previous.clone());
+        let (next, checks) = tokio::join!(next, checks);
+        for (stored, check) in page_now.iter().zip(checks) {
+            let (Some(seq), Some(chain_hash)) = (stored.seq, stored.chain_hash.as_deref()) else {
+                continue;
+            };
+            let id = Some(stored.event.id);
+            first_chained.get_or_insert(stored.event.occurred_at);
+            checked += 1;
+            // After a gap the link this event was made from is gone with the gap: its own link
+            // cannot be checked, and the rest is checked from it, so one gap is reported once.
+            let after_gap = seq != expected;
+            if after_gap {
+                findings.push(Finding {
+                    problem: "missing",
+                    seq: Some(expected),
+                    event_id: None,
+                    detail: format!("events {expected} to {} are gone", seq - 1),
+                });
             }
-        };
-        let (next, ()) = tokio::join!(next, check);
+            if !check.mac_matches {
+                findings.push(Finding {
+                    problem: "edited",
+                    seq: Some(seq),
+                    event_id: id,
+                    detail: "the event is not as it was written".into(),
+                });
+            }
+            if !check.personal_data_matches {
+                findings.push(Finding {
+                    problem: "personal_data_altered",
+                    seq: Some(seq),
+                    event_id: id,
+                    detail: "the personal data beside the event was changed".into(),
+                });
+            }
+            if !after_gap && !check.link_matches {
+                findings.push(Finding {
+                    problem: "chain_broken",
+                    seq: Some(seq),
+                    event_id: id,
+                    detail: "the event is not the one chained at this place".into(),
+                });
+            }
+            if signed_seqs.contains(&seq) {
+                links.insert(seq, chain_hash.to_owned());
+            }
+            previous = chain_hash.to_owned();
+            expected = seq + 1;
+        }
         page = next?;
     }
     if expected <= head.seq {
