@@ -89,24 +89,26 @@ fn check_events(
     events
         .iter()
         .map(|stored| {
-            let mac_matches = keys.mac_matches(&stored.event, &stored.personal_hash, &stored.mac);
             let personal_data_matches = stored.personal_salt.as_ref().is_none_or(|salt| {
                 personal_hash(&base64_salt(salt), &stored.event.personal) == stored.personal_hash
             });
-            let link_matches = match (stored.seq, stored.chain_hash.as_deref()) {
+            let (mac_matches, link_matches) = match (stored.seq, stored.chain_hash.as_deref()) {
                 (Some(seq), Some(chain_hash)) => {
-                    let computed = keys.link(
+                    let checks = keys.check_chained(
                         &previous,
                         seq,
                         &stored.event,
                         &stored.personal_hash,
                         &stored.mac,
+                        chain_hash,
                     );
-                    let matches = computed == chain_hash;
                     previous = chain_hash.to_owned();
-                    matches
+                    checks
                 }
-                _ => true,
+                _ => (
+                    keys.mac_matches(&stored.event, &stored.personal_hash, &stored.mac),
+                    true,
+                ),
             };
             EventCheck {
                 mac_matches,

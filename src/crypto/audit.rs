@@ -59,10 +59,31 @@ impl AuditKeys {
 
     /// Whether `mac` is the event's (constant time).
     pub fn mac_matches(&self, event: &AuditEvent, personal_hash: &str, mac: &str) -> bool {
+        self.mac_matches_canonical(&canonical(event, personal_hash), mac)
+    }
+
+    fn mac_matches_canonical(&self, canonical: &[u8], mac: &str) -> bool {
         let Ok(tag) = URL_SAFE_NO_PAD.decode(mac) else {
             return false;
         };
-        hmac::verify(&self.0.mac, &canonical(event, personal_hash), &tag).is_ok()
+        hmac::verify(&self.0.mac, canonical, &tag).is_ok()
+    }
+
+    /// Verification's two checks of one chained event with one canonical form: whether its MAC
+    /// is its own, and whether `chain_hash` links it from `previous`.
+    pub fn check_chained(
+        &self,
+        previous: &str,
+        seq: i64,
+        event: &AuditEvent,
+        personal_hash: &str,
+        mac: &str,
+        chain_hash: &str,
+    ) -> (bool, bool) {
+        let canonical = canonical(event, personal_hash);
+        let mac_matches = self.mac_matches_canonical(&canonical, mac);
+        let link = self.link_canonical(previous, seq, &canonical, mac);
+        (mac_matches, link == chain_hash)
     }
 
     /// The next link of the chain: an HMAC of the previous link, the sequence number, the
@@ -75,14 +96,18 @@ impl AuditKeys {
         personal_hash: &str,
         mac: &str,
     ) -> String {
-        let mut input = Vec::with_capacity(256);
-        input.extend_from_slice(previous.as_bytes());
-        input.push(0);
-        input.extend_from_slice(&seq.to_be_bytes());
-        input.extend(canonical(event, personal_hash));
-        input.push(0);
-        input.extend_from_slice(mac.as_bytes());
-        hex(hmac::sign(&self.0.chain, &input).as_ref())
+        self.link_canonical(previous, seq, &canonical(event, personal_hash), mac)
+    }
+
+    fn link_canonical(&self, previous: &str, seq: i64, canonical: &[u8], mac: &str) -> String {
+        let mut context = hmac::Context::with_key(&self.0.chain);
+        context.update(previous.as_bytes());
+        context.update(&[0]);
+        context.update(&seq.to_be_bytes());
+        context.update(canonical);
+        context.update(&[0]);
+        context.update(mac.as_bytes());
+        hex(context.sign().as_ref())
     }
 
     /// The checkpoint's Ed25519 signature.
@@ -165,7 +190,13 @@ fn canonical(event: &AuditEvent, personal_hash: &str) -> Vec<u8> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -204,6 +235,35 @@ mod tests {
         assert_ne!(first, keys.link("other", 1, &event, &hash, &mac));
         let other_keys = AuditKeys::derive(&[8; 32]);
         assert_ne!(first, other_keys.link(GENESIS, 1, &event, &hash, &mac));
+    }
+
+    /// Links and hashes already stored must verify after any rewrite of how they are computed:
+    /// the link is the HMAC of exactly these bytes, written out in lower-case hex.
+    #[test]
+    fn links_are_the_hmac_of_the_documented_bytes_in_hex() {
+        let keys = AuditKeys::derive(&[7; 32]);
+        let event = event();
+        let hash = personal_hash(b"salt", &event.personal);
+        let mac = keys.mac(&event, &hash);
+        let mut input = b"previous".to_vec();
+        input.push(0);
+        input.extend_from_slice(&42i64.to_be_bytes());
+        input.extend(canonical(&event, &hash));
+        input.push(0);
+        input.extend_from_slice(mac.as_bytes());
+        let tag = hmac::sign(&keys.0.chain, &input);
+        let expected: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let link = keys.link("previous", 42, &event, &hash, &mac);
+        assert_eq!(link, expected);
+        assert_eq!(
+            keys.check_chained("previous", 42, &event, &hash, &mac, &link),
+            (true, true)
+        );
+        assert_eq!(
+            keys.check_chained("other", 42, &event, &hash, &mac, &link),
+            (true, false)
+        );
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 
     #[test]
