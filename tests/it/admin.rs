@@ -4,6 +4,7 @@
 
 mod access;
 mod audit;
+mod audit_issuance;
 mod clients;
 mod openapi;
 mod roles;

@@ -3,12 +3,13 @@
 //! header, and the whole log is searched for each of them.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 
 use crate::support::binary::{self, command_for};
 use crate::support::browser_flow::{PASSWORD, hidden_field};
+use crate::support::eventually::eventually;
 use crate::support::{Backend, TestDatabase};
 
 on_both_backends!(a_full_flow_at_trace_level_logs_no_secret);
@@ -32,11 +33,11 @@ async fn a_full_flow_at_trace_level_logs_no_secret(backend: Backend) {
         .stderr(Stdio::from(log))
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/health/ready")).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ready = format!("{base}/health/ready");
+    eventually(Duration::from_secs(30), "the server starts", || async {
+        reqwest::get(&ready).await.is_ok()
+    })
+    .await;
 
     let email = "quiet@example.com";
     let mut create = command_for(&db);

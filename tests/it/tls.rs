@@ -3,12 +3,13 @@
 //! Certificates are made here with Debian's openssl; the client is curl trusting only the
 //! certificate under test (`--cacert`).
 
-use std::io::{Read as _, Write as _};
+use std::io::{BufReader, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::binary::command_for;
+use crate::support::eventually::eventually;
 use crate::support::{Backend, TestDatabase};
 
 on_both_backends!(https_with_http2_and_a_certificate_replaced_on_sighup);
@@ -82,21 +83,21 @@ async fn https_with_http2_and_a_certificate_replaced_on_sighup(backend: Backend)
         .unwrap()
         .port();
     let base = format!("https://127.0.0.1:{port}");
+    let log_path = dir.join("server.log");
     let mut server = command_for(&db)
         .env("PORTCULLIS_LISTEN", format!("127.0.0.1:{port}"))
         .env("PORTCULLIS_ISSUER", &base)
         .env("PORTCULLIS_SERVER__TLS_CERT", &cert)
         .env("PORTCULLIS_SERVER__TLS_KEY", &key)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
         .spawn()
         .unwrap();
     let ready = format!("{base}/health/ready");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while curl(&ready, &first_ca, "--http1.1").is_none() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(Duration::from_secs(30), "the server starts", || async {
+        curl(&ready, &first_ca, "--http1.1").is_some()
+    })
+    .await;
 
     let (version, headers) = curl(&ready, &first_ca, "--http2").unwrap();
     assert_eq!(version, "2", "HTTP/2 by ALPN");
@@ -142,7 +143,13 @@ async fn https_with_http2_and_a_certificate_replaced_on_sighup(backend: Backend)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut stdin = open.stdin.take().unwrap();
+    let mut answers = BufReader::new(open.stdout.take().unwrap());
+    // A first request on it, answered before the swap: the connection is up and kept alive.
+    stdin
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert!(read_response(&mut answers).starts_with("HTTP/1.1 200"));
 
     make_certificate(&dir, "second", &cert, &key);
     let second_ca = dir.join("second-ca.pem");
@@ -154,28 +161,20 @@ async fn https_with_http2_and_a_certificate_replaced_on_sighup(backend: Backend)
             .unwrap()
     };
     assert!(hangup(server.id()).success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while curl(&ready, &second_ca, "--http2").is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "the new certificate was not served"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "the new certificate is served",
+        || async { curl(&ready, &second_ca, "--http2").is_some() },
+    )
+    .await;
     assert!(
         curl(&ready, &first_ca, "--http2").is_none(),
         "new handshakes get the new certificate"
     );
-    let mut stdin = open.stdin.take().unwrap();
     stdin
         .write_all(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .unwrap();
-    let mut answer = String::new();
-    open.stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut answer)
-        .unwrap();
+    let answer = read_response(&mut answers);
     assert!(
         answer.starts_with("HTTP/1.1 200"),
         "the open connection: {answer}"
@@ -186,7 +185,15 @@ async fn https_with_http2_and_a_certificate_replaced_on_sighup(backend: Backend)
     // A broken file on the next SIGHUP leaves the working certificate in place.
     std::fs::write(&cert, "not a certificate").unwrap();
     assert!(hangup(server.id()).success());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(
+        Duration::from_secs(10),
+        "the failed reload is logged",
+        || async {
+            std::fs::read_to_string(&log_path)
+                .is_ok_and(|log| log.contains("reloading the TLS certificate failed"))
+        },
+    )
+    .await;
     assert!(curl(&ready, &second_ca, "--http2").is_some());
     assert!(server.try_wait().unwrap().is_none(), "still running");
 
@@ -195,4 +202,23 @@ async fn https_with_http2_and_a_certificate_replaced_on_sighup(backend: Backend)
         .status()
         .unwrap();
     let _ = server.wait();
+}
+
+/// One HTTP/1.1 response from `reader`: its head, and its body by `Content-Length`.
+fn read_response(reader: &mut impl std::io::BufRead) -> String {
+    let mut head = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap();
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    head + &String::from_utf8_lossy(&body)
 }
